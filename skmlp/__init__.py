@@ -1,0 +1,26 @@
+"""skmlp: textbook neural-network and Bayes classifiers, scikit-learn compatible.
+
+Three estimators, each with fit / predict / predict_proba:
+
+- :class:`ManualMLPClassifier`: a multilayer perceptron with hand-written
+  backpropagation, a drop-in for :class:`sklearn.neural_network.MLPClassifier`.
+- :class:`PerceptronClassifier`: Rosenblatt's perceptron rule.
+- :class:`GaussianBayesClassifier`: minimum-risk Bayes decisions with Gaussian
+  class densities, priors and a cost matrix.
+
+The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
+:mod:`skmlp.datasets`.
+"""
+
+from ._bayes import GaussianBayesClassifier
+from ._mlp import ManualMLPClassifier
+from ._perceptron import PerceptronClassifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GaussianBayesClassifier",
+    "ManualMLPClassifier",
+    "PerceptronClassifier",
+    "__version__",
+]

@@ -1,0 +1,4 @@
+import matplotlib
+
+# Examples and plots run headless in the test suite.
+matplotlib.use("Agg")
