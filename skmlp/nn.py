@@ -62,7 +62,6 @@ float32) is kept throughout.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import get_blas_funcs
 from scipy.special import expit, xlogy
 
 __all__ = [
@@ -223,17 +222,20 @@ def _matmul_into(A, B, out):
     return np.matmul(A, B, out=out)
 
 
-def _add_scaled(G, W, scale):
-    """``G += scale * W`` in place, through BLAS axpy when no copy is needed."""
+def _add_scaled(G, W, scale, chunk=16384):
+    """``G += scale * W`` in place, a block of rows at a time.
+
+    Plain numpy on purpose: scipy's BLAS is a second OpenBLAS with its own
+    thread pool, and switching pools every minibatch cost more than the add.
+    Row blocks of about ``chunk`` entries keep the temporary ``scale * W``
+    small instead of weight-sized.
+    """
     if scale == 0:
         return G
-    if G.flags.c_contiguous and W.flags.c_contiguous and G.dtype == W.dtype and (
-        G.dtype in (np.float32, np.float64)
-    ):
-        axpy = get_blas_funcs("axpy", (G,))
-        axpy(W.reshape(-1), G.reshape(-1), a=scale)  # reshape(-1) is a view here
-    else:
-        G += scale * W
+    scale = W.dtype.type(scale)
+    rows = max(1, chunk // max(1, W[0].size))
+    for start in range(0, W.shape[0], rows):
+        G[start:start + rows] += scale * W[start:start + rows]
     return G
 
 
