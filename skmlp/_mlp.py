@@ -1,2 +1,984 @@
-class ManualMLPClassifier:  # placeholder while the module is being written
-    pass
+"""ManualMLPClassifier: a multilayer perceptron trained by hand-written backprop.
+
+The math (forward pass, losses, backpropagation) is :mod:`skmlp.nn`; the
+optimizers are :mod:`skmlp._optimizers`. This module owns input validation,
+the training loop and the scikit-learn plumbing.
+
+The training loop, like skorch's ``fit_loop -> run_single_epoch ->
+train_step``, is split into short steps: ``_fit_stochastic`` runs epochs,
+``_run_epoch`` runs the minibatches of one epoch, ``_train_step`` does one
+forward/backward/update. All per-layer arrays (the minibatch of X, the
+activations, the deltas, the gradients) are allocated once per fit in a
+:class:`_Buffers` and reused for every minibatch.
+"""
+
+import copy
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from . import nn
+from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+_INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
+# An epoch loss this many times the loss at the starting weights (or of the
+# best constant prediction, if larger) means the weights ran away (_check_loss).
+_EXPLOSION_FACTOR = 10.0
+_PREDICT_CHUNK = 65536  # rows per forward pass in predict: bounded memory
+
+
+class _Buffers:
+    """Arrays reused for every minibatch of one fit (no allocation per batch).
+
+    Parameters
+    ----------
+    layer_units : list of int
+        Units per layer, input layer first.
+    batch_size : int
+        Rows of the largest minibatch.
+    dtype : numpy dtype
+        dtype of X (float32 or float64); every buffer has it.
+    minibatches : bool, default=True
+        Also allocate the rows of X, T and the weights of a minibatch (not
+        needed by the full-batch L-BFGS, which reads X itself).
+    """
+
+    def __init__(self, layer_units, batch_size, dtype, minibatches=True):
+        fan = list(zip(layer_units[:-1], layer_units[1:]))
+        rows = batch_size if minibatches else 0
+        self.X = np.empty((rows, layer_units[0]), dtype=dtype)
+        self.T = np.empty((rows, layer_units[-1]), dtype=dtype)
+        self.sample_weight = np.empty(rows, dtype=dtype)
+        self.acts = [np.empty((batch_size, n), dtype=dtype) for n in layer_units[1:]]
+        self.deltas = [np.empty((batch_size, n), dtype=dtype) for n in layer_units[1:]]
+        self.coef_grads = [np.empty(f, dtype=dtype) for f in fan]
+        self.intercept_grads = [np.empty(n, dtype=dtype) for n in layer_units[1:]]
+
+    def rows(self, m):
+        """Views of the first ``m`` rows of the per-sample buffers."""
+        return (
+            self.X[:m], self.T[:m], self.sample_weight[:m],
+            [a[:m] for a in self.acts], [d[:m] for d in self.deltas],
+        )
+
+
+class ManualMLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multilayer perceptron classifier with hand-written backpropagation.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
+    (same parameters, defaults, attributes and methods) whose forward and
+    backward passes are the textbook formulas of :mod:`skmlp.nn`, plus the
+    squared-error loss, a choice of initialiser and class weights.
+
+    Multiclass targets get a softmax output layer, binary targets one
+    logistic output unit, multilabel indicator targets one logistic unit per
+    label. With ``loss='squared_error'`` every output unit is logistic and
+    :meth:`predict_proba` divides multiclass outputs by their row sum.
+
+    Losses, with sample weights ``s_n`` summing to ``S`` (``S = n_samples``
+    without weights) and biases not penalised::
+
+        log_loss:      L = -(1/S) sum_n s_n sum_k t_nk ln y_nk + alpha/(2S) sum ||W||^2
+        squared_error: L = (1/(2S)) sum_n s_n sum_k (y_nk - t_nk)^2 + alpha/(2S) sum ||W||^2
+
+    Training never fails silently: a non-finite or exploding loss stops the
+    fit with a ``FloatingPointError`` naming the learning rate and feature
+    scaling and leaves the estimator as it was before the call.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Units of each hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden units.
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
+        or Adam.
+    alpha : float, default=0.0001
+        L2 penalty strength (the seeds' lambda is ``alpha / S``).
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; 'auto' is
+        ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        SGD learning-rate schedule (see :class:`skmlp._optimizers.SGDOptimizer`).
+    learning_rate_init : float, default=0.001
+        Initial learning rate (the seeds' eta) of 'sgd' and 'adam'.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+    shuffle : bool, default=True
+        Visit the samples in a new random order every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split.
+    tol : float, default=1e-4
+        Training stops when the loss (or validation score) has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs.
+    verbose : bool, default=False
+        Print one line per epoch: loss, validation score, elapsed time.
+    warm_start : bool, default=False
+        Start from the weights of the previous fit.
+    momentum : float, default=0.9
+        SGD momentum, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified when
+        possible), stop when its accuracy stalls and restore the best weights.
+    validation_fraction : float, default=0.1
+        Fraction of the data held out for early stopping.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before stopping.
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        Training loss; 'squared_error' is the seeds' textbook setup with
+        logistic output units.
+    init : {'glorot_uniform', 'glorot_uniform_sklearn', 'he_uniform'}, \
+default='glorot_uniform'
+        Initial weights. 'glorot_uniform' (the seeds' Xavier): W and b drawn
+        from U(-r, r) with ``r = sqrt(6 / (fan_in + fan_out))``.
+        'glorot_uniform_sklearn': MLPClassifier's rule, the same but with
+        ``r = sqrt(2 / (fan_in + fan_out))`` for logistic hidden units, so
+        the same ``random_state`` gives MLPClassifier's initial weights.
+        'he_uniform': W from U(-r, r) with ``r = sqrt(6 / fan_in)`` (suited
+        to relu), b = 0.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``
+        ('balanced': ``n_samples / (n_classes * bincount(y))``). Not for
+        multilabel targets.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coefs_ : list of ndarray of shape (fan_in, fan_out)
+        Weight matrices, in the dtype of the training X.
+    intercepts_ : list of ndarray of shape (fan_out,)
+        Bias vectors.
+    loss_ : float
+        Loss of the last epoch (or the final L-BFGS loss).
+    loss_curve_ : list of float
+        Training loss per epoch (stochastic solvers).
+    best_loss_ : float or None
+        Lowest training loss (stochastic solvers, None with early stopping).
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with early stopping, else None.
+    best_validation_score_ : float or None
+        Best validation accuracy with early stopping, else None.
+    n_iter_ : int
+        Epochs (or L-BFGS iterations) run by the last fit.
+    t_ : int
+        Training samples seen (stochastic solvers).
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Output units.
+    out_activation_ : str
+        'softmax' or 'logistic'.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X had string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Scikit-learn's implementation.
+    skmlp.nn.forward, skmlp.nn.backward : The math on raw arrays.
+
+    Notes
+    -----
+    Differences from :class:`~sklearn.neural_network.MLPClassifier`, all on
+    purpose:
+
+    - An epoch loss that is NaN/inf, or more than 10 times the loss at the
+      starting weights, raises ``FloatingPointError`` (MLPClassifier keeps
+      going with NaN or saturated weights); the estimator is restored to its
+      state before the call (unfitted after a first fit).
+    - A ``ConvergenceWarning`` when the last epoch's loss is above the
+      first's, or when the final loss is no better than predicting the class
+      frequencies.
+    - Early stopping stratifies the validation split for multiclass targets
+      too (MLPClassifier only for binary ones).
+    - Negative sample weights are rejected; a minibatch whose weights are all
+      0 is skipped.
+    - With ``init='glorot_uniform_sklearn'`` and the same ``random_state``
+      the weights, shuffling and validation split are MLPClassifier's, and
+      the training follows the same trajectory (up to rounding).
+
+    As in MLPClassifier, the epoch loss is the mean of the minibatch losses
+    weighted by minibatch size, and scipy's L-BFGS-B may evaluate the loss
+    once more than ``max_fun``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp import ManualMLPClassifier
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> y = np.array([0, 1, 1, 0])  # XOR
+    >>> clf = ManualMLPClassifier(hidden_layer_sizes=(8,), activation="tanh",
+    ...                           solver="lbfgs", random_state=0).fit(X, y)
+    >>> clf.predict(X)
+    array([0, 1, 1, 0])
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "init": [StrOptions(set(_INITS))],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        init="glorot_uniform",
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.init = init
+        self.class_weight = class_weight
+
+    # ------------------------------------------------------------------ API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+        """Fit the network to X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 stays float32, CSR/CSC matrices accepted.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights (None: all ones).
+        coefs_init : list of array-like of shape (fan_in, fan_out), default=None
+            Starting weight matrices, one per layer (overrides ``init`` and
+            ``warm_start``).
+        intercepts_init : list of array-like of shape (fan_out,), default=None
+            Starting bias vectors.
+
+        Returns
+        -------
+        self : ManualMLPClassifier
+            The fitted estimator.
+        """
+        return self._transaction(
+            X, y, sample_weight, coefs_init, intercepts_init, incremental=False
+        )
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                "%s is not stochastic." % self.solver
+            )
+        return True
+
+    @available_if(_check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of the stochastic solver over X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required at the first call (not for
+            multilabel y).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : ManualMLPClassifier
+            The updated estimator.
+        """
+        first_call = _check_partial_fit_first_call(self, classes)
+        if first_call:
+            binarizer = LabelBinarizer()
+            multilabel = type_of_target(y).startswith("multilabel")
+            binarizer.fit(y if multilabel else classes)
+            self._label_binarizer = binarizer
+        try:
+            return self._transaction(X, y, sample_weight, None, None, incremental=True)
+        except BaseException:
+            if first_call:  # leave no classes_ behind either
+                del self.classes_, self._label_binarizer
+            raise
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted classes (an indicator matrix for multilabel).
+        """
+        output = self._output(self._validate_predict_X(X))
+        if self.n_outputs_ == 1:
+            output = output.ravel()
+        return self._label_binarizer.inverse_transform(output)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Binary: ``[1 - y, y]`` from the one logistic unit; multiclass with
+        log_loss: the softmax outputs; multiclass with squared_error: the
+        logistic outputs divided by their row sum; multilabel: the logistic
+        output of each label.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``, dtype of the model.
+        """
+        output = self._output(self._validate_predict_X(X))
+        if self.n_outputs_ == 1:
+            return np.hstack([1 - output, output])
+        if self.out_activation_ == "logistic" and self._multiclass_squared_error():
+            output /= output.sum(axis=1, keepdims=True)
+        return output
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coefs_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------ predict
+
+    def _validate_predict_X(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self, X, accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32), reset=False,
+        )
+
+    def _multiclass_squared_error(self):
+        return self.loss == "squared_error" and self._label_binarizer.y_type_ == "multiclass"
+
+    def _output(self, X):
+        """Network outputs for X, in chunks of rows to bound the memory."""
+        coefs, intercepts = self.coefs_, self.intercepts_
+        if sp.issparse(X):
+            X = X.tocsr()
+        n_samples = X.shape[0]
+        if n_samples <= _PREDICT_CHUNK:
+            return nn.forward(X, coefs, intercepts, self.activation, self.out_activation_)[-1]
+        output = None
+        for rows in gen_batches(n_samples, _PREDICT_CHUNK):
+            out = nn.forward(X[rows], coefs, intercepts, self.activation,
+                             self.out_activation_)[-1]
+            if output is None:
+                output = np.empty((n_samples, out.shape[1]), dtype=out.dtype)
+            output[rows] = out
+        return output
+
+    # ------------------------------------------------- fit: validation
+
+    def _transaction(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+        """Run a fit; on any error put the estimator back as it was."""
+        saved = dict(self.__dict__)
+        try:
+            self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        return self
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not sizes or any(int(s) != s or s <= 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be positive integers, got %r."
+                % (self.hidden_layer_sizes,)
+            )
+        return [int(s) for s in sizes]
+
+    def _validate_input(self, X, y, incremental, reset):
+        """Validate X and y, set classes_; return X and the target matrix T."""
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=(np.float64, np.float32), reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            self._check_same_classes(y)
+        # Targets in the dtype of X: float32 data trains in float32.
+        T = self._label_binarizer.transform(y).astype(X.dtype)
+        return X, y, T
+
+    def _check_same_classes(self, y):
+        classes = unique_labels(y)
+        if self.warm_start and set(classes) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as "
+                f"in the previous call to fit. Previously got {self.classes_}, "
+                f"`y` has {classes}"
+            )
+        if len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {classes}."
+            )
+
+    def _sample_weight(self, sample_weight, X, y, incremental):
+        """Sample weights times class weights, in X's dtype; None if all ones."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        if self.class_weight is not None:
+            if y.ndim == 2:
+                raise ValueError("class_weight is not supported for multilabel y.")
+            if incremental and self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight 'balanced' is not supported for partial_fit: "
+                    "pass a dict of class weights computed on all the data."
+                )
+            cw = compute_sample_weight(self.class_weight, y).astype(X.dtype)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        if sample_weight is not None and not sample_weight.any():
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        if sample_weight is not None and np.all(sample_weight == 1):
+            return None  # the unweighted code path is the same loss, faster
+        return sample_weight
+
+    # ----------------------------------------------------- fit: weights
+
+    def _init_layer(self, fan_in, fan_out, rng, dtype):
+        """One layer's starting (W, b) drawn by ``self.init``."""
+        if self.init == "he_uniform":
+            bound = np.sqrt(6.0 / fan_in)
+            coef = rng.uniform(-bound, bound, (fan_in, fan_out))
+            return coef.astype(dtype, copy=False), np.zeros(fan_out, dtype=dtype)
+        factor = 6.0
+        if self.init == "glorot_uniform_sklearn" and self.activation == "logistic":
+            factor = 2.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        # Same draws in the same order as MLPClassifier (W then b, per layer).
+        coef = rng.uniform(-bound, bound, (fan_in, fan_out))
+        intercept = rng.uniform(-bound, bound, fan_out)
+        return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+
+    def _starting_weights(self, layer_units, rng, dtype, first_pass, coefs_init,
+                          intercepts_init):
+        """Fresh copies of the starting weights (the old ones stay untouched)."""
+        if first_pass:
+            layers = [self._init_layer(a, b, rng, dtype)
+                      for a, b in zip(layer_units[:-1], layer_units[1:])]
+            coefs, intercepts = [c for c, _ in layers], [b for _, b in layers]
+        else:
+            coefs = [c.astype(dtype, copy=True) for c in self.coefs_]
+            intercepts = [b.astype(dtype, copy=True) for b in self.intercepts_]
+        shapes = [(a, b) for a, b in zip(layer_units[:-1], layer_units[1:])]
+        if coefs_init is not None:
+            coefs = _checked_arrays(coefs_init, shapes, dtype, "coefs_init")
+        if intercepts_init is not None:
+            intercepts = _checked_arrays(intercepts_init, [(b,) for _, b in shapes],
+                                         dtype, "intercepts_init")
+        if [c.shape for c in coefs] != shapes:
+            raise ValueError(
+                "The network of the previous fit has layer shapes %s but X and y "
+                "need %s; use warm_start=False." % ([c.shape for c in coefs], shapes)
+            )
+        return coefs, intercepts
+
+    # ------------------------------------------------------- fit: driver
+
+    def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        if coefs_init is not None or intercepts_init is not None:
+            first_pass = True
+        X, y, T = self._validate_input(X, y, incremental, reset=first_pass)
+        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        layer_units = [X.shape[1]] + hidden + [T.shape[1]]
+        self._random_state = check_random_state(self.random_state)
+        coefs, intercepts = self._starting_weights(
+            layer_units, self._random_state, X.dtype, first_pass, coefs_init,
+            intercepts_init,
+        )
+        if first_pass:
+            self._reset_state(T, layer_units)
+        self.coefs_, self.intercepts_ = coefs, intercepts
+        self._null_loss = _null_loss(T, sample_weight, self.loss, self.out_activation_)
+        self._reference_loss = None
+        if sp.issparse(X):
+            X = X.tocsr()  # row slicing for the minibatches
+        # Overflow or NaN is caught by _check_loss with a clear error instead.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, T, sample_weight, layer_units)
+            else:
+                self._fit_stochastic(X, T, sample_weight, layer_units, incremental)
+        if not incremental:
+            self._warn_if_no_better_than_constant()
+        return self
+
+    def _reset_state(self, T, layer_units):
+        """Start the fitted attributes afresh (first fit, no warm start)."""
+        self.n_outputs_ = T.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.n_iter_ = 0
+        self.t_ = 0
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        use_softmax = multiclass and self.loss == "log_loss"
+        self.out_activation_ = "softmax" if use_softmax else "logistic"
+        if hasattr(self, "_optimizer"):
+            del self._optimizer
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    # -------------------------------------------------------- fit: lbfgs
+
+    def _fit_lbfgs(self, X, T, sample_weight, layer_units):
+        """Full-batch L-BFGS-B on the packed weights (scipy.optimize)."""
+        buffers = _Buffers(layer_units, X.shape[0], X.dtype, minibatches=False)
+        params = self.coefs_ + self.intercepts_
+
+        def loss_grad():
+            loss, coef_grads, intercept_grads = self._forward_backward(
+                X, T, sample_weight, buffers.acts, buffers.deltas, buffers,
+            )
+            self._check_loss(loss, "lbfgs")
+            return loss, coef_grads + intercept_grads
+
+        result = minimize_lbfgs(
+            loss_grad, params, max_iter=self.max_iter, max_fun=self.max_fun,
+            tol=self.tol, verbose=bool(self.verbose),
+        )
+        self._check_weights_finite(self.coefs_ + self.intercepts_)
+        if result.status != 0:
+            warnings.warn(
+                "lbfgs failed to converge after %d iterations and %d loss "
+                "evaluations (%s). Increase max_iter / max_fun or scale the "
+                "features." % (result.nit, result.nfev, result.message),
+                ConvergenceWarning,
+            )
+        self.n_iter_ = min(int(result.nit), self.max_iter)
+        self.loss_ = float(result.fun)
+
+    def _forward_backward(self, X, T, sample_weight, acts_out, deltas, buffers):
+        """nn.forward then nn.backward into the preallocated buffers."""
+        acts = nn.forward(X, self.coefs_, self.intercepts_, self.activation,
+                          self.out_activation_, out=acts_out)
+        return nn.backward(
+            acts, T, self.coefs_, self.activation, self.out_activation_,
+            loss=self.loss, alpha=self.alpha, sample_weight=sample_weight,
+            coef_grads=buffers.coef_grads, intercept_grads=buffers.intercept_grads,
+            deltas=deltas,
+        )
+
+    # --------------------------------------------------- fit: stochastic
+
+    def _make_optimizer(self, params, incremental):
+        if incremental and hasattr(self, "_optimizer"):
+            # A copy, so that a failed partial_fit leaves the old one intact.
+            return copy.deepcopy(self._optimizer)
+        if self.solver == "sgd":
+            return SGDOptimizer(params, self.learning_rate_init, self.learning_rate,
+                                self.momentum, self.nesterovs_momentum, self.power_t)
+        return AdamOptimizer(params, self.learning_rate_init, self.beta_1,
+                             self.beta_2, self.epsilon)
+
+    def _validation_split(self, X, T, sample_weight):
+        """Indices of the training rows, and the held-out (X, y, weights)."""
+        n_samples = X.shape[0]
+        indices = np.arange(n_samples)
+        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+        stratify = None if multilabel else T  # rows of T are the class labels
+        split = dict(random_state=self._random_state, test_size=self.validation_fraction)
+        try:
+            train, val = train_test_split(indices, stratify=stratify, **split)
+        except ValueError:  # a class too small to stratify: plain split
+            train, val = train_test_split(indices, **split)
+        if val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        y_val = self._label_binarizer.inverse_transform(T[val])
+        sw_val = None if sample_weight is None else sample_weight[val]
+        return train, (X[val], y_val, sw_val)
+
+    def _fit_stochastic(self, X, T, sample_weight, layer_units, incremental):
+        params = self.coefs_ + self.intercepts_
+        optimizer = self._make_optimizer(params, incremental)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        validation = None
+        train = np.arange(X.shape[0])
+        if self.early_stopping:
+            train, validation = self._validation_split(X, T, sample_weight)
+        batch_size = self._batch_size(train.shape[0])
+        buffers = _Buffers(layer_units, batch_size, X.dtype)
+        self._continue_curves(validation is not None)
+        self._best_coefs = [c.copy() for c in self.coefs_]
+        self._best_intercepts = [b.copy() for b in self.intercepts_]
+        first_curve_index = len(self.loss_curve_)
+        self.n_iter_ = 0
+        start = time.perf_counter()
+        try:
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    # Shuffle the indices, never X itself (no copy of the data);
+                    # each epoch reshuffles the previous order, as MLPClassifier.
+                    train = shuffle(train, random_state=self._random_state)
+                loss = self._run_epoch(X, T, sample_weight, train, batch_size,
+                                       buffers, optimizer)
+                if self._end_epoch(loss, train.shape[0], validation, optimizer, start):
+                    break
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) reached and "
+                        "the optimization hasn't converged yet." % self.max_iter,
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        self._optimizer = optimizer
+        if validation is not None:  # restore the best weights
+            self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
+        if not incremental:
+            self._warn_if_loss_went_up(first_curve_index)
+
+    def _continue_curves(self, early_stopping):
+        """Fresh copies of the curves of earlier fits (warm start), to append to."""
+        self.loss_curve_ = list(self.loss_curve_)
+        if early_stopping:
+            if self.validation_scores_ is None:  # earlier fits did not stop early
+                self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            self.validation_scores_ = list(self.validation_scores_)
+        elif self.best_loss_ is None:  # earlier fits stopped early
+            self.best_loss_ = np.inf
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. "
+                "It is going to be clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _run_epoch(self, X, T, sample_weight, train, batch_size, buffers, optimizer):
+        """One pass over the rows ``train`` in order; returns the mean batch loss."""
+        accumulated_loss = 0.0
+        n_train = train.shape[0]
+        for batch in gen_batches(n_train, batch_size):
+            idx = train[batch]
+            batch_loss = self._train_step(X, T, sample_weight, idx, buffers, optimizer)
+            accumulated_loss += batch_loss * idx.shape[0]
+        return accumulated_loss / n_train
+
+    def _train_step(self, X, T, sample_weight, idx, buffers, optimizer):
+        """Forward, backward and update on the minibatch rows ``idx``."""
+        m = idx.shape[0]
+        X_buf, T_buf, sw_buf, acts_out, deltas = buffers.rows(m)
+        sw_batch = None
+        if sample_weight is not None:
+            np.take(sample_weight, idx, out=sw_buf, mode="clip")
+            if not sw_buf.any():
+                return 0.0  # all weights 0: nothing to learn from this batch
+            sw_batch = sw_buf
+        if sp.issparse(X):
+            X_batch = X[idx]
+        else:
+            X_batch = np.take(X, idx, axis=0, out=X_buf, mode="clip")
+        np.take(T, idx, axis=0, out=T_buf, mode="clip")
+        loss, coef_grads, intercept_grads = self._forward_backward(
+            X_batch, T_buf, sw_batch, acts_out, deltas, buffers
+        )
+        self._check_loss(loss, self.solver)
+        optimizer.update_params(self.coefs_ + self.intercepts_, coef_grads + intercept_grads)
+        return loss
+
+    def _end_epoch(self, loss, n_train, validation, optimizer, start):
+        """Bookkeeping after an epoch; returns True when training must stop."""
+        self._check_loss(loss, self.solver, epoch=True)
+        self._check_weights_finite(self.coefs_ + self.intercepts_)
+        self.n_iter_ += 1
+        self.t_ += n_train
+        self.loss_ = loss
+        self.loss_curve_.append(loss)
+        self._update_no_improvement_count(validation)
+        if self.verbose:
+            self._print_epoch(start)
+        optimizer.iteration_ends(self.t_)
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        what = "Validation score" if validation is not None else "Training loss"
+        msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
+            what, self.tol, self.n_iter_no_change)
+        if optimizer.trigger_stopping(msg, self.verbose):
+            return True
+        self._no_improvement_count = 0
+        return False
+
+    def _update_no_improvement_count(self, validation):
+        if validation is None:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+            return
+        X_val, y_val, sw_val = validation
+        y_pred = self._label_binarizer.inverse_transform(self._raveled_output(X_val))
+        score = _accuracy(y_val, y_pred, sw_val)
+        self.validation_scores_.append(score)
+        if score < self.best_validation_score_ + self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = score
+            self._best_coefs = [c.copy() for c in self.coefs_]
+            self._best_intercepts = [b.copy() for b in self.intercepts_]
+
+    def _raveled_output(self, X):
+        output = self._output(X)
+        return output.ravel() if output.shape[1] == 1 else output
+
+    def _print_epoch(self, start):
+        line = "Epoch %d, loss = %.8f" % (self.n_iter_, self.loss_)
+        if self.validation_scores_:
+            line += ", validation score = %.6f" % self.validation_scores_[-1]
+        print(line + ", time = %.2fs" % (time.perf_counter() - start))
+
+    # ------------------------------------------------- fit: never silent
+
+    def _check_loss(self, loss, solver, epoch=False):
+        """Stop with a clear error on a non-finite or exploding loss."""
+        finite = np.isfinite(loss)
+        if self._reference_loss is None and finite:
+            # The loss at the starting weights: the scale of "exploded".
+            self._reference_loss = max(loss, self._null_loss)
+        exploding = epoch and finite and loss > _EXPLOSION_FACTOR * self._reference_loss
+        if finite and not exploding:
+            return
+        what = "is %s" % loss if not finite else (
+            "exploded to %.4g (it was %.4g at the starting weights)"
+            % (loss, self._reference_loss))
+        step = ("learning_rate_init=%g is probably too large for solver=%r; lower it"
+                % (self.learning_rate_init, solver)) if solver != "lbfgs" else (
+                "lbfgs diverged")
+        raise FloatingPointError(
+            "Training stopped: the loss %s. %s, and scale the features (e.g. "
+            "StandardScaler: inputs of large magnitude saturate the units). The "
+            "estimator was left as it was before this call." % (what, step)
+        )
+
+    def _check_weights_finite(self, weights):
+        if not all(np.isfinite(w).all() for w in weights):
+            self._check_loss(np.nan, self.solver)
+
+    def _warn_if_no_better_than_constant(self):
+        if self._null_loss > 0 and self.loss_ >= self._null_loss:
+            warnings.warn(
+                "The final training loss %.6g is no better than the loss of always "
+                "predicting the class frequencies (%.6g): the network learned "
+                "nothing. Check learning_rate_init=%g (too large or too small) and "
+                "scale the features (e.g. StandardScaler)."
+                % (self.loss_, self._null_loss, self.learning_rate_init),
+                ConvergenceWarning,
+            )
+
+    def _warn_if_loss_went_up(self, first):
+        curve = self.loss_curve_[first:]
+        if len(curve) >= 2 and curve[-1] > curve[0]:
+            warnings.warn(
+                "The training loss went up during fit (first epoch %.6g, last epoch "
+                "%.6g): learning_rate_init=%g is probably too large, or the features "
+                "need scaling (e.g. StandardScaler)."
+                % (curve[0], curve[-1], self.learning_rate_init),
+                ConvergenceWarning,
+            )
+
+
+def _checked_arrays(arrays, shapes, dtype, name):
+    """Copies of user-given starting weights, checked against the layer shapes."""
+    if len(arrays) != len(shapes):
+        raise ValueError("%s must have %d arrays (one per layer), got %d."
+                         % (name, len(shapes), len(arrays)))
+    out = [np.array(a, dtype=dtype, copy=True) for a in arrays]
+    got = [a.shape for a in out]
+    if got != shapes:
+        raise ValueError("%s has shapes %s; the layers need %s." % (name, got, shapes))
+    if not all(np.isfinite(a).all() for a in out):
+        raise ValueError("%s contains NaN or infinity." % name)
+    return out
+
+
+def _null_loss(T, sample_weight, loss, out_activation):
+    """Loss of the best constant prediction (the class frequencies).
+
+    The scale against which an exploding loss is recognised.
+    """
+    p = np.average(T, axis=0, weights=sample_weight).astype(np.float64)
+    if loss == "squared_error":
+        return 0.5 * float(np.sum(p * (1 - p)))
+    if out_activation == "softmax":
+        return float(-np.sum(p * np.log(np.clip(p, 1e-12, 1))))
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(-np.sum(p * np.log(q) + (1 - p) * np.log(1 - q)))
+
+
+def _accuracy(y_true, y_pred, sample_weight):
+    """(Weighted) accuracy; a multilabel row counts only if all labels match."""
+    correct = np.all(y_true == y_pred, axis=1) if y_true.ndim == 2 else y_true == y_pred
+    if sample_weight is not None and not sample_weight.any():
+        sample_weight = None  # held-out weights all 0: count every sample
+    return float(np.average(correct, weights=sample_weight))

@@ -1,0 +1,658 @@
+"""Tests of ManualMLPClassifier against scikit-learn's MLPClassifier, the seeds and properties."""
+
+import inspect
+import pickle
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits, load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted
+
+import skmlp._mlp as mlp_module
+from skmlp import ManualMLPClassifier, nn
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_y = np.array([0, 1, 1, 0])
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:600] / 16.0, y[:600]
+
+
+def _weights(est):
+    return est.coefs_ + est.intercepts_
+
+
+def _assert_same_weights(a, b, **tol):
+    assert len(a) == len(b)
+    for wa, wb in zip(a, b):
+        assert_allclose(wa, wb, **tol)
+
+
+# ---------------------------------------------------------- drop-in for MLPClassifier
+
+
+def test_constructor_has_every_mlpclassifier_parameter_with_its_default():
+    theirs = inspect.signature(MLPClassifier.__init__).parameters
+    ours = inspect.signature(ManualMLPClassifier.__init__).parameters
+    for name, param in theirs.items():
+        assert name in ours, name
+        assert ours[name].default == param.default, name
+        assert ours[name].kind == param.kind, name  # positional stays positional
+    extras = {n: p.default for n, p in ours.items() if n not in theirs}
+    assert extras == {"loss": "log_loss", "init": "glorot_uniform", "class_weight": None}
+
+
+def test_parameter_constraints_cover_mlpclassifier():
+    for name in MLPClassifier._parameter_constraints:
+        assert name in ManualMLPClassifier._parameter_constraints
+
+
+def test_code_written_for_mlpclassifier_runs_unchanged(digits):
+    X, y = digits
+
+    def user_code(cls):
+        clf = cls((20,), "tanh", solver="sgd", learning_rate_init=0.1, max_iter=20,
+                  random_state=0, early_stopping=True, n_iter_no_change=3)
+        clf.fit(X, y)
+        attrs = ("classes_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
+                 "best_validation_score_", "n_iter_", "n_layers_", "n_outputs_",
+                 "out_activation_", "t_", "n_features_in_")
+        return clf, {a: getattr(clf, a) for a in attrs}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk, sk_attrs = user_code(MLPClassifier)
+        ours, our_attrs = user_code(ManualMLPClassifier)
+    assert_array_equal(our_attrs["classes_"], sk_attrs["classes_"])
+    for name in ("n_layers_", "n_outputs_", "out_activation_", "n_features_in_"):
+        assert our_attrs[name] == sk_attrs[name], name
+    assert our_attrs["best_loss_"] is None and len(our_attrs["validation_scores_"]) == ours.n_iter_
+    assert ours.predict_proba(X).shape == sk.predict_proba(X).shape
+    assert ours.score(X, y) > 0.9
+
+
+# ------------------------------------------------------------------ the seeds
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_xor_is_learned(loss):
+    clf = ManualMLPClassifier(hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs",
+                              loss=loss, alpha=0.0, random_state=1, tol=1e-10)
+    clf.fit(XOR_X, XOR_y)
+    assert_array_equal(clf.predict(XOR_X), XOR_y)
+    proba = clf.predict_proba(XOR_X)[np.arange(4), XOR_y]
+    assert np.all(proba > 0.8)
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_seed_000_toy_table_fitted_perfectly(loss):
+    # Seed 000: x1 x2 x3 -> one-hot (l1, l2); classes 0, 0, 1, 1. The seeds'
+    # textbook setup: logistic hidden units trained by gradient descent.
+    X = np.array([[1.0, 0.1, 0.3], [0.1, 1.5, 1.2], [1.1, 1.1, 2.0], [0.2, 0.2, 0.3]])
+    onehot = np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
+    y = onehot.argmax(axis=1)
+    clf = ManualMLPClassifier(hidden_layer_sizes=(3,), activation="logistic",
+                              solver="sgd", learning_rate_init=1.0, momentum=0.9,
+                              loss=loss, alpha=0.0, max_iter=2000, tol=0,
+                              n_iter_no_change=10_000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert_array_equal(clf.predict(X), y)
+    assert clf.score(X, y) == 1.0
+    assert clf.loss_curve_[-1] < 0.05 * clf.loss_curve_[0]
+
+
+# ------------------------------------------------- parity with scikit-learn
+
+
+def _sklearn_from_weights(X, y, coefs, intercepts, max_iter, **params):
+    """MLPClassifier trained for max_iter epochs from the given weights (warm_start)."""
+    sk = MLPClassifier(max_iter=1, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk.fit(X, y)  # builds the layers; its weights are then replaced
+        sk.coefs_ = [c.copy() for c in coefs]
+        sk.intercepts_ = [b.copy() for b in intercepts]
+        sk.loss_curve_, sk.t_, sk.best_loss_, sk._no_improvement_count = [], 0, np.inf, 0
+        sk.set_params(warm_start=True, max_iter=max_iter).fit(X, y)
+    return sk
+
+
+def _parity_data(kind):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(53, 4))
+    if kind == "binary":
+        y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    elif kind == "multiclass":
+        y = np.array(["a", "b", "c"])[rng.randint(0, 3, 53)]
+    else:  # multilabel indicator
+        y = (X[:, :3] + 0.3 * rng.normal(size=(53, 3)) > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_parity_with_sklearn_from_the_same_weights(kind):
+    # batch_size=10 does not divide 53; alpha > 0; plain SGD, fixed order.
+    X, y = _parity_data(kind)
+    params = dict(hidden_layer_sizes=(5, 3), activation="tanh", solver="sgd",
+                  momentum=0.0, shuffle=False, alpha=0.1, batch_size=10,
+                  learning_rate_init=0.1, tol=0.0, n_iter_no_change=100)
+    rng = np.random.RandomState(42)
+    sizes = [4, 5, 3, 1 if kind == "binary" else 3]
+    coefs = [rng.uniform(-0.7, 0.7, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    intercepts = [rng.uniform(-0.7, 0.7, b) for b in sizes[1:]]
+    sk = _sklearn_from_weights(X, y, coefs, intercepts, max_iter=5, **params)
+    ours = ManualMLPClassifier(max_iter=5, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y, coefs_init=coefs, intercepts_init=intercepts)
+    assert len(sk.loss_curve_) == len(ours.loss_curve_) == 5
+    assert_allclose(ours.loss_curve_, sk.loss_curve_, rtol=0, atol=1e-10)
+    _assert_same_weights(_weights(ours), _weights(sk), rtol=0, atol=1e-10)
+    assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-10)
+    assert_array_equal(ours.predict(X), sk.predict(X))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        dict(solver="sgd", momentum=0.9, nesterovs_momentum=True, learning_rate="invscaling"),
+        dict(solver="sgd", momentum=0.5, nesterovs_momentum=False),
+        dict(solver="adam"),
+        dict(solver="adam", activation="logistic"),
+        dict(solver="sgd", activation="relu", early_stopping=True, n_iter_no_change=2),
+    ],
+    ids=["nesterov-invscaling", "momentum", "adam", "adam-logistic", "early-stopping"],
+)
+def test_parity_with_sklearn_from_the_same_random_state(extra):
+    # init='glorot_uniform_sklearn' draws MLPClassifier's initial weights, and
+    # the shuffling and validation split use the random state the same way.
+    X, y = _parity_data("binary")
+    params = dict(hidden_layer_sizes=(6,), activation="tanh", alpha=0.01, batch_size=16,
+                  learning_rate_init=0.05, max_iter=8, random_state=3)
+    params.update(extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = MLPClassifier(**params).fit(X, y)
+        ours = ManualMLPClassifier(init="glorot_uniform_sklearn", **params).fit(X, y)
+    assert_allclose(ours.loss_curve_, sk.loss_curve_, rtol=0, atol=1e-10)
+    _assert_same_weights(_weights(ours), _weights(sk), rtol=0, atol=1e-10)
+    if params.get("early_stopping"):
+        assert ours.validation_scores_ == sk.validation_scores_
+        assert ours.best_validation_score_ == sk.best_validation_score_
+
+
+def test_lbfgs_parity_with_sklearn():
+    X, y = _parity_data("multiclass")
+    params = dict(hidden_layer_sizes=(5,), activation="tanh", solver="lbfgs", alpha=0.1,
+                  max_iter=30, random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = MLPClassifier(**params).fit(X, y)
+        ours = ManualMLPClassifier(init="glorot_uniform_sklearn", **params).fit(X, y)
+    assert ours.loss_ == pytest.approx(sk.loss_, rel=1e-9)
+    assert ours.n_iter_ == sk.n_iter_
+    _assert_same_weights(_weights(ours), _weights(sk), rtol=1e-6, atol=1e-8)
+
+
+def test_partial_fit_parity_with_sklearn():
+    X, y = _parity_data("multiclass")
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=0.1,
+                  random_state=0, batch_size=7)
+    sk = MLPClassifier(**params)
+    ours = ManualMLPClassifier(init="glorot_uniform_sklearn", **params)
+    classes = np.unique(y)
+    for start in (0, 20, 40):
+        rows = slice(start, start + 20)
+        sk.partial_fit(X[rows], y[rows], classes=classes)
+        ours.partial_fit(X[rows], y[rows], classes=classes)
+    assert_allclose(ours.loss_curve_, sk.loss_curve_, atol=1e-10)
+    _assert_same_weights(_weights(ours), _weights(sk), atol=1e-10)
+    assert ours.t_ == sk.t_ == 53
+
+
+# ------------------------------------------------------- sklearn workflows
+
+
+def test_grid_search_over_learning_rate_alpha_hidden_sizes():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    grid = {"learning_rate_init": [0.01, 0.1], "alpha": [1e-4, 1.0],
+            "hidden_layer_sizes": [(5,), (10, 5)]}
+    search = GridSearchCV(ManualMLPClassifier(solver="adam", max_iter=60, random_state=0),
+                          grid, cv=3, n_jobs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 8
+    assert search.best_params_["learning_rate_init"] == 0.1  # 60 epochs of 0.01 is too few
+    assert search.best_score_ > 0.85
+    assert search.score(X, y) > 0.9
+
+
+def test_cross_val_score_agrees_with_sklearn(digits):
+    # With MLPClassifier's initialiser and random state both fit the same
+    # networks, so the fold scores agree.
+    X, y = digits
+    params = dict(hidden_layer_sizes=(30,), solver="lbfgs", max_iter=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = cross_val_score(ManualMLPClassifier(init="glorot_uniform_sklearn", **params),
+                               X, y, cv=3)
+        theirs = cross_val_score(MLPClassifier(**params), X, y, cv=3)
+    assert ours.shape == (3,) and ours.min() > 0.7
+    assert_allclose(ours, theirs, atol=0.01)
+
+
+def test_pipeline_with_standard_scaler_learns_badly_scaled_features():
+    X, y = load_iris(return_X_y=True)
+    X = X * np.array([1e3, 1e-3, 1e2, 1.0]) + 500.0
+    pipe = make_pipeline(StandardScaler(),
+                         ManualMLPClassifier(solver="lbfgs", max_iter=200, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.fit(X, y)
+    assert pipe.score(X, y) > 0.95
+
+
+def test_pickle_round_trip_gives_identical_predictions(digits):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(hidden_layer_sizes=(10,), max_iter=5, random_state=0).fit(X, y)
+    clone = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
+    assert_array_equal(clone.predict(X), clf.predict(X))
+
+
+# ------------------------------------------------------ never fails silently
+
+
+def test_exploding_training_raises_and_leaves_the_model_unfitted(digits):
+    X, y = digits
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=1e3, random_state=0)
+    with pytest.raises(FloatingPointError, match="learning_rate_init=1000.*scale the features"):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    assert not hasattr(clf, "n_features_in_") and not hasattr(clf, "classes_")
+
+
+def test_nan_loss_raises_and_leaves_the_model_unfitted(digits):
+    X, y = digits
+    X = X.astype(np.float32)
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=1e3, momentum=0.0,
+                              hidden_layer_sizes=(50, 50), random_state=0)
+    with pytest.raises(FloatingPointError, match=r"(nan|inf|exploded).*learning_rate_init"):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+
+
+def test_failed_warm_start_fit_restores_the_previous_model(digits):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(solver="sgd", max_iter=5, random_state=0).fit(X, y)
+    clf.set_params(warm_start=True, learning_rate_init=1e3)
+    before = pickle.dumps(clf.__dict__)
+    proba = clf.predict_proba(X)
+    with pytest.raises(FloatingPointError):
+        clf.fit(X, y)
+    assert pickle.dumps(clf.__dict__) == before
+    assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_failed_partial_fit_restores_the_previous_model(digits):
+    X, y = digits
+    clf = ManualMLPClassifier(solver="sgd", random_state=0)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    coefs, curve, t = [c.copy() for c in clf.coefs_], list(clf.loss_curve_), clf.t_
+    velocities = [v.copy() for v in clf._optimizer.velocities]
+    clf.set_params(learning_rate_init=1e3)
+    clf._optimizer.learning_rate = 1e3
+    with pytest.raises(FloatingPointError):
+        for _ in range(5):
+            clf.partial_fit(X, y)
+            coefs, curve, t = [c.copy() for c in clf.coefs_], list(clf.loss_curve_), clf.t_
+            velocities = [v.copy() for v in clf._optimizer.velocities]
+    _assert_same_weights(clf.coefs_, coefs, rtol=0)
+    assert clf.loss_curve_ == curve and clf.t_ == t
+    _assert_same_weights(clf._optimizer.velocities, velocities, rtol=0)
+    assert all(np.isfinite(c).all() for c in clf.coefs_)
+
+
+def test_failed_first_partial_fit_leaves_no_classes():
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=1e4, momentum=0.0,
+                              random_state=0, hidden_layer_sizes=(50,))
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(FloatingPointError):
+        clf.partial_fit(X * 100, y, classes=np.arange(10))
+    assert not hasattr(clf, "classes_")
+
+
+def test_loss_no_better_than_constant_warns():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = ManualMLPClassifier(solver="sgd", loss="squared_error", learning_rate_init=10.0,
+                              max_iter=10, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="no better than .* class frequencies"):
+        clf.fit(X, y)
+
+
+def test_loss_going_up_warns():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    clf = ManualMLPClassifier(solver="adam", loss="squared_error", learning_rate_init=10.0,
+                              max_iter=10, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="loss went up"):
+        clf.fit(X, y)
+    assert clf.loss_curve_[-1] > clf.loss_curve_[0]
+
+
+def test_minibatch_with_all_zero_weights_is_skipped():
+    # shuffle=False, batch 10: the first minibatch has weights 0 and is skipped;
+    # the other minibatches are exactly those of a fit without those rows.
+    X, y = _parity_data("multiclass")
+    sw = np.ones(len(y))
+    sw[:10] = 0
+    params = dict(hidden_layer_sizes=(4,), solver="sgd", shuffle=False, batch_size=10,
+                  learning_rate_init=0.1, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = ManualMLPClassifier(**params).fit(X, y, sample_weight=sw)
+        dropped = ManualMLPClassifier(**params).fit(X[10:], y[10:])
+    _assert_same_weights(_weights(weighted), _weights(dropped), rtol=1e-12, atol=1e-14)
+
+
+# ----------------------------------------------------------- dtypes, sparse
+
+
+def test_float32_stays_float32(digits):
+    X, y = digits
+    X32 = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(solver="sgd", max_iter=3, random_state=0).fit(X32, y)
+    assert all(w.dtype == np.float32 for w in _weights(clf))
+    assert clf.predict_proba(X32).dtype == np.float32
+    assert clf.predict_log_proba(X32).dtype == np.float32
+    clf_lbfgs = ManualMLPClassifier(solver="lbfgs", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf_lbfgs.fit(X32, y)
+    assert all(w.dtype == np.float32 for w in _weights(clf_lbfgs))
+
+
+def test_float32_fit_makes_no_copy_of_X():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6000, 200)).astype(np.float32)  # 4.8 MB
+    y = rng.randint(0, 3, 6000)
+    clf = ManualMLPClassifier(hidden_layer_sizes=(10,), solver="sgd", max_iter=1,
+                              random_state=0)
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A shuffled or float64 copy of X would allocate X.nbytes or twice that.
+    assert peak < 0.25 * X.nbytes
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_sparse_gives_the_dense_results(fmt, solver, digits):
+    X, y = digits
+    params = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = ManualMLPClassifier(**params).fit(X, y)
+        sparse = ManualMLPClassifier(**params).fit(sp.csr_matrix(X).asformat(fmt), y)
+    _assert_same_weights(_weights(sparse), _weights(dense), rtol=1e-9, atol=1e-12)
+    assert_allclose(sparse.predict_proba(sp.csr_matrix(X).asformat(fmt)),
+                    dense.predict_proba(X), atol=1e-12)
+
+
+# ------------------------------------------------------ weights and classes
+
+
+def _lbfgs_fit(X, y, sample_weight=None, **extra):
+    clf = ManualMLPClassifier(hidden_layer_sizes=(5,), activation="tanh", solver="lbfgs",
+                              alpha=0.1, max_iter=40, random_state=0, **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clf.fit(X, y, sample_weight=sample_weight)
+
+
+def test_sample_weight_zero_equals_dropping_the_sample_lbfgs():
+    X, y = _parity_data("multiclass")
+    sw = np.ones(len(y))
+    sw[[3, 17, 40]] = 0
+    keep = sw > 0
+    weighted, dropped = _lbfgs_fit(X, y, sw), _lbfgs_fit(X[keep], y[keep])
+    _assert_same_weights(_weights(weighted), _weights(dropped), rtol=1e-6, atol=1e-8)
+
+
+def test_integer_sample_weight_equals_repetition_lbfgs():
+    X, y = _parity_data("binary")
+    sw = np.random.RandomState(1).randint(1, 4, len(y))
+    weighted = _lbfgs_fit(X, y, sw)
+    repeated = _lbfgs_fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
+    _assert_same_weights(_weights(weighted), _weights(repeated), rtol=1e-6, atol=1e-8)
+
+
+def test_class_weight_is_sample_weight_per_class():
+    X, y = _parity_data("multiclass")
+    for class_weight in ("balanced", {"a": 3.0, "b": 1.0, "c": 0.5}):
+        by_class = _lbfgs_fit(X, y, class_weight=class_weight)
+        by_sample = _lbfgs_fit(X, y, compute_sample_weight(class_weight, y))
+        _assert_same_weights(_weights(by_class), _weights(by_sample), rtol=1e-10)
+
+
+def test_class_weight_balanced_raises_minority_recall():
+    X, y = make_classification(n_samples=400, weights=[0.9, 0.1], class_sep=0.5,
+                               random_state=0)
+    plain, balanced = _lbfgs_fit(X, y), _lbfgs_fit(X, y, class_weight="balanced")
+    recall = [np.mean(c.predict(X)[y == 1] == 1) for c in (plain, balanced)]
+    assert recall[1] > recall[0]
+
+
+def test_multilabel_indicator_targets():
+    X, Y = _parity_data("multilabel")
+    clf = _lbfgs_fit(X, Y)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 3
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    proba = clf.predict_proba(X)
+    assert proba.shape == (53, 3)
+    assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+    assert np.mean(clf.predict(X) == Y) > 0.85
+
+
+def test_squared_error_multiclass_proba_is_normalised_logistic_output():
+    X, y = _parity_data("multiclass")
+    clf = _lbfgs_fit(X, y, loss="squared_error")
+    assert clf.out_activation_ == "logistic"
+    out = nn.forward(X, clf.coefs_, clf.intercepts_, "tanh", "logistic")[-1]
+    assert_allclose(clf.predict_proba(X), out / out.sum(axis=1, keepdims=True))
+    assert_array_equal(clf.predict(X), clf.classes_[out.argmax(axis=1)])
+
+
+def test_binary_proba_is_one_logistic_unit():
+    X, y = _parity_data("binary")
+    clf = _lbfgs_fit(X, y)
+    out = nn.forward(X, clf.coefs_, clf.intercepts_, "tanh", "logistic")[-1][:, 0]
+    assert clf.n_outputs_ == 1
+    assert_allclose(clf.predict_proba(X), np.column_stack([1 - out, out]))
+    assert_allclose(clf.predict_log_proba(X), np.log(clf.predict_proba(X)))
+
+
+# ------------------------------------------- partial_fit, warm start, stopping
+
+
+def test_partial_fit_learns_and_checks_classes(digits):
+    X, y = digits
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=0.1, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    for _ in range(10):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
+    with pytest.raises(ValueError, match="classes"):
+        clf.partial_fit(X, y + 10)
+    assert not hasattr(ManualMLPClassifier(solver="lbfgs"), "partial_fit")
+
+
+def test_warm_start_continues_the_same_trajectory(digits):
+    # Plain SGD in a fixed order has no optimizer state: 3 + 2 epochs == 5 epochs.
+    X, y = digits
+    params = dict(hidden_layer_sizes=(10,), solver="sgd", momentum=0.0, shuffle=False,
+                  learning_rate_init=0.1, random_state=0, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        five = ManualMLPClassifier(max_iter=5, **params).fit(X, y)
+        warm = ManualMLPClassifier(max_iter=3, **params).fit(X, y)
+        warm.set_params(warm_start=True, max_iter=2).fit(X, y)
+    assert_allclose(warm.loss_curve_, five.loss_curve_, rtol=1e-12)
+    _assert_same_weights(_weights(warm), _weights(five), rtol=1e-12)
+
+
+def test_early_stopping_restores_the_best_weights(digits):
+    X, y = digits
+    clf = ManualMLPClassifier(hidden_layer_sizes=(20,), solver="sgd",
+                              learning_rate_init=0.5, early_stopping=True,
+                              n_iter_no_change=3, max_iter=100, random_state=0)
+    scores = []
+    orig = ManualMLPClassifier._update_no_improvement_count
+
+    def spy(self, validation):
+        orig(self, validation)
+        scores.append((self.validation_scores_[-1], [c.copy() for c in self.coefs_]))
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ManualMLPClassifier, "_update_no_improvement_count", spy)
+        clf.fit(X, y)
+    best = int(np.argmax([s for s, _ in scores]))
+    assert best < len(scores) - 1  # training went on after the best epoch
+    assert clf.best_validation_score_ == scores[best][0]
+    _assert_same_weights(clf.coefs_, scores[best][1], rtol=0)
+
+
+def test_lbfgs_respects_max_fun(digits, monkeypatch):
+    X, y = digits
+    calls = []
+    backward = nn.backward
+    monkeypatch.setattr(mlp_module.nn, "backward",
+                        lambda *a, **k: calls.append(1) or backward(*a, **k))
+    clf = ManualMLPClassifier(solver="lbfgs", max_fun=5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        clf.fit(X, y)
+    # scipy's L-BFGS-B stops as soon as its evaluation count exceeds maxfun
+    assert len(calls) <= 5 + 1 and clf.n_iter_ <= 5
+
+
+def test_n_iter_no_change_and_tol_stop_training(digits):
+    X, y = digits
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=0.1, tol=10.0,
+                              n_iter_no_change=2, max_iter=100, random_state=0).fit(X, y)
+    # MLPClassifier's rule: epoch 1 sets best_loss_, epochs 2, 3, 4 do not improve
+    # it by tol; the count 3 then exceeds n_iter_no_change=2.
+    assert clf.n_iter_ == 4
+    sk = MLPClassifier(solver="sgd", learning_rate_init=0.1, tol=10.0, n_iter_no_change=2,
+                       max_iter=100, random_state=0).fit(X, y)
+    assert sk.n_iter_ == clf.n_iter_
+
+
+def test_verbose_prints_one_line_per_epoch(digits, capsys):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ManualMLPClassifier(solver="sgd", max_iter=3, verbose=True, early_stopping=True,
+                            random_state=0).fit(X, y)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Epoch")]
+    assert len(lines) == 3
+    assert all("loss = " in ln and "validation score = " in ln and "time = " in ln
+               for ln in lines)
+
+
+# --------------------------------------------------------------- initialisation
+
+
+@pytest.mark.parametrize("init, bound", [
+    ("glorot_uniform", lambda i, o: np.sqrt(6 / (i + o))),
+    ("he_uniform", lambda i, o: np.sqrt(6 / i)),
+])
+def test_initial_weights_follow_the_init_bound(init, bound):
+    X, y = load_digits(return_X_y=True)
+    clf = ManualMLPClassifier(hidden_layer_sizes=(300, 100), solver="sgd", init=init,
+                              learning_rate_init=1e-300, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)  # a step of 1e-300 leaves the initial weights unchanged
+    for W in clf.coefs_:
+        r = bound(*W.shape)
+        assert np.abs(W).max() <= r and np.abs(W).max() > 0.95 * r
+        assert abs(W.mean()) < 0.05 * r  # uniform on (-r, r): mean 0
+    if init == "he_uniform":
+        assert all(np.abs(b).max() < 1e-250 for b in clf.intercepts_)  # b = 0
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_bad_starting_weights_and_options_raise_clear_errors():
+    X, y = _parity_data("binary")
+    clf = ManualMLPClassifier(hidden_layer_sizes=(5,))
+    with pytest.raises(ValueError, match="coefs_init has shapes"):
+        clf.fit(X, y, coefs_init=[np.zeros((3, 5)), np.zeros((5, 1))])
+    with pytest.raises(ValueError, match="coefs_init must have 2 arrays"):
+        clf.fit(X, y, coefs_init=[np.zeros((4, 5))])
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit(X, y, coefs_init=[np.full((4, 5), np.nan), np.zeros((5, 1))])
+    with pytest.raises(ValueError, match="Negative values in data passed to .sample_weight"):
+        clf.fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        ManualMLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="class_weight is not supported for multilabel"):
+        ManualMLPClassifier(class_weight="balanced").fit(*_parity_data("multilabel"))
+    with pytest.raises(ValueError, match="loss"):
+        ManualMLPClassifier(loss="hinge").fit(X, y)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_warm_start_can_switch_early_stopping_on_and_off(digits):
+    X, y = digits
+    clf = ManualMLPClassifier(solver="sgd", max_iter=2, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        clf.set_params(early_stopping=True).fit(X, y)
+        assert len(clf.validation_scores_) == 2 and len(clf.loss_curve_) == 4
+        clf.set_params(early_stopping=False).fit(X, y)
+    assert len(clf.loss_curve_) == 6 and clf.best_loss_ == min(clf.loss_curve_[4:])
+
+
+def test_predict_in_chunks_gives_the_same_outputs(monkeypatch):
+    X, y = _parity_data("multiclass")
+    clf = _lbfgs_fit(X, y)
+    whole = clf.predict_proba(X)
+    monkeypatch.setattr(mlp_module, "_PREDICT_CHUNK", 7)  # 53 rows: 8 chunks
+    # BLAS may round differently for other matrix sizes: equal to 1e-12
+    assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
+    assert_allclose(clf.predict_proba(sp.csc_matrix(X)), whole, rtol=1e-12)

@@ -1,0 +1,155 @@
+"""Tests of skmlp._optimizers: hand-worked steps, scikit-learn's optimizers, scipy."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.neural_network._stochastic_optimizers import (
+    AdamOptimizer as SkAdam,
+    SGDOptimizer as SkSGD,
+)
+
+from skmlp._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, pack, unpack
+
+
+def _params_and_grads(seed, n_steps):
+    rng = np.random.RandomState(seed)
+    params = [rng.normal(size=(3, 4)), rng.normal(size=4)]
+    grads = [[rng.normal(size=(3, 4)), rng.normal(size=4)] for _ in range(n_steps)]
+    return params, grads
+
+
+def test_sgd_plain_step_by_hand():
+    w = np.array([1.0, -2.0])
+    SGDOptimizer([w], learning_rate_init=0.1, momentum=0.0).update_params(
+        [w], [np.array([10.0, 5.0])]
+    )
+    assert_allclose(w, [1.0 - 1.0, -2.0 - 0.5])
+
+
+def test_sgd_momentum_two_steps_by_hand():
+    # classical: v1 = -eta g1, w1 = w0 + v1; v2 = mu v1 - eta g2, w2 = w1 + v2
+    w = np.array([0.0])
+    opt = SGDOptimizer([w], learning_rate_init=0.5, momentum=0.9, nesterov=False)
+    opt.update_params([w], [np.array([1.0])])
+    assert_allclose(w, [-0.5])
+    opt.update_params([w], [np.array([2.0])])
+    assert_allclose(w, [-0.5 + (0.9 * -0.5 - 1.0)])
+
+
+def test_sgd_nesterov_two_steps_by_hand():
+    # Nesterov: v = mu v - eta g; w += mu v - eta g
+    w = np.array([0.0])
+    opt = SGDOptimizer([w], learning_rate_init=0.5, momentum=0.9, nesterov=True)
+    opt.update_params([w], [np.array([1.0])])
+    assert_allclose(w, [0.9 * -0.5 - 0.5])
+    opt.update_params([w], [np.array([2.0])])
+    v2 = 0.9 * -0.5 - 1.0
+    assert_allclose(w, [-0.95 + 0.9 * v2 - 1.0])
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_matches_sklearn(momentum, nesterov):
+    params, grads = _params_and_grads(0, 6)
+    ours = [p.copy() for p in params]
+    theirs = [p.copy() for p in params]
+    opt = SGDOptimizer(ours, 0.05, "invscaling", momentum, nesterov, 0.5)
+    sk = SkSGD(theirs, 0.05, "invscaling", momentum, nesterov, 0.5)
+    for step, g in enumerate(grads):
+        opt.update_params(ours, [x.copy() for x in g])
+        sk.update_params(theirs, [x.copy() for x in g])
+        opt.iteration_ends(10 * step)
+        sk.iteration_ends(10 * step)
+    assert opt.learning_rate == sk.learning_rate
+    for a, b in zip(ours, theirs):
+        assert_allclose(a, b, rtol=1e-13, atol=1e-14)
+
+
+def test_sgd_invscaling_schedule():
+    opt = SGDOptimizer([np.zeros(1)], learning_rate_init=0.1, lr_schedule="invscaling",
+                       power_t=0.5)
+    opt.iteration_ends(99)
+    assert opt.learning_rate == pytest.approx(0.1 / 100**0.5)
+
+
+def test_sgd_adaptive_divides_by_five_then_stops():
+    opt = SGDOptimizer([np.zeros(1)], learning_rate_init=1e-5, lr_schedule="adaptive")
+    assert opt.trigger_stopping("stalled.", verbose=False) is False
+    assert opt.learning_rate == pytest.approx(2e-6)
+    assert opt.trigger_stopping("stalled.", verbose=False) is False
+    assert opt.learning_rate == pytest.approx(4e-7)
+    assert opt.trigger_stopping("stalled.", verbose=False) is True  # <= 1e-6
+    constant = SGDOptimizer([np.zeros(1)], lr_schedule="constant")
+    assert constant.trigger_stopping("stalled.", verbose=False) is True
+
+
+def test_adam_first_step_by_hand():
+    # t = 1: m = (1-b1) g, v = (1-b2) g^2, eta_1 = lr sqrt(1-b2)/(1-b1),
+    # so the step is lr * g / (|g| + eps / sqrt(1-b2)) ~ lr * sign(g).
+    w = np.array([1.0, 1.0])
+    g = np.array([3.0, -0.5])
+    AdamOptimizer([w], learning_rate_init=0.1, epsilon=1e-8).update_params([w], [g.copy()])
+    eta = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
+    expected = 1.0 - eta * (0.1 * g) / (np.sqrt(0.001 * g**2) + 1e-8)
+    assert_allclose(w, expected, rtol=1e-14)
+
+
+def test_adam_matches_sklearn():
+    params, grads = _params_and_grads(1, 8)
+    ours = [p.copy() for p in params]
+    theirs = [p.copy() for p in params]
+    opt = AdamOptimizer(ours, 0.01, 0.8, 0.95, 1e-7)
+    sk = SkAdam(theirs, 0.01, 0.8, 0.95, 1e-7)
+    for g in grads:
+        opt.update_params(ours, [x.copy() for x in g])
+        sk.update_params(theirs, [x.copy() for x in g])
+    assert opt.t == sk.t == 8
+    for a, b in zip(ours, theirs):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_float32_parameters_stay_float32():
+    w = np.ones(3, dtype=np.float32)
+    sgd, adam = SGDOptimizer([w], 0.1), AdamOptimizer([w], 0.1)
+    for opt in (sgd, adam):
+        opt.update_params([w], [np.ones(3, dtype=np.float32)])
+        assert w.dtype == np.float32
+    assert sgd.velocities[0].dtype == np.float32
+    assert adam.ms[0].dtype == adam.vs[0].dtype == np.float32
+
+
+def test_pack_unpack_round_trip():
+    rng = np.random.RandomState(0)
+    arrays = [rng.normal(size=(2, 3)).astype(np.float32), rng.normal(size=3)]
+    theta = pack(arrays)
+    assert theta.dtype == np.float64 and theta.shape == (9,)
+    targets = [np.empty((2, 3), dtype=np.float32), np.empty(3)]
+    unpack(theta, targets)
+    assert targets[0].dtype == np.float32
+    for a, b in zip(arrays, targets):
+        assert_allclose(a, b)
+
+
+def test_minimize_lbfgs_quadratic_matches_linear_solve():
+    # f(w) = 1/2 w'Aw - b'w has its minimum at A w = b.
+    rng = np.random.RandomState(0)
+    M = rng.normal(size=(5, 5))
+    A = M @ M.T + 5 * np.eye(5)
+    b = rng.normal(size=5)
+    w = np.zeros(5)
+
+    def loss_grad():
+        return 0.5 * w @ A @ w - b @ w, [A @ w - b]
+
+    result = minimize_lbfgs(loss_grad, [w], max_iter=200, max_fun=1000, tol=1e-12)
+    assert result.status == 0
+    assert_allclose(w, np.linalg.solve(A, b), rtol=1e-7)
+
+
+def test_minimize_lbfgs_stops_at_max_iter():
+    from scipy.optimize import rosen, rosen_der
+
+    w = np.array([-1.2, 1.0])
+    result = minimize_lbfgs(lambda: (rosen(w), [rosen_der(w)]), [w],
+                            max_iter=3, max_fun=1000, tol=1e-12)
+    assert result.nit == 3 and result.status != 0
