@@ -1,2 +1,827 @@
-class GaussianBayesClassifier:  # placeholder while the module is being written
-    pass
+"""Minimum-risk Bayes decisions with Gaussian class densities.
+
+The homework's risk with priors p_j and costs c_ij (deciding class i when the
+truth is j) is minimised point by point by deciding the class i with the
+smallest conditional risk R(i | x) = sum_j c_ij P(j | x). With Gaussian class
+densities the posteriors P(j | x) come from the plug-in estimates of the means
+and covariances, and the boundary between two decisions is a quadric
+x'Ax + b'x + c = 0 (a hyperplane when the classes share one covariance).
+
+Numerics: the class statistics are weight sums, means and weighted scatter
+about the means, accumulated in float64 by row blocks (matrix products, no
+Python loop over samples, never a float64 copy of the whole X) and merged
+with Chan et al.'s stable update, between blocks and between calls of
+``partial_fit``. Log-densities go through the
+inverse Cholesky factor of each covariance (a triangular matrix product) and
+the posteriors through ``logsumexp``.
+"""
+
+import contextlib
+from numbers import Real
+
+import numpy as np
+from scipy import linalg
+from scipy.linalg.blas import get_blas_funcs
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils import gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+def _block_rows(n_features, covariance_type="full"):
+    """Rows per block: about 32 MB of float64 for the matrix products of
+    'full' and 'tied'; about 512 kB (cache-resident while it is reused) for
+    the elementwise work of 'diag' and 'spherical'."""
+    size = 2**22 if covariance_type in ("full", "tied") else 2**16
+    return max(16, size // max(n_features, 1))
+
+
+# ---------------------------------------------------------------------------
+# Sufficient statistics: class weight sums, weighted means, weighted scatter
+# ---------------------------------------------------------------------------
+
+
+def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
+    """Weight sums W (K,), weighted means mu (K, d) and weighted scatter
+    S = sum_n w_n (x_n - mu_k)(x_n - mu_k)' of each class, in float64.
+
+    S is (K, d, d) for 'full', pooled (d, d) for 'tied', and only the
+    diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
+    a class are gathered a block at a time (never a float64 copy of all of
+    X), each block is centred on its own mean (scatter B'B of the sqrt(w)
+    scaled block: a symmetric matrix product; for diagonals w'(B*B)) and
+    merged into the running class statistics by Chan et al.'s update.
+    """
+    n_features = X.shape[1]
+    weight_sums = np.zeros(n_classes)
+    means = np.zeros((n_classes, n_features))
+    if covariance_type == "full":
+        scatter = np.zeros((n_classes, n_features, n_features))
+    elif covariance_type == "tied":
+        scatter = np.zeros((n_features, n_features))
+    else:
+        scatter = np.zeros((n_classes, n_features))
+    matrix = covariance_type in ("full", "tied")
+    order = np.argsort(y_index, kind="stable")
+    ends = np.cumsum(np.bincount(y_index, minlength=n_classes))
+    for k in range(n_classes):
+        members = order[ends[k - 1] if k else 0 : ends[k]]
+        target = scatter if covariance_type == "tied" else scatter[k]
+        for batch in gen_batches(len(members), _block_rows(n_features, covariance_type)):
+            rows = members[batch]
+            w = sample_weight[rows]
+            w_block = w.sum()
+            if w_block == 0:
+                continue
+            block = X[rows].astype(np.float64, copy=False)  # a fresh copy
+            mu_block = (w @ block) / w_block
+            block -= mu_block
+            if matrix:
+                block *= np.sqrt(w)[:, None]
+                target += block.T @ block  # numpy runs this as syrk
+            else:
+                block *= block
+                target += w @ block
+            # Chan et al.: S += (W_a W_b / W) delta delta', mu += (W_b / W) delta
+            w_total = weight_sums[k] + w_block
+            delta = mu_block - means[k]
+            coupling = weight_sums[k] * w_block / w_total
+            target += coupling * (np.outer(delta, delta) if matrix else delta**2)
+            means[k] += (w_block / w_total) * delta
+            weight_sums[k] = w_total
+    return weight_sums, means, scatter
+
+
+def _merge_statistics(old, new, covariance_type):
+    """Merge two sets of (weight_sums, means, scatter): Chan et al.'s update.
+
+    W = W_a + W_b, mu = mu_a + (W_b / W)(mu_b - mu_a),
+    S = S_a + S_b + (W_a W_b / W) delta delta', delta = mu_b - mu_a.
+    """
+    (w_a, mu_a, s_a), (w_b, mu_b, s_b) = old, new
+    weight_sums = w_a + w_b
+    frac_b = np.zeros_like(weight_sums)
+    np.divide(w_b, weight_sums, out=frac_b, where=weight_sums > 0)
+    delta = mu_b - mu_a
+    means = mu_a + frac_b[:, None] * delta
+    coupling = w_a * frac_b  # W_a W_b / W
+    if covariance_type == "full":
+        scatter = s_a + s_b + np.einsum("k,ki,kj->kij", coupling, delta, delta)
+    elif covariance_type == "tied":
+        scatter = s_a + s_b + (coupling[:, None] * delta).T @ delta
+    else:
+        scatter = s_a + s_b + coupling[:, None] * delta**2
+    return weight_sums, means, scatter
+
+
+def _covariances(weight_sums, means, scatter, covariance_type, var_smoothing):
+    """Maximum-likelihood covariances plus epsilon, shaped as GaussianMixture's.
+
+    epsilon = var_smoothing * (largest weighted variance of a feature over all
+    the data), computed from the class statistics: total scatter = within-class
+    scatter + between-class scatter. Classes without weight get epsilon * I.
+    """
+    total = weight_sums.sum()
+    grand_mean = weight_sums @ means / total
+    if covariance_type == "full":
+        within = np.einsum("kii->i", scatter)
+    elif covariance_type == "tied":
+        within = np.diag(scatter).copy()
+    else:
+        within = scatter.sum(axis=0)
+    between = weight_sums @ (means - grand_mean) ** 2
+    epsilon = var_smoothing * np.max((within + between) / total)
+
+    n_features = means.shape[1]
+    safe_w = np.where(weight_sums > 0, weight_sums, 1.0)
+    if covariance_type == "full":
+        cov = scatter / safe_w[:, None, None]
+        cov.reshape(len(cov), -1)[:, :: n_features + 1] += epsilon
+    elif covariance_type == "tied":
+        cov = scatter / total
+        cov.flat[:: n_features + 1] += epsilon
+    elif covariance_type == "diag":
+        cov = scatter / safe_w[:, None] + epsilon
+    else:
+        cov = scatter.mean(axis=1) / safe_w + epsilon
+    return cov, float(epsilon)
+
+
+def _precision_factors(covariances, covariance_type, classes, n_features):
+    """Inverse Cholesky factors P (Sigma^{-1} = P'P) and log-determinants.
+
+    Returns (P, log_det): P is lower triangular (K, d, d) for 'full', (d, d)
+    for 'tied', 1/sqrt(variances) (K, d) for 'diag' and (K,) for 'spherical';
+    log_det is (K,). Raises ValueError naming the class when a covariance is
+    not positive definite.
+    """
+    hint = "increase var_smoothing (it is added to the variances)"
+    if covariance_type in ("diag", "spherical"):
+        positive = np.all(covariances.reshape(len(covariances), -1) > 0, axis=1)
+        if not np.all(positive):
+            raise ValueError(f"the variances of class {classes[np.argmin(positive)].tolist()!r} "
+                             f"are not all positive; {hint}")
+        log_var = np.log(covariances)
+        if covariance_type == "diag":
+            log_det = log_var.sum(axis=1)
+        else:
+            log_det = n_features * log_var
+        return 1.0 / np.sqrt(covariances), log_det
+    stacked = covariances[None] if covariance_type == "tied" else covariances
+    factors, log_det = np.empty_like(stacked), np.empty(len(stacked))
+    identity = np.eye(stacked.shape[1])
+    for k, cov in enumerate(stacked):
+        try:
+            chol = linalg.cholesky(cov, lower=True)
+        except linalg.LinAlgError:
+            name = "the tied covariance" if covariance_type == "tied" else (
+                f"the covariance of class {classes[k].tolist()!r}")
+            raise ValueError(f"{name} is not positive definite; {hint}") from None
+        factors[k] = linalg.solve_triangular(chol, identity, lower=True)
+        log_det[k] = 2.0 * np.log(np.diag(chol)).sum()
+    if covariance_type == "tied":
+        return factors[0], np.full(len(classes), log_det[0])
+    return factors, log_det
+
+
+def _log_gaussian_block(block, means, factors, log_det, covariance_type, active, trmm,
+                        out):
+    """Fill out (rows, K) with log N(x | mu_k, Sigma_k) for one block of rows."""
+    n_features = block.shape[1]
+    if covariance_type == "tied":
+        # One whitening for all classes: P x - P mu_k = P (x - mu_k).
+        white = trmm(1.0, factors.T, block.T.copy(order="F"), side=0, lower=0,
+                     trans_a=1, overwrite_b=1)
+        white_means = means @ factors.T
+    for k in np.flatnonzero(active):
+        if covariance_type == "tied":
+            diff = white - white_means[k][:, None]
+            maha = np.einsum("ij,ij->j", diff, diff)
+        elif covariance_type == "full":
+            # P_k @ (x - mu_k)' with P_k given as the F-ordered view P_k.T
+            centred = block - means[k]
+            white = trmm(1.0, factors[k].T, centred.T, side=0, lower=0,
+                         trans_a=1, overwrite_b=1)
+            maha = np.einsum("ij,ij->j", white, white)
+        else:
+            centred = block - means[k]
+            centred *= factors[k]
+            maha = np.einsum("ij,ij->i", centred, centred)
+        out[:, k] = -0.5 * (maha + (n_features * _LOG_2PI + log_det[k]))
+
+
+def _log_gaussian(X, means, factors, log_det, covariance_type, active):
+    """log N(x | mu_k, Sigma_k) for every row and class, in X's dtype.
+
+    (x - mu) is whitened as P (x - mu) by a triangular matrix product (trmm,
+    half the work of a full product); classes not in `active` get -inf.
+    """
+    n_samples, n_features = X.shape
+    dtype = X.dtype
+    means = means.astype(dtype, copy=False)
+    factors = factors.astype(dtype, copy=False)
+    trmm = get_blas_funcs("trmm", dtype=dtype)
+    out = np.full((n_samples, len(means)), -np.inf, dtype=dtype)
+    for rows in gen_batches(n_samples, _block_rows(n_features, covariance_type)):
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: raised below
+            _log_gaussian_block(X[rows], means, factors, log_det, covariance_type,
+                                active, trmm, out[rows])
+    if not np.all(np.isfinite(out[:, active])):
+        raise ValueError(
+            "X has values so large that the Gaussian log-densities overflow "
+            f"in {dtype}; rescale X"
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Validation of priors and costs
+# ---------------------------------------------------------------------------
+
+
+def _check_priors(priors, n_classes):
+    """Priors as float64 (K,): finite, non-negative, summing to 1."""
+    priors = np.asarray(priors, dtype=np.float64)
+    if priors.shape != (n_classes,):
+        raise ValueError(
+            f"priors must have one value per class: expected shape ({n_classes},), "
+            f"got {priors.shape}"
+        )
+    if not np.all(np.isfinite(priors)) or np.any(priors < 0):
+        raise ValueError(f"priors must be finite and non-negative, got {priors}")
+    if not np.isclose(priors.sum(), 1.0):
+        raise ValueError(f"priors must sum to 1, got sum {priors.sum()!r}")
+    return priors
+
+
+def _check_cost_matrix(cost_matrix, n_classes):
+    """Costs C[i, j] as float64 (K, K); None is the 0-1 cost.
+
+    Every wrong decision must cost strictly more than the right one for the
+    same true class: C[i, j] > C[j, j] for i != j.
+    """
+    if cost_matrix is None:
+        return 1.0 - np.eye(n_classes)
+    cost = np.asarray(cost_matrix, dtype=np.float64)
+    if cost.shape != (n_classes, n_classes):
+        raise ValueError(
+            f"cost_matrix must have shape (n_classes, n_classes) = "
+            f"({n_classes}, {n_classes}), got {cost.shape}"
+        )
+    if not np.all(np.isfinite(cost)):
+        raise ValueError("cost_matrix must be finite")
+    regret = cost - np.diag(cost)[None, :]  # C[i, j] - C[j, j]
+    regret[np.diag_indices(n_classes)] = 1.0
+    if np.any(regret <= 0):
+        i, j = np.argwhere(regret <= 0)[0]
+        raise ValueError(
+            f"cost_matrix[{i}, {j}] = {cost[i, j]} must be larger than "
+            f"cost_matrix[{j}, {j}] = {cost[j, j]}: deciding class {i} when the "
+            f"truth is class {j} must cost more than the right decision"
+        )
+    return cost
+
+
+@contextlib.contextmanager
+def _restore_input_attributes(estimator):
+    """Undo validate_data's n_features_in_ / feature_names_in_ if fitting fails."""
+    saved = {name: getattr(estimator, name) for name in ("n_features_in_", "feature_names_in_")
+             if hasattr(estimator, name)}
+    try:
+        yield
+    except BaseException:
+        for name in ("n_features_in_", "feature_names_in_"):
+            if name in saved:
+                setattr(estimator, name, saved[name])
+            elif hasattr(estimator, name):
+                delattr(estimator, name)
+        raise
+
+
+# ---------------------------------------------------------------------------
+# The boundary object
+# ---------------------------------------------------------------------------
+
+
+class QuadraticBoundary:
+    """The decision boundary x'Ax + b'x + c = 0 between two classes.
+
+    The polynomial is positive where the second class of `classes` is decided
+    and negative where the first is.
+
+    Parameters
+    ----------
+    quadratic : ndarray of shape (n_features, n_features)
+        Symmetric matrix A (all zeros when the two covariances are shared).
+    linear : ndarray of shape (n_features,)
+        Vector b.
+    constant : float
+        Scalar c.
+    feature_names : sequence of str, default=None
+        Names used by ``str()``; None gives x0, x1, ...
+    classes : tuple, default=None
+        The (negative side, positive side) pair of class labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> boundary = QuadraticBoundary(np.zeros((2, 2)), np.array([2.0, 4.0]), -5.0)
+    >>> print(boundary)
+    2*x0 + 4*x1 - 5 = 0
+    >>> boundary(np.array([[1.0, 1.0]]))
+    array([1.])
+    """
+
+    def __init__(self, quadratic, linear, constant, feature_names=None, classes=None):
+        self.quadratic = np.asarray(quadratic)
+        self.linear = np.asarray(linear)
+        self.constant = float(constant)
+        n_features = len(self.linear)
+        if feature_names is None:
+            feature_names = [f"x{i}" for i in range(n_features)]
+        self.feature_names = [str(name) for name in feature_names]
+        self.classes = classes
+
+    def evaluate(self, X):
+        """The polynomial x'Ax + b'x + c at each row of X, shape (n_samples,)."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.result_type(self.linear, np.float32)))
+        return (np.einsum("ij,jk,ik->i", X, self.quadratic, X) + X @ self.linear
+                + self.constant)
+
+    __call__ = evaluate
+
+    def _terms(self):
+        """(coefficient, monomial) pairs, skipping exact zeros."""
+        A, names = self.quadratic, self.feature_names
+        terms = [(A[i, i], f"{names[i]}^2") for i in range(len(names))]
+        terms += [(A[i, j] + A[j, i], f"{names[i]}*{names[j]}")
+                  for i in range(len(names)) for j in range(i + 1, len(names))]
+        terms += [(b, name) for b, name in zip(self.linear, names)]
+        terms.append((self.constant, ""))
+        return [(coef, mono) for coef, mono in terms if coef != 0]
+
+    def __str__(self):
+        text = ""
+        for coef, mono in self._terms():
+            sign = "-" if coef < 0 else "+"
+            value = f"{abs(coef):.5g}" + (f"*{mono}" if mono else "")
+            text += (f"-{value}" if sign == "-" else value) if not text else f" {sign} {value}"
+        return f"{text or '0'} = 0"
+
+    def __repr__(self):
+        return f"QuadraticBoundary({self})"
+
+
+# ---------------------------------------------------------------------------
+# The estimator
+# ---------------------------------------------------------------------------
+
+
+class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
+    """Minimum-risk Bayes classifier with Gaussian class densities.
+
+    Each class j has a prior p_j and a Gaussian density N(mu_j, Sigma_j) with
+    maximum-likelihood estimates (weighted means; scatter divided by the class
+    weight sum). A sample is given the decision i of least conditional risk
+    R(i | x) = sum_j C[i, j] P(j | x), the homework's minimum-risk rule; with
+    the 0-1 cost this is the maximum-posterior (MAP) decision.
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,), default=None
+        Prior probabilities p_j of the classes (in the order of ``classes_``),
+        non-negative and summing to 1. None uses the class frequencies
+        (sums of the sample weights).
+    cost_matrix : array-like of shape (n_classes, n_classes), default=None
+        C[i, j] = cost of deciding ``classes_[i]`` when the truth is
+        ``classes_[j]`` (the homework's c_ij). Every wrong decision must cost
+        more than the right one: C[i, j] > C[j, j] for i != j. None is the
+        0-1 cost (1 - identity).
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+        'full': one covariance per class (quadric boundaries); 'tied': one
+        covariance shared by all classes (pooled within-class scatter divided
+        by the total weight; linear boundaries); 'diag': diagonal covariance
+        per class (GaussianNB); 'spherical': one variance per class.
+    var_smoothing : float, default=1e-9
+        As in GaussianNB: ``epsilon_ = var_smoothing * (largest variance of a
+        feature over all the data)`` is added to every variance (to the
+        diagonal of every covariance) for numerical stability.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    class_count_ : ndarray of shape (n_classes,)
+        Sum of the sample weights of each class.
+    class_prior_ : ndarray of shape (n_classes,)
+        The priors used (``priors`` or the class frequencies).
+    cost_matrix_ : ndarray of shape (n_classes, n_classes)
+        The cost matrix used.
+    means_ : ndarray of shape (n_classes, n_features)
+        Class means, in the dtype of X.
+    covariances_ : ndarray
+        In the dtype of X, shaped as in GaussianMixture: (n_classes, n_features,
+        n_features) for 'full', (n_features, n_features) for 'tied',
+        (n_classes, n_features) for 'diag', (n_classes,) for 'spherical'.
+    epsilon_ : float
+        The amount added to the variances.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X was a DataFrame with string column names.
+
+    See Also
+    --------
+    sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis : MAP decisions
+        with full class covariances.
+    sklearn.naive_bayes.GaussianNB : the 'diag' case with the 0-1 cost.
+
+    Notes
+    -----
+    For two classes, ``decision_function`` is the log of the ratio in the
+    likelihood-ratio test: deciding classes_[1] iff
+    (C[0, 1] - C[1, 1]) P(1 | x) > (C[1, 0] - C[0, 0]) P(0 | x), i.e.
+    ln f_1(x)/f_0(x) + ln p_1/p_0 + ln (C[0,1] - C[1,1])/(C[1,0] - C[0,0]) > 0,
+    a quadratic polynomial in x given by :meth:`decision_boundary`.
+
+    ``partial_fit`` keeps the class weight sums, means and scatter matrices
+    and merges each chunk exactly, so any split of the data into chunks gives
+    the same model as one ``fit`` (up to rounding). ``epsilon_`` is always the
+    one of all the data seen so far.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp import GaussianBayesClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.r_[rng.normal(0, 1, (100, 2)), rng.normal(3, 1, (100, 2))]
+    >>> y = np.r_[np.zeros(100, int), np.ones(100, int)]
+    >>> clf = GaussianBayesClassifier(covariance_type="tied").fit(X, y)
+    >>> clf.predict([[0.0, 0.0], [3.0, 3.0]])
+    array([0, 1])
+    >>> clf.decision_boundary().quadratic
+    array([[0., 0.],
+           [0., 0.]])
+    """
+
+    _parameter_constraints = {
+        "priors": ["array-like", None],
+        "cost_matrix": ["array-like", None],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "var_smoothing": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, *, priors=None, cost_matrix=None, covariance_type="full",
+                 var_smoothing=1e-9):
+        self.priors = priors
+        self.cost_matrix = cost_matrix
+        self.covariance_type = covariance_type
+        self.var_smoothing = var_smoothing
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        # n_features_in_ alone (set by validate_data) does not make a model.
+        return hasattr(self, "means_")
+
+    # -- fitting ------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Estimate the priors, means and covariances of the classes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (float32 stays float32).
+        y : array-like of shape (n_samples,)
+            Class labels; at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; an integer weight is the same as repeating
+            the sample. Every class needs a positive total weight.
+
+        Returns
+        -------
+        self : GaussianBayesClassifier
+            The fitted estimator.
+        """
+        with _restore_input_attributes(self):
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+            check_classification_targets(y)
+            classes, y_index = np.unique(y, return_inverse=True)
+            if len(classes) < 2:
+                raise ValueError(
+                    "GaussianBayesClassifier needs samples of at least 2 classes; "
+                    f"got {len(classes)} class"
+                )
+            stats = self._chunk_statistics(X, y_index, sample_weight, len(classes))
+            zero = classes[stats[0] <= 0]
+            if zero.size:
+                raise ValueError(
+                    f"class(es) {zero.tolist()} have zero total sample weight: their "
+                    "Gaussian densities cannot be estimated"
+                )
+            self._finish(classes, stats, X.dtype)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Add a chunk of data to the class statistics.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,)
+            Its class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required on the first call, optional after.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : GaussianBayesClassifier
+            The updated estimator. Classes not seen yet are never decided
+            (posterior 0) until they get samples.
+        """
+        first_call = not hasattr(self, "_statistics")
+        with _restore_input_attributes(self):
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first_call)
+            check_classification_targets(y)
+            all_classes = self._partial_fit_classes(classes, first_call)
+            unseen = np.setdiff1d(y, all_classes)
+            if unseen.size:
+                raise ValueError(
+                    f"labels {unseen.tolist()} are not in classes {all_classes.tolist()}"
+                )
+            y_index = np.searchsorted(all_classes, y)
+            stats = self._chunk_statistics(X, y_index, sample_weight, len(all_classes))
+            if not first_call:
+                stats = _merge_statistics(self._statistics, stats, self.covariance_type)
+            if not np.any(stats[0] > 0):
+                raise ValueError("the total sample weight seen so far is zero")
+            self._finish(all_classes, stats, X.dtype)
+        return self
+
+    def _partial_fit_classes(self, classes, first_call):
+        """The class labels for partial_fit, checked against the fitted ones."""
+        if first_call:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            classes = unique_labels(classes)
+            if len(classes) < 2:
+                raise ValueError(f"partial_fit needs at least 2 classes; got {len(classes)} class")
+            return classes
+        if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
+            raise ValueError(
+                f"classes {list(classes)} differ from the first call's {self.classes_.tolist()}"
+            )
+        return self.classes_
+
+    def _chunk_statistics(self, X, y_index, sample_weight, n_classes):
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        return _class_statistics(X, y_index, sample_weight, n_classes, self.covariance_type)
+
+    def _finish(self, classes, stats, dtype):
+        """Everything that follows from the statistics; assigned only on success."""
+        n_classes = len(classes)
+        cost = _check_cost_matrix(self.cost_matrix, n_classes)
+        weight_sums, means, scatter = stats
+        if self.priors is None:
+            priors = weight_sums / weight_sums.sum()
+        else:
+            priors = _check_priors(self.priors, n_classes)
+            if not np.any((priors > 0) & (weight_sums > 0)):
+                raise ValueError("no class has both a positive prior and samples")
+        cov, epsilon = _covariances(
+            weight_sums, means, scatter, self.covariance_type, self.var_smoothing
+        )
+        factors, log_det = _precision_factors(
+            cov, self.covariance_type, classes, means.shape[1]
+        )
+
+        self.classes_ = classes
+        self.class_count_ = weight_sums
+        self.class_prior_ = priors
+        self.cost_matrix_ = cost
+        self.means_ = means.astype(dtype)
+        self.covariances_ = cov.astype(dtype)
+        self.epsilon_ = epsilon
+        self._statistics = stats
+        self._precision_factors = factors
+        self._log_det = log_det
+
+    # -- prediction ---------------------------------------------------------
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+    def _joint_log_likelihood(self, X):
+        active = self.class_count_ > 0
+        log_density = _log_gaussian(
+            X, self._statistics[1], self._precision_factors, self._log_det,
+            self.covariance_type, active,
+        )
+        with np.errstate(divide="ignore"):
+            log_prior = np.where(active, np.log(self.class_prior_), -np.inf)
+        return log_density + log_prior.astype(X.dtype)
+
+    def predict_joint_log_proba(self, X):
+        """ln(p_j f_j(x)): the log of prior times class density.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        jll : ndarray of shape (n_samples, n_classes)
+            Joint log-likelihoods, in the dtype of X.
+        """
+        return self._joint_log_likelihood(self._validated(X))
+
+    def predict_log_proba(self, X):
+        """Log-posteriors ln P(j | x), computed with logsumexp.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-posteriors (-inf for a class that cannot be decided: zero prior
+            or no samples yet).
+        """
+        jll = self.predict_joint_log_proba(X)
+        return jll - logsumexp(jll, axis=1, keepdims=True)
+
+    def predict_proba(self, X):
+        """Posteriors P(j | x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Posteriors, rows summing to 1.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict_risk(self, X):
+        """Conditional risks R(i | x) = sum_j C[i, j] P(j | x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        risk : ndarray of shape (n_samples, n_classes)
+            Expected cost of each decision.
+        """
+        proba = self.predict_proba(X)
+        return proba @ self.cost_matrix_.T.astype(proba.dtype)
+
+    def decision_function(self, X):
+        """Binary: the log likelihood-ratio test statistic; multiclass: minus the risks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Binary: ln[(C[0,1] - C[1,1]) p_1 f_1(x)] - ln[(C[1,0] - C[0,0]) p_0 f_0(x)],
+            positive exactly where classes_[1] is decided and equal to
+            ``decision_boundary()(X)``. Multiclass: -R(i | x).
+        """
+        check_is_fitted(self)
+        if len(self.classes_) != 2:
+            return -self.predict_risk(X)
+        jll = self.predict_joint_log_proba(X)
+        return jll[:, 1] - jll[:, 0] + jll.dtype.type(self._log_cost_ratio(0, 1))
+
+    def predict(self, X):
+        """The decision of least conditional risk.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Binary: classes_[1] where decision_function > 0, else classes_[0].
+            Multiclass: the argmin of predict_risk (first class on ties).
+        """
+        check_is_fitted(self)
+        if len(self.classes_) == 2:
+            return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        return self.classes_[np.argmin(self.predict_risk(X), axis=1)]
+
+    # -- boundary -----------------------------------------------------------
+
+    def _log_cost_ratio(self, i, j):
+        """ln (C[i, j] - C[j, j]) / (C[j, i] - C[i, i]): the cost term of j vs i."""
+        C = self.cost_matrix_
+        return np.log(C[i, j] - C[j, j]) - np.log(C[j, i] - C[i, i])
+
+    def _precision_terms(self, k):
+        """Lambda_k = Sigma_k^{-1} (d, d) and Lambda_k mu_k, mu_k' Lambda_k mu_k."""
+        P, mu = self._precision_factors, self._statistics[1][k]
+        if self.covariance_type == "full":
+            P = P[k]
+        if self.covariance_type in ("full", "tied"):
+            white = P @ mu
+            return P.T @ P, P.T @ white, white @ white
+        precision = np.broadcast_to(P[k] ** 2, mu.shape)
+        return np.diag(precision), precision * mu, mu @ (precision * mu)
+
+    def _pair_indices(self, classes):
+        if classes is None:
+            if len(self.classes_) != 2:
+                raise ValueError(
+                    "with more than two classes, name the pair: classes=(a, b)"
+                )
+            return 0, 1
+        if len(classes) != 2:
+            raise ValueError(f"classes must be a pair of class labels, got {classes!r}")
+        indices = []
+        for label in classes:
+            hits = np.flatnonzero(self.classes_ == label)
+            if not hits.size:
+                raise ValueError(f"{label!r} is not one of classes_ {self.classes_.tolist()}")
+            indices.append(int(hits[0]))
+        if indices[0] == indices[1]:
+            raise ValueError("classes must be two different labels")
+        return tuple(indices)
+
+    def decision_boundary(self, classes=None):
+        """The quadric x'Ax + b'x + c = 0 between deciding two classes.
+
+        Parameters
+        ----------
+        classes : pair of labels, default=None
+            (a, b): the polynomial is positive where b is preferred to a.
+            None means (classes_[0], classes_[1]) and needs a binary problem.
+            With more classes, the risks of a and b differ by a quadric only
+            when C[a, l] == C[b, l] for every other class l (true for the
+            0-1 cost); otherwise a ValueError is raised.
+
+        Returns
+        -------
+        boundary : QuadraticBoundary
+            With ``quadratic`` (A), ``linear`` (b), ``constant`` (c); for two
+            classes ``boundary(X) == decision_function(X)``; ``str(boundary)``
+            is the equation (feature names when fitted on a DataFrame).
+        """
+        check_is_fitted(self)
+        i, j = self._pair_indices(classes)
+        others = np.setdiff1d(np.arange(len(self.classes_)), [i, j])
+        C = self.cost_matrix_
+        if not np.array_equal(C[i, others], C[j, others]):
+            raise ValueError(
+                f"the risks of {self.classes_[i].tolist()!r} and "
+                f"{self.classes_[j].tolist()!r} depend on "
+                "the other classes' posteriors (their cost_matrix rows differ outside "
+                "the pair), so their boundary is not a quadric"
+            )
+        lam_i, lam_mu_i, quad_i = self._precision_terms(i)
+        lam_j, lam_mu_j, quad_j = self._precision_terms(j)
+        if self.covariance_type == "tied":
+            A = np.zeros_like(lam_i)  # shared covariance: exactly a hyperplane
+        else:
+            A = -0.5 * (lam_j - lam_i)
+        b = lam_mu_j - lam_mu_i
+        with np.errstate(divide="ignore"):
+            log_prior = np.log(np.where(self.class_count_ > 0, self.class_prior_, 0.0))
+        c = (-0.5 * (quad_j - quad_i) - 0.5 * (self._log_det[j] - self._log_det[i])
+             + log_prior[j] - log_prior[i] + self._log_cost_ratio(i, j))
+        names = getattr(self, "feature_names_in_", None)
+        return QuadraticBoundary(A, b, c, feature_names=names,
+                                 classes=(self.classes_[i], self.classes_[j]))
