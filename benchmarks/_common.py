@@ -1,0 +1,253 @@
+"""Shared helpers of the benchmarks: data, timing, peak memory, tables.
+
+Nothing here asserts anything about speed: the benchmarks measure and print.
+"""
+
+import gc
+import os
+import platform
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # benchmark the skmlp of this tree, installed or not
+    sys.path.insert(0, str(REPO))
+
+GIB = 2.0**30
+MIB = 2.0**20
+
+
+# ---------------------------------------------------------------- data
+def load_data(quick, dtype=np.float32):
+    """Return (name, X_train, y_train, X_test, y_test) with pixels scaled to [0, 1].
+
+    Full mode: Fashion-MNIST (60,000 + 10,000) through
+    skmlp.datasets.load_fashion_mnist. Quick mode: the bundled 5,000-digit MNIST
+    subset (skmlp.datasets.load_mnist_subset), 4,000 rows train, 1,000 test
+    (stratified split, fixed seed).
+    """
+    from skmlp import datasets
+
+    if quick:
+        from sklearn.model_selection import train_test_split
+
+        X, y = datasets.load_mnist_subset(return_X_y=True, dtype=dtype)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=1000, stratify=y, random_state=0
+        )
+        name = "MNIST subset (skmlp.datasets.load_mnist_subset)"
+    else:
+        X_train, y_train, X_test, y_test = datasets.load_fashion_mnist(
+            return_X_y=True, dtype=dtype
+        )
+        name = "Fashion-MNIST (skmlp.datasets.load_fashion_mnist)"
+    X_train = np.ascontiguousarray(X_train, dtype=dtype)
+    X_test = np.ascontiguousarray(X_test, dtype=dtype)
+    X_train /= dtype(255)  # in place: stays in `dtype`
+    X_test /= dtype(255)
+    return name, X_train, np.asarray(y_train), X_test, np.asarray(y_test)
+
+
+# ---------------------------------------------------------------- timing
+class Seconds(float):
+    """A wall time in seconds that also carries ``others``: the share of the
+    machine's CPU time (all cores) used by OTHER processes while it was measured
+    (from /proc/stat minus this process's CPU time; nan where unavailable)."""
+
+    others = float("nan")
+
+
+def _cpu_snapshot():
+    """(wall s, busy CPU s of the whole machine, CPU s of this process)."""
+    own = os.times()
+    try:
+        with open("/proc/stat") as f:
+            jiffies = [int(v) for v in f.readline().split()[1:9]]
+        busy = (sum(jiffies) - jiffies[3] - jiffies[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        busy = float("nan")
+    return time.perf_counter(), busy, own.user + own.system
+
+
+def others_share(before, after):
+    """CPU share of other processes between two _cpu_snapshot()s, in [0, 1]
+    (nan for intervals under 0.5 s)."""
+    wall = after[0] - before[0]
+    if wall < 0.5:  # /proc/stat counts in 10 ms ticks: too coarse for short calls
+        return float("nan")
+    foreign = (after[1] - before[1]) - (after[2] - before[2])
+    return min(1.0, max(0.0, foreign / (wall * (os.cpu_count() or 1))))
+
+
+def best_time(fn, repeat=3, budget=10.0):
+    """Best wall time (time.perf_counter) of up to `repeat` calls of fn().
+
+    Stops repeating once the calls made so far took `budget` seconds in total, so
+    slow calls run once. Returns (Seconds of the best call, result of the last call).
+    """
+    best, spent, result = Seconds("inf"), 0.0, None
+    for _ in range(max(1, repeat)):
+        gc.collect()
+        before = _cpu_snapshot()
+        result = fn()
+        after = _cpu_snapshot()
+        elapsed = after[0] - before[0]
+        if elapsed < best:
+            best = Seconds(elapsed)
+            best.others = others_share(before, after)
+        spent += elapsed
+        if spent >= budget:
+            break
+    return best, result
+
+
+def fmt_others(*timings):
+    """Largest 'others' share of some Seconds, as a percentage."""
+    shares = [t.others for t in timings if isinstance(t, Seconds) and np.isfinite(t.others)]
+    return f"{100 * max(shares):.0f}" if shares else "-"
+
+
+def traced_peak(fn):
+    """Peak bytes allocated through Python/numpy while fn() runs (tracemalloc).
+
+    numpy reports its data buffers to tracemalloc, so this sees every array copy;
+    memory that BLAS allocates internally is not included. The run is not timed
+    (tracemalloc slows Python down). Returns (peak bytes above the start, result).
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        start, _ = tracemalloc.get_traced_memory()
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - start, result
+
+
+def quiet(fn):
+    """Call fn() with ConvergenceWarning and friends silenced (fixed epochs on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn()
+
+
+# ---------------------------------------------------------------- RSS
+def proc_status_kib(field):
+    """Value of `field` (e.g. 'VmHWM', 'VmRSS') in /proc/self/status, in KiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def reset_peak_rss():
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False if not permitted."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- reporting
+def machine_line():
+    """One line naming the machine, the BLAS and its threads, the versions."""
+    import scipy
+    import sklearn
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    pools = ""
+    try:
+        from threadpoolctl import threadpool_info
+
+        pools = "; thread pools: " + ", ".join(
+            f"{p['internal_api']} {p['version']} ({Path(p['filepath']).name.split('-')[0]}) "
+            f"x{p['num_threads']}" for p in threadpool_info())
+    except ImportError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores{pools}; Python {platform.python_version()}, "
+        f"numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}"
+    )
+
+
+def format_table(header, rows):
+    """Plain fixed-width table: first column left-aligned, the rest right-aligned."""
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = []
+    for k, row in enumerate(cells):
+        parts = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(parts).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def fmt_s(seconds):
+    """Seconds with 3 significant digits (or '-')."""
+    if seconds is None or not np.isfinite(seconds):
+        return "-"
+    return f"{seconds:.3g}"
+
+
+def fmt_mib(nbytes):
+    return "-" if nbytes is None else f"{nbytes / MIB:.0f}"
+
+
+class Targets:
+    """Collects (target, measured, met) lines for the summary at the end."""
+
+    def __init__(self):
+        self.lines = []
+
+    def check(self, name, measured, met):
+        self.lines.append((name, measured, "met" if met else "MISSED"))
+        return met
+
+    def table(self):
+        return format_table(["target", "measured", "status"], self.lines)
+
+
+# ---------------------------------------------------------------- one estimator
+def is_implemented(cls):
+    """False for the placeholder classes that stand in until a module lands."""
+    return hasattr(cls, "fit")
+
+
+def time_case(make, X, y, X_test, y_test, *, repeat=3, fit_repeat=1, fit_budget=10.0,
+              trace=True, method="predict"):
+    """Time fit (best of `fit_repeat`, within `fit_budget` s) and `method` on X_test.
+
+    Returns a dict: model, fit_s, predict_s, accuracy, peak (tracemalloc peak of a
+    separate untimed fit, or None), out_dtype (dtype of the method's output).
+    """
+    model = make()
+    fit_s, _ = best_time(lambda: quiet(lambda: model.fit(X, y)), fit_repeat, fit_budget)
+    predict = getattr(model, method)
+    predict_s, out = best_time(lambda: predict(X_test), repeat=repeat, budget=5.0)
+    y_pred = model.predict(X_test) if method != "predict" else out
+    peak = None
+    if trace:
+        peak, _ = traced_peak(lambda: quiet(lambda: make().fit(X, y)))
+    return dict(model=model, fit_s=fit_s, predict_s=predict_s, out_dtype=out.dtype,
+                others=fmt_others(fit_s, predict_s),
+                accuracy=float(np.mean(y_pred == y_test)), peak=peak)
+
+
+def ratio(reference_s, ours_s):
+    return reference_s / ours_s if ours_s > 0 else np.inf

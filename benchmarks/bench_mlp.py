@@ -1,0 +1,202 @@
+"""ManualMLPClassifier vs sklearn's MLPClassifier, plus numpy's matmul throughput.
+
+Both train 784-300-100-10 (ReLU, softmax), solver='sgd' with momentum 0.9
+(Nesterov, the default of both), batch 200, learning_rate_init 0.01, alpha 1e-4, the
+same number of epochs with tol and early stopping out of the way, starting from the
+SAME initial weights (sklearn's, passed to ours through coefs_init). sklearn is timed
+on float64 and float32 input; its faster dtype is the reference. Ours runs float32.
+"""
+
+import numpy as np
+
+from _common import (Targets, best_time, fmt_mib, fmt_others, fmt_s, format_table,
+                     is_implemented, quiet, traced_peak)
+
+HIDDEN = (300, 100)
+
+
+def mlp_params(epochs, hidden=HIDDEN, **extra):
+    """Constructor arguments shared by both classes (MLPClassifier's names)."""
+    params = dict(
+        hidden_layer_sizes=hidden,
+        activation="relu",
+        solver="sgd",
+        momentum=0.9,
+        nesterovs_momentum=True,
+        batch_size=200,
+        learning_rate_init=0.01,
+        alpha=1e-4,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=10**6,  # never stop early: exactly `epochs` epochs
+        early_stopping=False,
+        shuffle=True,
+        random_state=0,
+    )
+    params.update(extra)
+    return params
+
+
+# ---------------------------------------------------------------- FLOPs and matmul speed
+def layer_shapes(n_features, hidden, n_outputs):
+    """[(fan_in, fan_out), ...] of the weight matrices."""
+    units = [n_features, *hidden, n_outputs]
+    return list(zip(units[:-1], units[1:]))
+
+
+def epoch_flops(n_samples, shapes):
+    """Matrix-product FLOPs of one training epoch (multiply + add = 2 FLOPs).
+
+    forward:  A_l @ W_l              2 n sum(fan_in fan_out)
+    weights:  A_l.T @ delta_{l+1}    2 n sum(fan_in fan_out)
+    deltas:   delta_{l+1} @ W_l.T    2 n sum over l >= 1 (no delta for the input layer)
+    """
+    products = [fan_in * fan_out for fan_in, fan_out in shapes]
+    return 2.0 * n_samples * (2 * sum(products) + sum(products[1:]))
+
+
+def matmul_epoch_time(X, shapes, batch_size, dtype, repeat=3):
+    """Best time of the matrix products of one epoch alone, in `dtype`.
+
+    Runs exactly the products an epoch needs (forward, weight gradients, hidden
+    deltas) on batches of the real X, with preallocated outputs (np.matmul out=):
+    the speed the hardware and BLAS give for these shapes, no other work.
+    """
+    rng = np.random.default_rng(0)
+    X = X.astype(dtype, copy=False)
+    W = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    acts = [np.empty((batch_size, fo), dtype) for _, fo in shapes]
+    deltas = [rng.standard_normal((batch_size, fo)).astype(dtype) for _, fo in shapes]
+    grads = [np.empty(s, dtype) for s in shapes]
+    back = [np.empty((batch_size, fi), dtype) for fi, _ in shapes]
+    starts = range(0, X.shape[0] - batch_size + 1, batch_size)
+
+    def one_epoch():
+        for start in starts:
+            A = X[start : start + batch_size]
+            for l, Wl in enumerate(W):  # forward
+                np.matmul(A, Wl, out=acts[l])
+                A = acts[l]
+            inputs = [X[start : start + batch_size]] + acts[:-1]
+            for l in range(len(W) - 1, -1, -1):  # backward
+                np.matmul(inputs[l].T, deltas[l], out=grads[l])
+                if l > 0:
+                    np.matmul(deltas[l], W[l].T, out=back[l])
+
+    one_epoch()  # warm up BLAS threads and caches
+    n_used = len(starts) * batch_size
+    seconds, _ = best_time(one_epoch, repeat=repeat, budget=10.0)
+    return seconds, n_used
+
+
+# ---------------------------------------------------------------- fits
+def sklearn_initial_weights(params, X, y):
+    """The initial weights MLPClassifier(**params) draws, through public API only.
+
+    A one-epoch fit with learning rate 1e-300 on a small subset draws the same
+    initial weights (they depend on random_state, not on the data) and leaves
+    them unchanged (w + 1e-300 * g == w in floating point).
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    probe = MLPClassifier(**{**params, "learning_rate_init": 1e-300, "max_iter": 1})
+    n = min(len(y), 2000)
+    quiet(lambda: probe.fit(X[:n].astype(np.float64), y[:n]))
+    return [c.copy() for c in probe.coefs_], [b.copy() for b in probe.intercepts_]
+
+
+def fit_and_time(make, X, y, X_test, y_test, fit_kwargs, repeat):
+    """Fit once (timed), time predict_proba (best of `repeat`), score."""
+    model = make()
+    fit_s, _ = best_time(lambda: quiet(lambda: model.fit(X, y, **fit_kwargs)), repeat=1)
+    proba_s, proba = best_time(lambda: model.predict_proba(X_test), repeat=repeat, budget=5.0)
+    accuracy = float(np.mean(model.classes_[np.argmax(proba, axis=1)] == y_test))
+    return model, fit_s, proba_s, accuracy, proba.dtype
+
+
+def fit_peak(make, X, y, fit_kwargs):
+    """tracemalloc peak of a one-epoch fit (untimed)."""
+    model = make()
+    model.set_params(max_iter=1)
+    peak, _ = traced_peak(lambda: quiet(lambda: model.fit(X, y, **fit_kwargs)))
+    return peak
+
+
+def run(data, epochs, targets: Targets, repeat=3, trace=True):
+    """Run the MLP comparison, print its table, record the targets."""
+    from sklearn.neural_network import MLPClassifier
+
+    from skmlp import ManualMLPClassifier
+
+    name, X_train, y_train, X_test, y_test = data
+    n, d = X_train.shape
+    n_classes = len(np.unique(y_train))
+    shapes = layer_shapes(d, HIDDEN, n_classes)
+    params = mlp_params(epochs)
+    coefs0, intercepts0 = sklearn_initial_weights(params, X_train, y_train)
+    init = dict(coefs_init=coefs0, intercepts_init=intercepts0)
+
+    rows, results = [], {}
+    cases = [
+        ("sklearn MLPClassifier", np.float64, lambda: MLPClassifier(**params), {}),
+        ("sklearn MLPClassifier", np.float32, lambda: MLPClassifier(**params), {}),
+    ]
+    if is_implemented(ManualMLPClassifier):
+        cases.append(("skmlp ManualMLPClassifier", np.float32,
+                      lambda: ManualMLPClassifier(**params), init))
+    for label, dtype, make, fit_kwargs in cases:
+        X, Xt = X_train.astype(dtype, copy=False), X_test.astype(dtype, copy=False)
+        model, fit_s, proba_s, acc, proba_dtype = fit_and_time(
+            make, X, y_train, Xt, y_test, fit_kwargs, repeat
+        )
+        epoch_s = fit_s / model.n_iter_
+        peak = fit_peak(make, X, y_train, fit_kwargs) if trace else None
+        gflops = epoch_flops(n, shapes) / epoch_s / 1e9
+        results[(label, np.dtype(dtype).name)] = (epoch_s, proba_s, acc)
+        rows.append([label, np.dtype(dtype).name, model.n_iter_, fmt_s(epoch_s),
+                     f"{gflops:.1f}", fmt_s(proba_s), f"{100 * acc:.2f}", fmt_mib(peak),
+                     np.dtype(model.coefs_[0].dtype).name + "/" + np.dtype(proba_dtype).name,
+                     fmt_others(fit_s, proba_s)])
+        # the test set in float32 and float64 is dropped at the end of each case
+
+    mm, mm_times = {}, []
+    for dtype in (np.float32, np.float64):
+        mm_s, n_used = matmul_epoch_time(X_train, shapes, 200, dtype, repeat)
+        mm[np.dtype(dtype).name] = epoch_flops(n_used, shapes) / mm_s / 1e9
+        mm_times.append(mm_s)
+
+    print(f"\n== MLP {d}-{'-'.join(map(str, HIDDEN))}-{n_classes}: relu, sgd momentum 0.9 "
+          f"(nesterov), batch 200, lr 0.01, alpha 1e-4, {epochs} epochs, same initial "
+          f"weights; {name}: train {n}x{d}, test {len(y_test)} ==")
+    print(format_table(["estimator", "X dtype", "epochs", "fit s/epoch", "GFLOP/s",
+                        "predict_proba s", "test acc %", "fit peak MiB", "coef/proba dtype",
+                        "others %"], rows))
+    flops = epoch_flops(n, shapes)
+    print(f"epoch = {flops / 1e9:.1f} GFLOP of matrix products; numpy matmul on the same "
+          f"batch shapes: float32 {mm['float32']:.1f} GFLOP/s, float64 {mm['float64']:.1f} GFLOP/s "
+          f"(others {fmt_others(*mm_times)}%)")
+    print("others %: CPU share (all cores) taken by other processes during the timed calls "
+          "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
+    print("fit peak MiB: tracemalloc peak of a separate 1-epoch fit (numpy buffers, "
+          f"not BLAS internals); X_train is {X_train.nbytes / 2**20:.0f} MiB in float32")
+
+    sk = {k[1]: v for k, v in results.items() if k[0].startswith("sklearn")}
+    best_dtype = min(sk, key=lambda k: sk[k][0])
+    if ("skmlp ManualMLPClassifier", "float32") not in results:
+        print("skmlp ManualMLPClassifier not implemented yet: skipped")
+        return
+    ours = results[("skmlp ManualMLPClassifier", "float32")]
+    sk_epoch, sk_proba, sk_acc = sk[best_dtype]
+    best_proba = min(v[1] for v in sk.values())
+    ours_gflops = flops / ours[0] / 1e9
+    speedup, proba_speedup = sk_epoch / ours[0], best_proba / ours[1]
+    print(f"ratio sklearn/skmlp: epoch {speedup:.2f}x (sklearn best dtype {best_dtype}), "
+          f"predict_proba {proba_speedup:.2f}x (sklearn best dtype); skmlp reaches "
+          f"{ours_gflops:.1f} GFLOP/s = {100 * ours_gflops / mm['float32']:.0f}% of float32 matmul")
+    targets.check("MLP epoch >= 5x faster than sklearn's best dtype", f"{speedup:.2f}x", speedup >= 5)
+    targets.check("MLP epoch >= 50% of float32 matmul GFLOP/s",
+                  f"{100 * ours_gflops / mm['float32']:.0f}%", ours_gflops >= 0.5 * mm["float32"])
+    diff = 100 * (ours[2] - sk_acc)
+    targets.check(f"MLP test accuracy within 0.5 point of sklearn ({best_dtype})",
+                  f"{diff:+.2f} points", abs(diff) <= 0.5)
+    targets.check("MLP predict_proba >= 2x faster", f"{proba_speedup:.2f}x", proba_speedup >= 2)
