@@ -56,7 +56,7 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     S is (K, d, d) for 'full', pooled (d, d) for 'tied', and only the
     diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
     a class are gathered a block at a time (never a float64 copy of all of
-    X), each block is centred on its own mean (scatter B'B of the sqrt(w)
+    X; float32 blocks stay float32), each block is centred on its own mean (scatter B'B of the sqrt(w)
     scaled block: a symmetric matrix product; for diagonals w'(B*B)) and
     merged into the running class statistics by Chan et al.'s update.
     """
@@ -70,6 +70,7 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     else:
         scatter = np.zeros((n_classes, n_features))
     matrix = covariance_type in ("full", "tied")
+    work = np.float32 if X.dtype == np.float32 else np.float64
     order = np.argsort(y_index, kind="stable")
     ends = np.cumsum(np.bincount(y_index, minlength=n_classes))
     for k in range(n_classes):
@@ -81,15 +82,19 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
             w_block = w.sum()
             if w_block == 0:
                 continue
-            block = X[rows].astype(np.float64, copy=False)  # a fresh copy
-            mu_block = (w @ block) / w_block
+            # X[rows] is a fresh copy. The block products run in X's dtype
+            # (float32 stays float32, twice as fast); their sums accumulate
+            # into the float64 statistics.
+            block = X[rows].astype(work, copy=False)
+            mu_block = (w.astype(work) @ block) / work(w_block)
             block -= mu_block
+            mu_block = mu_block.astype(np.float64)
             if matrix:
-                block *= np.sqrt(w)[:, None]
+                block *= np.sqrt(w).astype(work)[:, None]
                 target += block.T @ block  # numpy runs this as syrk
             else:
                 block *= block
-                target += w @ block
+                target += w.astype(work) @ block
             # Chan et al.: S += (W_a W_b / W) delta delta', mu += (W_b / W) delta
             w_total = weight_sums[k] + w_block
             delta = mu_block - means[k]
