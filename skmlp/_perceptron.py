@@ -320,7 +320,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         curve. In the binary case this is the number of updates.
     n_features_in_ : int
         Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, if X had string column names.
 
     Notes
