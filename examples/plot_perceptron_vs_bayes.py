@@ -11,16 +11,21 @@ draws its boundary: the contour where its ``decision_function`` is 0.
 
 * Gaussian classes, sigma 1 and 1, 500 + 500 points: the Bayes boundary is the
   line 2x + 4y - 5 = 0 and the perceptron finds a line close to it.
-* sigma 1 and sqrt 2: the Bayes boundary becomes a circle
-  ((y - 4)^2 + (x - 2)^2 = 10 with equal priors); the perceptron can only draw
-  a line.
-* sigma 1 and sqrt 2 with 700 + 1400 points (priors 1/3 and 2/3): the Bayes
-  boundary moves towards class 1; the perceptron's line moves too, and its
-  error curve shows how it keeps jumping on overlapping data.
-* Uniform discs of radius^2 = 2 sigma^2 (problem 1(g)): the homework's Bayes
-  boundary is a line (2x + 4y = 5, or 2x + 4y = 7 for sigma_2 = sqrt 2,
-  dashed); the Gaussian Bayes classifier fitted to the same points is shown
-  too. On the nearly separable discs the perceptron's error curve falls fast.
+* sigma 1 and sqrt 2: the Bayes boundary becomes a circle,
+  (x - 2)^2 + (y - 4)^2 = 10 + 4 ln 2 with equal priors (the homework drops
+  the densities' normalising constants and gets 10); the perceptron can only
+  draw a line.
+* sigma 1 and sqrt 2 with 700 + 1400 points (priors 1/3 and 2/3): the circle
+  shrinks to radius^2 = 10; the perceptron's line moves too, and its error
+  curve shows how it keeps jumping on overlapping data.
+* Uniform discs of radius^2 = 2 sigma^2 (problem 1(g)), dashed: the exact
+  Bayes boundary. With equal discs (and with sigma_2 = sqrt 2 and priors 1/3,
+  2/3) the overlap is a tie, so any split of it is optimal and the homework's
+  line (2x + 4y = 5, resp. 7) is drawn; with sigma_2 = sqrt 2 and equal priors
+  the whole disc of class 1 wins, and the boundary is that disc's circle
+  (x - 1)^2 + (y - 2)^2 = 2, not the homework's line. The Gaussian Bayes
+  classifier fitted to the same points is shown too. On the nearly separable
+  discs the perceptron's error curve falls fast.
 
 The plain perceptron never settles on overlapping data: its line is wherever
 the last update left it (it can swing far, even out of the picture), which is
@@ -43,10 +48,13 @@ SETTINGS = {
         ("sigma 1, sqrt 2; 500 + 500", (500, 500), (1.0, SQRT2), None),
         ("sigma 1, sqrt 2; 700 + 1400", (700, 1400), (1.0, SQRT2), None),
     ],
-    "Uniform discs": [  # the homework's Bayes line c: 2x + 4y = c
-        ("sigma 1, 1; 500 + 500", (500, 500), (1.0, 1.0), 5.0),
-        ("sigma 1, sqrt 2; 500 + 500", (500, 500), (1.0, SQRT2), 7.0),
-        ("sigma 1, sqrt 2; 700 + 1400", (700, 1400), (1.0, SQRT2), 7.0),
+    "Uniform discs": [  # an exact Bayes boundary g(x, y) = 0
+        ("sigma 1, 1; 500 + 500", (500, 500), (1.0, 1.0),
+         lambda x, y: 2 * x + 4 * y - 5),  # tie in the overlap: one optimum
+        ("sigma 1, sqrt 2; 500 + 500", (500, 500), (1.0, SQRT2),
+         lambda x, y: (x - 1) ** 2 + (y - 2) ** 2 - 2),  # class 1's disc wins
+        ("sigma 1, sqrt 2; 700 + 1400", (700, 1400), (1.0, SQRT2),
+         lambda x, y: 2 * x + 4 * y - 7),  # tie in the overlap: one optimum
     ],
 }
 MAX_EPOCHS = 20
@@ -62,7 +70,7 @@ def fit_models(X, y):
     return [model.fit(X, y) for model in (plain, averaged, bayes)]
 
 
-def draw_setting(ax_data, ax_curve, X, y, models, bayes_line, title):
+def draw_setting(ax_data, ax_curve, X, y, models, bayes_boundary, title):
     """Scatter the data, draw the three boundaries and the error curve."""
     plain, averaged, bayes = models
     for label, color in ((1, "tab:blue"), (2, "tab:orange")):
@@ -76,9 +84,9 @@ def draw_setting(ax_data, ax_curve, X, y, models, bayes_line, title):
     ):
         zz = model.decision_function(grid).reshape(xx.shape)
         ax_data.contour(xx, yy, zz, levels=[0.0], colors=color, linestyles=style)
-    if bayes_line is not None:
-        xs = np.array([-5.0, 6.0])
-        ax_data.plot(xs, (bayes_line - 2 * xs) / 4, "k--", lw=1)
+    if bayes_boundary is not None:
+        ax_data.contour(xx, yy, bayes_boundary(xx, yy), levels=[0.0], colors="black",
+                        linestyles="dashed", linewidths=1)
     ax_data.set(xlim=(-5, 6), ylim=(-5, 7), title=title, aspect="equal")
     rate = np.asarray(plain.errors_) / len(y)
     ax_curve.plot(np.arange(1, len(rate) + 1), rate, color="tab:red")
@@ -90,15 +98,16 @@ def plot_family(name, settings, sampler):
         2, len(settings), figsize=(5 * len(settings), 8),
         gridspec_kw={"height_ratios": [3, 1]},
     )
-    for column, (title, sizes, sigmas, bayes_line) in enumerate(settings):
+    for column, (title, sizes, sigmas, bayes_boundary) in enumerate(settings):
         X, y = sampler(n_samples=sizes, sigmas=sigmas, random_state=column)
         models = fit_models(X, y)
-        draw_setting(axes[0, column], axes[1, column], X, y, models, bayes_line, title)
+        draw_setting(axes[0, column], axes[1, column], X, y, models, bayes_boundary,
+                     title)
     handles = [
         Line2D([], [], color="black", label="Gaussian Bayes (decision_function = 0)"),
         Line2D([], [], color="tab:red", label="perceptron (Rosenblatt)"),
         Line2D([], [], color="tab:green", label="averaged perceptron"),
-        Line2D([], [], color="black", ls="--", label="homework's Bayes line (discs)"),
+        Line2D([], [], color="black", ls="--", label="exact Bayes boundary (discs)"),
     ]
     fig.legend(handles=handles, loc="lower center", ncol=4)
     fig.suptitle(f"{name}: class 1 (blue) around (1, 2), class 2 (orange) around (0, 0)")
