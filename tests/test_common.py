@@ -6,7 +6,14 @@ import subprocess
 import sys
 
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_all_zero_sample_weights_error,
+    check_dataframe_column_names_consistency,
+    check_inplace_ensure_writeable,
+    check_param_validation,
+    parametrize_with_checks,
+)
 
 from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
 
@@ -35,6 +42,22 @@ def _expected_failed_checks(estimator):
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# Checks that scikit-learn runs in its own test suite rather than through
+# parametrize_with_checks; every estimator must pass them too.
+EXTRA_CHECKS = [
+    check_param_validation,
+    check_dataframe_column_names_consistency,
+    check_inplace_ensure_writeable,
+    check_all_zero_sample_weights_error,
+]
+
+
+@pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_sklearn_extra_checks(estimator, check):
+    check(type(estimator).__name__, clone(estimator))
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
