@@ -7,8 +7,8 @@ import sys
 
 import pytest
 from sklearn.base import clone
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import (
-    check_all_zero_sample_weights_error,
     check_dataframe_column_names_consistency,
     check_inplace_ensure_writeable,
     check_param_validation,
@@ -50,8 +50,9 @@ EXTRA_CHECKS = [
     check_param_validation,
     check_dataframe_column_names_consistency,
     check_inplace_ensure_writeable,
-    check_all_zero_sample_weights_error,
 ]
+if hasattr(estimator_checks, "check_all_zero_sample_weights_error"):  # sklearn >= 1.9
+    EXTRA_CHECKS.append(estimator_checks.check_all_zero_sample_weights_error)
 
 
 @pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
