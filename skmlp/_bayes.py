@@ -56,9 +56,10 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     S is (K, d, d) for 'full', pooled (d, d) for 'tied', and only the
     diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
     a class are gathered a block at a time (never a float64 copy of all of
-    X; float32 blocks stay float32), each block is centred on its own mean (scatter B'B of the sqrt(w)
-    scaled block: a symmetric matrix product; for diagonals w'(B*B)) and
-    merged into the running class statistics by Chan et al.'s update.
+    X; float32 blocks stay float32), each block is centred on its own mean
+    (scatter B'B of the sqrt(w) scaled block: a symmetric matrix product; for
+    diagonals w'(B*B)) and merged into the running class statistics by
+    :func:`_chan_merge`.
     """
     n_features = X.shape[1]
     weight_sums = np.zeros(n_classes)
@@ -95,29 +96,33 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
             else:
                 block *= block
                 target += w.astype(work) @ block
-            # Chan et al.: S += (W_a W_b / W) delta delta', mu += (W_b / W) delta
-            w_total = weight_sums[k] + w_block
-            delta = mu_block - means[k]
-            coupling = weight_sums[k] * w_block / w_total
+            weight_sums[k], means[k], coupling, delta = _chan_merge(
+                weight_sums[k], means[k], w_block, mu_block
+            )
             target += coupling * (np.outer(delta, delta) if matrix else delta**2)
-            means[k] += (w_block / w_total) * delta
-            weight_sums[k] = w_total
     return weight_sums, means, scatter
 
 
-def _merge_statistics(old, new, covariance_type):
-    """Merge two sets of (weight_sums, means, scatter): Chan et al.'s update.
+def _chan_merge(w_a, mu_a, w_b, mu_b):
+    """Chan et al.'s merge of two weighted means (per class, or over classes).
 
-    W = W_a + W_b, mu = mu_a + (W_b / W)(mu_b - mu_a),
-    S = S_a + S_b + (W_a W_b / W) delta delta', delta = mu_b - mu_a.
+    Returns W = W_a + W_b, mu = mu_a + (W_b / W) delta, and the scatter
+    correction's coupling W_a W_b / W and delta = mu_b - mu_a: the merged
+    scatter is S_a + S_b + coupling delta delta'. Works on scalar weights with
+    (d,) means, or on (K,) weights with (K, d) means; W = 0 gives mu = mu_a.
     """
-    (w_a, mu_a, s_a), (w_b, mu_b, s_b) = old, new
-    weight_sums = w_a + w_b
-    frac_b = np.zeros_like(weight_sums)
-    np.divide(w_b, weight_sums, out=frac_b, where=weight_sums > 0)
+    weight_sums = np.asarray(w_a + w_b, dtype=np.float64)
+    frac_b = np.divide(w_b, weight_sums, out=np.zeros_like(weight_sums),
+                       where=weight_sums > 0)
     delta = mu_b - mu_a
-    means = mu_a + frac_b[:, None] * delta
-    coupling = w_a * frac_b  # W_a W_b / W
+    means = mu_a + frac_b[..., None] * delta
+    return weight_sums, means, w_a * frac_b, delta
+
+
+def _merge_statistics(old, new, covariance_type):
+    """Merge two sets of (weight_sums, means, scatter) by :func:`_chan_merge`."""
+    (w_a, mu_a, s_a), (w_b, mu_b, s_b) = old, new
+    weight_sums, means, coupling, delta = _chan_merge(w_a, mu_a, w_b, mu_b)
     if covariance_type == "full":
         scatter = s_a + s_b + np.einsum("k,ki,kj->kij", coupling, delta, delta)
     elif covariance_type == "tied":
