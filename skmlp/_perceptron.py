@@ -167,15 +167,13 @@ def _apply_block(X_block, coef, state, fit_intercept, average):
         state.sum_coef += n_rows * state.coef
         state.sum_coef += delta[n_units:]
         state.coef += delta[:n_units]
+        state.sum_intercept += n_rows * state.intercept
         if fit_intercept:
-            state.sum_intercept += n_rows * state.intercept
             state.sum_intercept += (remaining * coef).sum(axis=0)
     else:
         state.coef += np.asarray(safe_sparse_dot(coef.T, X_block))
     if fit_intercept:
         state.intercept += coef.sum(axis=0)
-    elif average:
-        state.sum_intercept += n_rows * state.intercept
     state.t += n_rows
 
 
