@@ -16,7 +16,6 @@ inverse Cholesky factor of each covariance (a triangular matrix product) and
 the posteriors through ``logsumexp``.
 """
 
-import contextlib
 from numbers import Real
 
 import numpy as np
@@ -32,6 +31,8 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+
+from ._utils import all_or_nothing
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -300,22 +301,6 @@ def _check_cost_matrix(cost_matrix, n_classes):
     return cost
 
 
-@contextlib.contextmanager
-def _restore_input_attributes(estimator):
-    """Undo validate_data's n_features_in_ / feature_names_in_ if fitting fails."""
-    saved = {name: getattr(estimator, name) for name in ("n_features_in_", "feature_names_in_")
-             if hasattr(estimator, name)}
-    try:
-        yield
-    except BaseException:
-        for name in ("n_features_in_", "feature_names_in_"):
-            if name in saved:
-                setattr(estimator, name, saved[name])
-            elif hasattr(estimator, name):
-                delattr(estimator, name)
-        raise
-
-
 # ---------------------------------------------------------------------------
 # The boundary object
 # ---------------------------------------------------------------------------
@@ -526,7 +511,7 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         self : GaussianBayesClassifier
             The fitted estimator.
         """
-        with _restore_input_attributes(self):
+        with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
             check_classification_targets(y)
             classes, y_index = np.unique(y, return_inverse=True)
@@ -567,7 +552,7 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
             (posterior 0) until they get samples.
         """
         first_call = not hasattr(self, "_statistics")
-        with _restore_input_attributes(self):
+        with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first_call)
             check_classification_targets(y)
             all_classes = self._partial_fit_classes(classes, first_call)

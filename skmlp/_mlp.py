@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
 
 from . import nn
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+from ._utils import all_or_nothing
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
@@ -510,13 +511,8 @@ default='glorot_uniform'
 
     def _transaction(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
         """Run a fit; on any error put the estimator back as it was."""
-        saved = dict(self.__dict__)
-        try:
+        with all_or_nothing(self):
             self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
         return self
 
     def _hidden_sizes(self):

@@ -42,6 +42,8 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
+from ._utils import all_or_nothing
+
 # Rows per block of the fast epoch: large enough for efficient matrix products,
 # small enough that the B x B Gram matrix (B^2 d flops per block) stays cheap.
 _BLOCK_SIZE = 64
@@ -463,17 +465,12 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     def _atomically(self, method, *args):
         """Run a fitting method; on any error restore the estimator as it was."""
-        saved = dict(self.__dict__)
-        try:
-            # The products are small (blocks of _BLOCK_SIZE rows): one BLAS
-            # thread is faster, and far faster when other processes load the
-            # cores (OpenBLAS threads then wait on each other).
-            with _blas_controller().limit(limits=1, user_api="blas"):
-                return method(*args)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+        # The products are small (blocks of _BLOCK_SIZE rows): one BLAS thread
+        # is faster, and far faster when other processes load the cores
+        # (OpenBLAS threads then wait on each other).
+        with all_or_nothing(self), _blas_controller().limit(limits=1, user_api="blas"):
+            return method(*args)
+
 
     def _fit(self, X, y, coef_init, intercept_init, sample_weight):
         X, y = validate_data(
