@@ -13,6 +13,7 @@ The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
 """
 
 from ._bayes import GaussianBayesClassifier
+from ._minimum_risk import MinimumRiskClassifier
 from ._mlp import ManualMLPClassifier
 from ._perceptron import PerceptronClassifier
 
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "GaussianBayesClassifier",
     "ManualMLPClassifier",
+    "MinimumRiskClassifier",
     "PerceptronClassifier",
     "__version__",
 ]

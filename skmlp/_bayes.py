@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._risk import check_cost_matrix, check_priors, conditional_risk, minimum_risk_index
 from ._utils import all_or_nothing
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -251,54 +252,6 @@ def _log_gaussian(X, means, factors, log_det, covariance_type, active):
             f"in {dtype}; rescale X"
         )
     return out
-
-
-# ---------------------------------------------------------------------------
-# Validation of priors and costs
-# ---------------------------------------------------------------------------
-
-
-def _check_priors(priors, n_classes):
-    """Priors as float64 (K,): finite, non-negative, summing to 1."""
-    priors = np.asarray(priors, dtype=np.float64)
-    if priors.shape != (n_classes,):
-        raise ValueError(
-            f"priors must have one value per class: expected shape ({n_classes},), "
-            f"got {priors.shape}"
-        )
-    if not np.all(np.isfinite(priors)) or np.any(priors < 0):
-        raise ValueError(f"priors must be finite and non-negative, got {priors}")
-    if not np.isclose(priors.sum(), 1.0):
-        raise ValueError(f"priors must sum to 1, got sum {priors.sum()!r}")
-    return priors
-
-
-def _check_cost_matrix(cost_matrix, n_classes):
-    """Costs C[i, j] as float64 (K, K); None is the 0-1 cost.
-
-    Every wrong decision must cost strictly more than the right one for the
-    same true class: C[i, j] > C[j, j] for i != j.
-    """
-    if cost_matrix is None:
-        return 1.0 - np.eye(n_classes)
-    cost = np.asarray(cost_matrix, dtype=np.float64)
-    if cost.shape != (n_classes, n_classes):
-        raise ValueError(
-            f"cost_matrix must have shape (n_classes, n_classes) = "
-            f"({n_classes}, {n_classes}), got {cost.shape}"
-        )
-    if not np.all(np.isfinite(cost)):
-        raise ValueError("cost_matrix must be finite")
-    regret = cost - np.diag(cost)[None, :]  # C[i, j] - C[j, j]
-    regret[np.diag_indices(n_classes)] = 1.0
-    if np.any(regret <= 0):
-        i, j = np.argwhere(regret <= 0)[0]
-        raise ValueError(
-            f"cost_matrix[{i}, {j}] = {cost[i, j]} must be larger than "
-            f"cost_matrix[{j}, {j}] = {cost[j, j]}: deciding class {i} when the "
-            f"truth is class {j} must cost more than the right decision"
-        )
-    return cost
 
 
 # ---------------------------------------------------------------------------
@@ -594,12 +547,12 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
     def _finish(self, classes, stats, dtype):
         """Everything that follows from the statistics; assigned only on success."""
         n_classes = len(classes)
-        cost = _check_cost_matrix(self.cost_matrix, n_classes)
+        cost = check_cost_matrix(self.cost_matrix, n_classes)
         weight_sums, means, scatter = stats
         if self.priors is None:
             priors = weight_sums / weight_sums.sum()
         else:
-            priors = _check_priors(self.priors, n_classes)
+            priors = check_priors(self.priors, n_classes)
             if not np.any((priors > 0) & (weight_sums > 0)):
                 raise ValueError("no class has both a positive prior and samples")
         cov, epsilon = _covariances(
@@ -696,8 +649,7 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         risk : ndarray of shape (n_samples, n_classes)
             Expected cost of each decision.
         """
-        proba = self.predict_proba(X)
-        return proba @ self.cost_matrix_.T.astype(proba.dtype)
+        return conditional_risk(self.predict_proba(X), self.cost_matrix_)
 
     def decision_function(self, X):
         """Binary: the log likelihood-ratio test statistic; multiclass: minus the risks.
@@ -737,7 +689,7 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if len(self.classes_) == 2:
             return self.classes_[(self.decision_function(X) > 0).astype(int)]
-        return self.classes_[np.argmin(self.predict_risk(X), axis=1)]
+        return self.classes_[minimum_risk_index(self.predict_risk(X))]
 
     # -- boundary -----------------------------------------------------------
 

@@ -15,9 +15,22 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
+from sklearn.linear_model import LogisticRegression
 
-ESTIMATORS = [ManualMLPClassifier(), PerceptronClassifier(), GaussianBayesClassifier()]
+from skmlp import (
+    GaussianBayesClassifier,
+    ManualMLPClassifier,
+    MinimumRiskClassifier,
+    PerceptronClassifier,
+)
+
+ESTIMATORS = [
+    ManualMLPClassifier(),
+    PerceptronClassifier(),
+    GaussianBayesClassifier(),
+    MinimumRiskClassifier(GaussianBayesClassifier()),
+    MinimumRiskClassifier(LogisticRegression(), cost_matrix=None, priors=None),
+]
 
 # An online perceptron visits samples in order: weighting a sample by 2 is one
 # update of twice the size, repeating it is two updates at different moments,

@@ -1,0 +1,273 @@
+"""MinimumRiskClassifier: Bayes decisions over any classifier's posteriors.
+
+A classifier with ``predict_proba`` estimates P(j | x) under the class
+frequencies of its training data. Its decisions of least expected cost under a
+cost matrix C, and for other class priors, follow from those posteriors alone
+(the homework's minimum-risk rule), so one wrapper serves every model.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _check_y,
+    check_is_fitted,
+    has_fit_parameter,
+)
+
+from ._risk import (
+    binary_decision,
+    check_cost_matrix,
+    check_priors,
+    conditional_risk,
+    minimum_risk_index,
+    shift_priors,
+)
+from ._utils import all_or_nothing
+
+
+class MinimumRiskClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Minimum-risk decisions from any probabilistic classifier.
+
+    Fits a clone of ``estimator``, takes its posteriors P(j | x), re-weights
+    them for the class priors where the model is used (prior shift), and
+    decides the class i of least conditional risk
+    R(i | x) = sum_j C[i, j] P'(j | x).
+
+    Parameters
+    ----------
+    estimator : classifier with ``fit`` and ``predict_proba``
+        The model of the posteriors (ManualMLPClassifier, PerceptronClassifier,
+        any scikit-learn classifier, a Pipeline ending in one). A clone is
+        fitted; wrap a fitted model in :class:`sklearn.frozen.FrozenEstimator`
+        to use it as it is.
+    cost_matrix : array-like of shape (n_classes, n_classes), default=None
+        C[i, j] = cost of deciding ``classes_[i]`` when the truth is
+        ``classes_[j]``; every wrong decision must cost more than the right
+        one (C[i, j] > C[j, j] for i != j). None is the 0-1 cost.
+    priors : array-like of shape (n_classes,), default=None
+        Class priors π' where the model is used, non-negative and summing to
+        1. The posteriors are re-weighted p'(j|x) ∝ p(j|x) π'_j / π̂_j, with π̂
+        the (weighted) class frequencies of the y given to ``fit``. None: no
+        re-weighting (π' = π̂).
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The fitted clone (the FrozenEstimator itself when one was given).
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, those of ``estimator_``.
+    cost_matrix_ : ndarray of shape (n_classes, n_classes)
+        The cost matrix used.
+    train_class_prior_ : ndarray of shape (n_classes,)
+        π̂: the class frequencies (sums of the sample weights) of y in fit.
+    class_prior_ : ndarray of shape (n_classes,)
+        π': the priors the posteriors are corrected to (``priors`` or π̂).
+    n_features_in_ : int
+        Number of features seen during fit (when ``estimator_`` has it).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names (when ``estimator_`` has them).
+
+    See Also
+    --------
+    sklearn.model_selection.FixedThresholdClassifier : a threshold on one
+        score, for binary problems.
+    DensityBayesClassifier : minimum-risk decisions from class densities.
+
+    Notes
+    -----
+    For a :class:`~sklearn.frozen.FrozenEstimator`, ``fit`` only computes π̂
+    from the y it is given: pass data with the class balance the model was
+    trained on when ``priors`` is set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skmlp import MinimumRiskClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = np.array([0, 0, 1, 1])
+    >>> clf = MinimumRiskClassifier(LogisticRegression(),
+    ...                             cost_matrix=[[0, 10], [1, 0]]).fit(X, y)
+    >>> clf.predict([[1.2]])  # a missed 1 costs 10: decide 1 already here
+    array([1])
+    >>> np.allclose(clf.predict_risk([[1.2]]), clf.predict_proba([[1.2]]) @ clf.cost_matrix_.T)
+    True
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "cost_matrix": ["array-like", None],
+        "priors": ["array-like", None],
+    }
+
+    def __init__(self, estimator, *, cost_matrix=None, priors=None):
+        self.estimator = estimator
+        self.cost_matrix = cost_matrix
+        self.priors = priors
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.input_tags = inner.input_tags
+        tags.classifier_tags.multi_class = inner.classifier_tags.multi_class
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "estimator_")
+
+    @_fit_context(prefer_skip_nested_validation=False)  # estimator is validated by its fit
+    def fit(self, X, y, sample_weight=None):
+        """Fit a clone of the estimator; estimate π̂; check costs and priors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, in whatever form ``estimator`` takes.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to ``estimator.fit`` (which must accept it) and used for π̂.
+
+        Returns
+        -------
+        self : MinimumRiskClassifier
+            The fitted estimator.
+        """
+        with all_or_nothing(self):
+            y = _check_y(y)  # 1-d, finite
+            check_classification_targets(y)
+            fit_params = {}
+            if sample_weight is not None:
+                if not has_fit_parameter(self.estimator, "sample_weight"):
+                    raise ValueError(
+                        f"sample_weight was given but {type(self.estimator).__name__}.fit "
+                        "does not accept it"
+                    )
+                sample_weight = _check_sample_weight(sample_weight, y, ensure_non_negative=True)
+                fit_params["sample_weight"] = sample_weight
+            estimator = clone(self.estimator).fit(X, y, **fit_params)
+            self._set_priors_and_costs(estimator.classes_, y, sample_weight)
+            self.estimator_ = estimator
+            for name in ("n_features_in_", "feature_names_in_"):
+                if hasattr(estimator, name):
+                    setattr(self, name, getattr(estimator, name))
+        return self
+
+    def _set_priors_and_costs(self, classes, y, sample_weight):
+        """π̂ from y over ``classes``; the validated priors π' and costs."""
+        unknown = np.setdiff1d(y, classes)
+        if unknown.size:
+            raise ValueError(f"labels {unknown.tolist()} of y are not in the estimator's "
+                             f"classes_ {list(classes)}")
+        n_classes = len(classes)
+        cost = check_cost_matrix(self.cost_matrix, n_classes)
+        weights = np.ones(len(y)) if sample_weight is None else sample_weight
+        counts = np.bincount(np.searchsorted(classes, y), weights=weights, minlength=n_classes)
+        if counts.sum() <= 0:
+            raise ValueError("the total sample weight is zero")
+        train_prior = counts / counts.sum()
+        priors = train_prior
+        if self.priors is not None:
+            priors = check_priors(self.priors, n_classes)
+            missing = (priors > 0) & (train_prior == 0)
+            if np.any(missing):
+                raise ValueError(
+                    f"priors gives classes {np.asarray(classes)[missing].tolist()} a positive "
+                    "prior but y has no samples of them, so their training frequency "
+                    "(needed to re-weight the posteriors) is unknown"
+                )
+        self.cost_matrix_ = cost
+        self.train_class_prior_ = train_prior
+        self.class_prior_ = priors
+
+    @property
+    def classes_(self):
+        """Class labels of the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.classes_
+
+    def predict_proba(self, X):
+        """Posteriors P'(j | x) under the priors ``class_prior_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The estimator's posteriors, re-weighted for ``priors`` when set.
+        """
+        check_is_fitted(self)
+        proba = np.asarray(self.estimator_.predict_proba(X))
+        if self.priors is None:
+            return proba
+        return shift_priors(proba, self.train_class_prior_, self.class_prior_)
+
+    def predict_log_proba(self, X):
+        """ln P'(j | x) (-inf where a posterior is 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict_risk(self, X):
+        """Conditional risks R(i | x) = sum_j C[i, j] P'(j | x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        risk : ndarray of shape (n_samples, n_classes)
+            Expected cost of each decision.
+        """
+        return conditional_risk(self.predict_proba(X), self.cost_matrix_)
+
+    def decision_function(self, X):
+        """Binary: R(0 | x) - R(1 | x); multiclass: minus the risks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Binary: positive exactly where ``classes_[1]`` is decided.
+            Multiclass: -R(i | x), largest for the decision.
+        """
+        risk = self.predict_risk(X)
+        return binary_decision(risk) if risk.shape[1] == 2 else -risk
+
+    def predict(self, X):
+        """The decision of least conditional risk (first class on ties).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[minimum_risk_index(self.predict_risk(X))]

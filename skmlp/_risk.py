@@ -1,0 +1,220 @@
+"""Minimum-risk decisions: costs, priors, posteriors, risks and their argmin.
+
+The one place where the homework's decision rule lives, for every classifier
+that makes Bayes decisions (GaussianBayesClassifier, DensityBayesClassifier,
+MinimumRiskClassifier). Given posteriors P(j | x) and a cost matrix C with
+C[i, j] the cost of deciding class i when the truth is class j, the risk of
+deciding i at x is R(i | x) = sum_j C[i, j] P(j | x), and the Bayes decision
+is argmin_i R(i | x). Nothing here knows an estimator: the functions take and
+return arrays.
+"""
+
+import numpy as np
+from scipy.special import logsumexp
+
+
+def check_priors(priors, n_classes):
+    """Priors as float64 (K,): finite, non-negative, summing to 1.
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,)
+        Class prior probabilities, in the order of ``classes_``.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    priors : ndarray of shape (n_classes,), dtype float64
+
+    Examples
+    --------
+    >>> check_priors([0.25, 0.75], 2)
+    array([0.25, 0.75])
+    """
+    priors = np.asarray(priors, dtype=np.float64)
+    if priors.shape != (n_classes,):
+        raise ValueError(
+            f"priors must have one value per class: expected shape ({n_classes},), "
+            f"got {priors.shape}"
+        )
+    if not np.all(np.isfinite(priors)) or np.any(priors < 0):
+        raise ValueError(f"priors must be finite and non-negative, got {priors}")
+    if not np.isclose(priors.sum(), 1.0):
+        raise ValueError(f"priors must sum to 1, got sum {priors.sum()!r}")
+    return priors
+
+
+def check_cost_matrix(cost_matrix, n_classes):
+    """Costs C[i, j] as float64 (K, K); None is the 0-1 cost.
+
+    Every wrong decision must cost strictly more than the right one for the
+    same true class: C[i, j] > C[j, j] for i != j. (Otherwise deciding i
+    would never be worse than the truth and the rule degenerates.)
+
+    Parameters
+    ----------
+    cost_matrix : array-like of shape (n_classes, n_classes) or None
+        C[i, j] = cost of deciding class i when the truth is class j.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    cost : ndarray of shape (n_classes, n_classes), dtype float64
+
+    Examples
+    --------
+    >>> check_cost_matrix(None, 2)
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if cost_matrix is None:
+        return 1.0 - np.eye(n_classes)
+    cost = np.asarray(cost_matrix, dtype=np.float64)
+    if cost.shape != (n_classes, n_classes):
+        raise ValueError(
+            f"cost_matrix must have shape (n_classes, n_classes) = "
+            f"({n_classes}, {n_classes}), got {cost.shape}"
+        )
+    if not np.all(np.isfinite(cost)):
+        raise ValueError("cost_matrix must be finite")
+    regret = cost - np.diag(cost)[None, :]  # C[i, j] - C[j, j]
+    regret[np.diag_indices(n_classes)] = 1.0
+    if np.any(regret <= 0):
+        i, j = np.argwhere(regret <= 0)[0]
+        raise ValueError(
+            f"cost_matrix[{i}, {j}] = {cost[i, j]} must be larger than "
+            f"cost_matrix[{j}, {j}] = {cost[j, j]}: deciding class {i} when the "
+            f"truth is class {j} must cost more than the right decision"
+        )
+    return cost
+
+
+def _log(values):
+    """ln of non-negative values, ln 0 = -inf without a warning."""
+    with np.errstate(divide="ignore"):
+        return np.log(values)
+
+
+def log_posteriors(joint_log_likelihood, priors):
+    """ln P(j | x) from ln(p_j f_j(x)), exactly also where every f_j(x) is 0.
+
+    Where a row of ``joint_log_likelihood`` is -inf throughout (no class has
+    density there), Bayes' rule has no information beyond the priors, so the
+    posterior is the priors; elsewhere it is the row minus its logsumexp.
+    Never NaN, never a warning.
+
+    Parameters
+    ----------
+    joint_log_likelihood : ndarray of shape (n_samples, n_classes)
+        ln p_j + ln f_j(x); -inf allowed, +inf and NaN not.
+    priors : ndarray of shape (n_classes,)
+        The priors p_j, used where a row is all -inf.
+
+    Returns
+    -------
+    log_proba : ndarray of shape (n_samples, n_classes), dtype of the input
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jll = np.array([[np.log(0.5 * 0.2), np.log(0.5 * 0.6)], [-np.inf, -np.inf]])
+    >>> np.exp(log_posteriors(jll, np.array([0.5, 0.5])))
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]])
+    """
+    jll = np.asarray(joint_log_likelihood)
+    empty = ~np.any(jll > -np.inf, axis=1)
+    if np.any(empty):
+        jll = jll.copy()
+        jll[empty] = _log(priors).astype(jll.dtype)
+    return jll - logsumexp(jll, axis=1, keepdims=True)
+
+
+def shift_priors(proba, train_priors, priors):
+    """Re-weight posteriors for new class priors: p'(j|x) ∝ p(j|x) π'_j / π̂_j.
+
+    A model fitted where the classes had frequencies π̂ estimates
+    p(j|x) ∝ π̂_j f_j(x); where the classes have priors π' instead, Bayes'
+    rule gives π'_j f_j(x) normalised. Computed in log space; classes with
+    π̂_j = 0 get posterior 0, and a row whose re-weighted mass is zero
+    everywhere gets the new priors (as :func:`log_posteriors`).
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Posteriors under the training priors.
+    train_priors : ndarray of shape (n_classes,)
+        π̂, the class frequencies of the training data.
+    priors : ndarray of shape (n_classes,)
+        π', the class priors where the model is used.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes), dtype of ``proba``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shift_priors(np.array([[0.5, 0.5]]), np.array([0.5, 0.5]), np.array([0.2, 0.8]))
+    array([[0.2, 0.8]])
+    """
+    proba = np.asarray(proba)
+    log_ratio = np.where(train_priors > 0, _log(priors) - _log(np.where(
+        train_priors > 0, train_priors, 1.0)), -np.inf)
+    jll = _log(proba) + log_ratio.astype(proba.dtype)
+    return np.exp(log_posteriors(jll, priors))
+
+
+def conditional_risk(proba, cost):
+    """R[n, i] = sum_j C[i, j] P(j | x_n), i.e. ``proba @ cost.T``.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Posteriors.
+    cost : ndarray of shape (n_classes, n_classes)
+        The validated cost matrix.
+
+    Returns
+    -------
+    risk : ndarray of shape (n_samples, n_classes), dtype of ``proba``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conditional_risk(np.array([[0.3, 0.7]]), np.array([[0.0, 5.0], [1.0, 0.0]]))
+    array([[3.5, 0.3]])
+    """
+    return proba @ cost.T.astype(proba.dtype, copy=False)
+
+
+def minimum_risk_index(risk):
+    """Index of the decision of least risk in each row.
+
+    Ties go to the first class (np.argmin): where several decisions have the
+    same, minimal, risk every choice is Bayes-optimal, and the first one in
+    ``classes_`` is taken.
+
+    Parameters
+    ----------
+    risk : ndarray of shape (n_samples, n_classes)
+
+    Returns
+    -------
+    index : ndarray of shape (n_samples,), dtype intp
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> minimum_risk_index(np.array([[0.5, 0.5], [0.7, 0.3]]))
+    array([0, 1])
+    """
+    return np.argmin(risk, axis=1)
+
+
+def binary_decision(risk):
+    """R(0 | x) - R(1 | x): positive exactly where classes_[1] is decided
+    (a tie, 0, goes to classes_[0] as in :func:`minimum_risk_index`)."""
+    return risk[:, 0] - risk[:, 1]
