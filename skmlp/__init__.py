@@ -13,6 +13,7 @@ The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
 """
 
 from ._bayes import GaussianBayesClassifier
+from ._density import DensityBayesClassifier
 from ._minimum_risk import MinimumRiskClassifier
 from ._mlp import ManualMLPClassifier
 from ._perceptron import PerceptronClassifier
@@ -20,6 +21,7 @@ from ._perceptron import PerceptronClassifier
 __version__ = "0.1.0"
 
 __all__ = [
+    "DensityBayesClassifier",
     "GaussianBayesClassifier",
     "ManualMLPClassifier",
     "MinimumRiskClassifier",

@@ -18,18 +18,11 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from ._risk import (
-    binary_decision,
-    check_cost_matrix,
-    check_priors,
-    conditional_risk,
-    minimum_risk_index,
-    shift_priors,
-)
+from ._risk import MinimumRiskMixin, check_cost_matrix, check_priors, shift_priors
 from ._utils import all_or_nothing
 
 
-class MinimumRiskClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class MinimumRiskClassifier(MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Minimum-risk decisions from any probabilistic classifier.
 
     Fits a clone of ``estimator``, takes its posteriors P(j | x), re-weights
@@ -225,49 +218,3 @@ class MinimumRiskClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
-
-    def predict_risk(self, X):
-        """Conditional risks R(i | x) = sum_j C[i, j] P'(j | x).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        risk : ndarray of shape (n_samples, n_classes)
-            Expected cost of each decision.
-        """
-        return conditional_risk(self.predict_proba(X), self.cost_matrix_)
-
-    def decision_function(self, X):
-        """Binary: R(0 | x) - R(1 | x); multiclass: minus the risks.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Binary: positive exactly where ``classes_[1]`` is decided.
-            Multiclass: -R(i | x), largest for the decision.
-        """
-        risk = self.predict_risk(X)
-        return binary_decision(risk) if risk.shape[1] == 2 else -risk
-
-    def predict(self, X):
-        """The decision of least conditional risk (first class on ties).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self.classes_[minimum_risk_index(self.predict_risk(X))]

@@ -11,6 +11,7 @@ return arrays.
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils.validation import check_is_fitted
 
 
 def check_priors(priors, n_classes):
@@ -91,7 +92,7 @@ def check_cost_matrix(cost_matrix, n_classes):
     return cost
 
 
-def _log(values):
+def log_or_minus_inf(values):
     """ln of non-negative values, ln 0 = -inf without a warning."""
     with np.errstate(divide="ignore"):
         return np.log(values)
@@ -128,7 +129,7 @@ def log_posteriors(joint_log_likelihood, priors):
     empty = ~np.any(jll > -np.inf, axis=1)
     if np.any(empty):
         jll = jll.copy()
-        jll[empty] = _log(priors).astype(jll.dtype)
+        jll[empty] = log_or_minus_inf(priors).astype(jll.dtype)
     return jll - logsumexp(jll, axis=1, keepdims=True)
 
 
@@ -161,9 +162,10 @@ def shift_priors(proba, train_priors, priors):
     array([[0.2, 0.8]])
     """
     proba = np.asarray(proba)
-    log_ratio = np.where(train_priors > 0, _log(priors) - _log(np.where(
-        train_priors > 0, train_priors, 1.0)), -np.inf)
-    jll = _log(proba) + log_ratio.astype(proba.dtype)
+    seen = train_priors > 0
+    log_ratio = np.full(len(priors), -np.inf)
+    log_ratio[seen] = log_or_minus_inf(priors[seen]) - np.log(train_priors[seen])
+    jll = log_or_minus_inf(proba) + log_ratio.astype(proba.dtype)
     return np.exp(log_posteriors(jll, priors))
 
 
@@ -218,3 +220,57 @@ def binary_decision(risk):
     """R(0 | x) - R(1 | x): positive exactly where classes_[1] is decided
     (a tie, 0, goes to classes_[0] as in :func:`minimum_risk_index`)."""
     return risk[:, 0] - risk[:, 1]
+
+
+class MinimumRiskMixin:
+    """predict_risk, decision_function and predict from ``predict_proba`` and
+    ``cost_matrix_``: the minimum-risk rule, for the classifiers that use it."""
+
+    def predict_risk(self, X):
+        """Conditional risks R(i | x) = sum_j C[i, j] P(j | x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        risk : ndarray of shape (n_samples, n_classes)
+            Expected cost of each decision: ``predict_proba(X) @ cost_matrix_.T``.
+        """
+        check_is_fitted(self)
+        return conditional_risk(self.predict_proba(X), self.cost_matrix_)
+
+    def decision_function(self, X):
+        """Binary: R(0 | x) - R(1 | x); multiclass: minus the risks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Binary: positive exactly where ``classes_[1]`` is decided (finite
+            also where a density or posterior is 0). Multiclass: -R(i | x),
+            largest for the decision.
+        """
+        risk = self.predict_risk(X)
+        return binary_decision(risk) if risk.shape[1] == 2 else -risk
+
+    def predict(self, X):
+        """The decision of least conditional risk (the first class on ties).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.classes_[minimum_risk_index(self.predict_risk(X))]

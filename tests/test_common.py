@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import (
 from sklearn.linear_model import LogisticRegression
 
 from skmlp import (
+    DensityBayesClassifier,
     GaussianBayesClassifier,
     ManualMLPClassifier,
     MinimumRiskClassifier,
@@ -30,6 +31,7 @@ ESTIMATORS = [
     GaussianBayesClassifier(),
     MinimumRiskClassifier(GaussianBayesClassifier()),
     MinimumRiskClassifier(LogisticRegression(), cost_matrix=None, priors=None),
+    DensityBayesClassifier(),
 ]
 
 # An online perceptron visits samples in order: weighting a sample by 2 is one

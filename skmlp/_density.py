@@ -1,0 +1,292 @@
+"""DensityBayesClassifier: minimum-risk Bayes decisions from any class densities.
+
+The homework's rule needs only p_j f(x | C_j): the densities may be learned
+(any estimator with fit / score_samples, one clone per class) or known (one
+object with logpdf per class, scipy.stats frozen style). Densities may be zero:
+everything is done with log-densities, -inf included, so that the posteriors
+are exact where one class has no mass and equal to the priors where none has.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.neighbors import KernelDensity
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
+
+from ._risk import (
+    MinimumRiskMixin,
+    check_cost_matrix,
+    check_priors,
+    log_or_minus_inf,
+    log_posteriors,
+)
+from ._utils import all_or_nothing
+
+
+def _check_known_densities(density, n_classes):
+    """The list of known densities: one per class, each with a callable logpdf."""
+    if len(density) != n_classes:
+        raise ValueError(
+            f"density must be an estimator or a list of one density per class: got "
+            f"{len(density)} densities for {n_classes} classes"
+        )
+    for k, dist in enumerate(density):
+        if not callable(getattr(dist, "logpdf", None)):
+            raise ValueError(
+                f"density[{k}] ({type(dist).__name__}) has no logpdf method; known "
+                "densities need logpdf(X) (e.g. a frozen scipy.stats distribution)"
+            )
+    return list(density)
+
+
+def _rule_of_thumb(density, weight_sum, n_features):
+    """A clone of density whose 'scott' / 'silverman' bandwidth counts the
+    weight sum as the number of samples (KernelDensity counts rows), so that
+    an integer weight is the same as repeating the sample."""
+    rule = density.get_params().get("bandwidth")
+    if not isinstance(rule, str) or rule not in ("scott", "silverman"):
+        return density
+    if rule == "scott":
+        factor = weight_sum ** (-1 / (n_features + 4))
+    else:  # silverman
+        factor = (weight_sum * (n_features + 2) / 4) ** (-1 / (n_features + 4))
+    return density.set_params(bandwidth=factor)
+
+
+def _fit_density(density, X, weights):
+    """Fit a clone of density to the rows X of one class with their weights.
+
+    Rows of weight 0 are dropped; equal weights are not passed (they do not
+    change a density estimate, only a rule-of-thumb bandwidth); other weights
+    need a fit that accepts them.
+    """
+    keep = weights > 0
+    X, weights = X[keep], weights[keep]
+    density = clone(density)
+    if np.any(weights != 1):
+        density = _rule_of_thumb(density, weights.sum(), X.shape[1])
+    if np.all(weights == weights[0]):
+        return density.fit(X)
+    if not has_fit_parameter(density, "sample_weight"):
+        raise ValueError(
+            f"the density {type(density).__name__} does not accept sample_weight; "
+            "use a density whose fit does (KernelDensity) or equal weights"
+        )
+    return density.fit(X, sample_weight=weights)
+
+
+def _log_density(density, X, k):
+    """ln f_k(x) for every row, shape (n_samples,): score_samples or logpdf."""
+    if callable(getattr(density, "logpdf", None)):  # a known density
+        values = density.logpdf(X)
+    else:  # a fitted density estimator
+        values = density.score_samples(X)
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.shape != (len(X),):
+        raise ValueError(f"density[{k}] returned {values.size} log-densities for "
+                         f"{len(X)} samples")
+    if np.any(np.isnan(values) | (values == np.inf)):
+        raise ValueError(f"density[{k}] returned NaN or +inf log-densities")
+    return values
+
+
+class DensityBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
+    """Minimum-risk Bayes classifier with any class-conditional densities.
+
+    Each class j has a prior p_j and a density f(x | C_j), learned from its
+    samples or given. A sample is given the decision i of least conditional
+    risk R(i | x) = sum_j C[i, j] P(j | x), with posteriors
+    P(j | x) = p_j f(x | C_j) / sum_l p_l f(x | C_l) computed in log space.
+
+    Parameters
+    ----------
+    density : estimator or list of densities, default=None
+        An unfitted density estimator with ``fit(X)`` and ``score_samples(X)``
+        (the log-density: KernelDensity, GaussianMixture, ...), cloned and
+        fitted to the samples of each class; None is
+        ``KernelDensity(bandwidth="scott")``. Or a list of known densities,
+        one per class in the sorted order of the labels (``classes_``), each
+        with ``logpdf(X)`` returning ln f(x) per row (a frozen
+        ``scipy.stats`` distribution, :class:`skmlp.datasets.UniformDisc`),
+        used as given: ``fit`` then only learns the classes and priors.
+    priors : array-like of shape (n_classes,), default=None
+        Prior probabilities p_j of the classes, non-negative and summing to
+        1. None uses the class frequencies (sums of the sample weights).
+    cost_matrix : array-like of shape (n_classes, n_classes), default=None
+        C[i, j] = cost of deciding ``classes_[i]`` when the truth is
+        ``classes_[j]``; every wrong decision must cost more than the right
+        one. None is the 0-1 cost.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    class_count_ : ndarray of shape (n_classes,)
+        Sum of the sample weights of each class.
+    class_prior_ : ndarray of shape (n_classes,)
+        The priors used.
+    cost_matrix_ : ndarray of shape (n_classes, n_classes)
+        The cost matrix used.
+    densities_ : list of length n_classes
+        The fitted clones of ``density``, or the known densities.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names, when X was a DataFrame with string column names.
+
+    See Also
+    --------
+    GaussianBayesClassifier : the same decisions with Gaussian densities.
+    MinimumRiskClassifier : the same decisions from any classifier's posteriors.
+
+    Notes
+    -----
+    Where every p_j f(x | C_j) is 0 (x outside the support of all classes)
+    Bayes' rule has nothing but the priors, and the posterior is the priors.
+    Ties of the risk go to the first class of ``classes_``. With sample
+    weights, KernelDensity's 'scott' and 'silverman' bandwidths count the
+    weight sum as the number of samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> from skmlp import DensityBayesClassifier
+    >>> X = np.array([[-1.0], [0.0], [1.0], [3.0]])
+    >>> y = np.array([0, 0, 1, 1])
+    >>> clf = DensityBayesClassifier([norm(0, 1), norm(2, 1)]).fit(X, y)
+    >>> clf.predict([[0.9], [1.1]])
+    array([0, 1])
+    >>> clf.predict_proba([[1.0]])
+    array([[0.5, 0.5]])
+    """
+
+    _parameter_constraints = {
+        "density": [HasMethods(["fit", "score_samples"]), list, tuple, None],
+        "priors": ["array-like", None],
+        "cost_matrix": ["array-like", None],
+    }
+
+    def __init__(self, density=None, *, priors=None, cost_matrix=None):
+        self.density = density
+        self.priors = priors
+        self.cost_matrix = cost_matrix
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "densities_")
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Learn the classes, priors and (unless known) the class densities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels; at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: they set the class frequencies and are
+            passed to the density estimator's fit.
+
+        Returns
+        -------
+        self : DensityBayesClassifier
+            The fitted estimator.
+        """
+        with all_or_nothing(self):
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+            check_classification_targets(y)
+            classes, y_index = np.unique(y, return_inverse=True)
+            if len(classes) < 2:
+                raise ValueError("DensityBayesClassifier needs samples of at least 2 "
+                                 f"classes; got {len(classes)} class")
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
+            counts = np.bincount(y_index, weights=sample_weight, minlength=len(classes))
+            self._set_priors_and_costs(counts)
+            self.densities_ = self._densities(X, y_index, sample_weight, classes, counts)
+            self.classes_ = classes
+            self.class_count_ = counts
+        return self
+
+    def _set_priors_and_costs(self, counts):
+        n_classes = len(counts)
+        self.cost_matrix_ = check_cost_matrix(self.cost_matrix, n_classes)
+        if self.priors is None:
+            self.class_prior_ = counts / counts.sum()
+        else:
+            self.class_prior_ = check_priors(self.priors, n_classes)
+
+    def _densities(self, X, y_index, sample_weight, classes, counts):
+        if isinstance(self.density, (list, tuple)):
+            return _check_known_densities(self.density, len(classes))
+        empty = classes[counts <= 0]
+        if empty.size:
+            raise ValueError(f"class(es) {empty.tolist()} have zero total sample weight: "
+                             "their densities cannot be estimated")
+        density = KernelDensity(bandwidth="scott") if self.density is None else self.density
+        return [_fit_density(density, X[y_index == k], sample_weight[y_index == k])
+                for k in range(len(classes))]
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+    def predict_joint_log_proba(self, X):
+        """ln(p_j f(x | C_j)); -inf where the density or the prior is 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        jll : ndarray of shape (n_samples, n_classes)
+            Joint log-likelihoods, in the dtype of X.
+        """
+        X = self._validated(X)
+        log_density = np.column_stack([_log_density(dist, X, k)
+                                       for k, dist in enumerate(self.densities_)])
+        return (log_density + log_or_minus_inf(self.class_prior_)).astype(X.dtype, copy=False)
+
+    def predict_log_proba(self, X):
+        """Log-posteriors ln P(j | x); the log-priors where no class has density.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return log_posteriors(self.predict_joint_log_proba(X), self.class_prior_)
+
+    def predict_proba(self, X):
+        """Posteriors P(j | x); the priors where no class has density.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows summing to 1, never NaN.
+        """
+        return np.exp(self.predict_log_proba(X))
