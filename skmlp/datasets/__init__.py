@@ -11,9 +11,15 @@ Generators
 
 from ._base import load_fashion_mnist, load_mnist_subset
 from ._idx import load_idx
-from ._synthetic import make_gaussian_classes, make_logic_gate, make_uniform_discs
+from ._synthetic import (
+    UniformDisc,
+    make_gaussian_classes,
+    make_logic_gate,
+    make_uniform_discs,
+)
 
 __all__ = [
+    "UniformDisc",
     "load_fashion_mnist",
     "load_idx",
     "load_mnist_subset",

@@ -118,12 +118,69 @@ def make_uniform_discs(n_samples=(500, 500), *, centers=((1.0, 2.0), (0.0, 0.0))
     if centers.shape[1] != 2:
         raise ValueError(f"centers must be 2-D points (discs); got {centers.shape[1]} coordinates")
     rng = check_random_state(random_state)
-    parts = []
-    for n, center, sigma in zip(n_samples, centers, sigmas):
-        radius = np.sqrt(2.0) * sigma * np.sqrt(rng.uniform(size=n))
-        angle = rng.uniform(0.0, 2.0 * np.pi, size=n)
-        parts.append(center + radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)]))
+    parts = [UniformDisc(center, sigma).rvs(n, random_state=rng)
+             for n, center, sigma in zip(n_samples, centers, sigmas)]
     return _stack_classes(parts, rng)
+
+
+class UniformDisc:
+    """The uniform density on an open disc, frozen scipy.stats style: homework part (g).
+
+    Density K = 1 / (2 pi sigma^2) where (x - center)^2 < 2 sigma^2 (radius
+    sqrt(2) sigma, area 2 pi sigma^2) and 0 elsewhere, the boundary circle
+    included. A known class density for
+    :class:`skmlp.DensityBayesClassifier`.
+
+    Parameters
+    ----------
+    center : array-like of shape (2,)
+        Centre of the disc.
+    sigma : float
+        The homework's sigma (> 0): the radius is sqrt(2) * sigma.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.datasets import UniformDisc
+    >>> disc = UniformDisc((0, 0), np.sqrt(2))  # radius 2, density 1 / (4 pi)
+    >>> bool(np.isclose(disc.pdf([[0.0, 0.0]])[0], 1 / (4 * np.pi)))
+    True
+    >>> disc.logpdf([[3.0, 0.0]])
+    array([-inf])
+    """
+
+    def __init__(self, center, sigma):
+        self.center = np.asarray(center, dtype=np.float64)
+        self.sigma = float(sigma)
+        if self.center.shape != (2,) or not np.all(np.isfinite(self.center)):
+            raise ValueError(f"center must be a finite 2-D point; got {center!r}")
+        if not (np.isfinite(self.sigma) and self.sigma > 0):
+            raise ValueError(f"sigma must be finite and > 0; got {sigma!r}")
+        self.radius2 = 2.0 * self.sigma**2
+
+    def logpdf(self, X):
+        """ln K inside the disc, -inf outside (no warning), per row of X (n, 2)."""
+        X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
+        inside = np.sum((X - self.center) ** 2, axis=1) < self.radius2
+        return np.where(inside, -np.log(2.0 * np.pi * self.sigma**2), -np.inf)
+
+    def pdf(self, X):
+        """K inside the disc, 0 outside, per row of X (n, 2)."""
+        return np.exp(self.logpdf(X))
+
+    def rvs(self, size=1, random_state=None):
+        """`size` uniform points on the disc, shape (size, 2).
+
+        The radius is R sqrt(U) with U ~ U(0, 1) (the area within radius r
+        grows as r^2) and the angle is uniform on [0, 2 pi).
+        """
+        rng = check_random_state(random_state)
+        radius = np.sqrt(self.radius2) * np.sqrt(rng.uniform(size=size))
+        angle = rng.uniform(0.0, 2.0 * np.pi, size=size)
+        return self.center + radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+
+    def __repr__(self):
+        return f"UniformDisc(center={self.center.tolist()}, sigma={self.sigma:.6g})"
 
 
 _GATES = {
