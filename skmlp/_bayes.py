@@ -134,12 +134,106 @@ def _merge_statistics(old, new, covariance_type):
     return weight_sums, means, scatter
 
 
-def _covariances(weight_sums, means, scatter, covariance_type, var_smoothing):
+# ---------------------------------------------------------------------------
+# Ledoit-Wolf shrinkage: what it needs beyond the scatter, streamed exactly
+# ---------------------------------------------------------------------------
+
+
+def _fourth_moments(X, y_index, sample_weight, means):
+    """T_k = sum_n w_n |y_n|^2 y_n (K, d) and Q_k = sum_n w_n |y_n|^4 (K,),
+    y_n = x_n - mu_k, about the given class means.
+
+    Q is the Ledoit-Wolf statistic beyond the scatter (sum of the squared
+    norms of the centred outer products y y'); T is what moving the centre
+    of Q needs (:func:`_shift_fourth`), so that chunks merge exactly. One
+    O(n d) pass, a block of rows at a time in float64.
+    """
+    n_classes, n_features = means.shape
+    third, fourth = np.zeros((n_classes, n_features)), np.zeros(n_classes)
+    for k in range(n_classes):
+        members = np.flatnonzero(y_index == k)
+        for batch in gen_batches(len(members), _block_rows(n_features, "diag")):
+            rows = members[batch]
+            centred = X[rows].astype(np.float64) - means[k]
+            norm2 = np.einsum("ij,ij->i", centred, centred)
+            third[k] += (sample_weight[rows] * norm2) @ centred
+            fourth[k] += sample_weight[rows] @ norm2**2
+    return third, fourth
+
+
+def _shift_fourth(weight_sums, scatter, third, fourth, shift):
+    """(T, Q) about the centres mu + shift, from (W, S, T, Q) about mu.
+
+    With y' = y - s, e = s's and sum w y = 0: Q' = Q - 4 s'T + 4 s'Ss +
+    2 e tr S + W e^2 and T' = T - 2 S s - (tr S) s - W e s. Batched over
+    classes: W (K,), S (K, d, d), T (K, d), Q (K,), shift (K, d).
+    """
+    e = np.einsum("ki,ki->k", shift, shift)
+    s_shift = np.einsum("kij,kj->ki", scatter, shift)
+    trace = np.einsum("kii->k", scatter)
+    new_fourth = (fourth - 4 * np.einsum("ki,ki->k", shift, third)
+                  + 4 * np.einsum("ki,ki->k", shift, s_shift) + 2 * e * trace
+                  + weight_sums * e**2)
+    new_third = third - 2 * s_shift - (trace + weight_sums * e)[:, None] * shift
+    return new_third, new_fourth
+
+
+def _merge_fourth(old, new, means):
+    """(T, Q) of two chunks' per-class statistics, both moved to the merged means."""
+    (w_a, mu_a, s_a), (t_a, q_a) = old
+    (w_b, mu_b, s_b), (t_b, q_b) = new
+    t_a, q_a = _shift_fourth(w_a, s_a, t_a, q_a, means - mu_a)
+    t_b, q_b = _shift_fourth(w_b, s_b, t_b, q_b, means - mu_b)
+    return t_a + t_b, q_a + q_b
+
+
+def _ledoit_wolf(scatter, weight_sum, fourth):
+    """Ledoit-Wolf shrinkage of Sigma = S / W toward (tr Sigma / d) I.
+
+    scikit-learn's ledoit_wolf_shrinkage with the sums over samples as
+    weighted sums (n -> W): delta = |Sigma - mu I|_F^2 / d and
+    beta = (Q / W - |Sigma|_F^2) / (d W), shrinkage min(beta, delta) / delta.
+    """
+    if weight_sum <= 0:
+        return 0.0
+    n_features = len(scatter)
+    cov = scatter / weight_sum
+    mu = np.trace(cov) / n_features
+    norm2 = np.sum(cov**2)
+    delta = (norm2 - n_features * mu**2) / n_features
+    beta = min((fourth / weight_sum - norm2) / (n_features * weight_sum), delta)
+    return 0.0 if beta <= 0 else float(beta / delta)
+
+
+def _shrinkage(shrinkage, weight_sums, scatter, fourth_stats, covariance_type):
+    """The shrinkage of each class covariance ('full', (K,)) or of the tied one (float)."""
+    if covariance_type == "tied":
+        if shrinkage != "auto":
+            return float(shrinkage)
+        return _ledoit_wolf(scatter, weight_sums.sum(), fourth_stats[1].sum())
+    if shrinkage != "auto":
+        return np.full(len(weight_sums), float(shrinkage))
+    return np.array([_ledoit_wolf(s, w, q)
+                     for s, w, q in zip(scatter, weight_sums, fourth_stats[1])])
+
+
+def _shrink(scatter, shrinkage):
+    """(1 - a) S + a (tr S / d) I for each scatter S (d, d) or (K, d, d)."""
+    n_features = scatter.shape[-1]
+    alpha = np.asarray(shrinkage, dtype=np.float64)[..., None, None]
+    target = np.einsum("...ii->...", scatter)[..., None, None] / n_features
+    return (1 - alpha) * scatter + alpha * target * np.eye(n_features)
+
+
+def _covariances(weight_sums, means, scatter, covariance_type, var_smoothing,
+                 shrinkage=None):
     """Maximum-likelihood covariances plus epsilon, shaped as GaussianMixture's.
 
     epsilon = var_smoothing * (largest weighted variance of a feature over all
     the data), computed from the class statistics: total scatter = within-class
     scatter + between-class scatter. Classes without weight get epsilon * I.
+    With ``shrinkage`` (per class for 'full', one float for 'tied') each
+    covariance is first shrunk toward its mean variance times I.
     """
     total = weight_sums.sum()
     grand_mean = weight_sums @ means / total
@@ -151,6 +245,8 @@ def _covariances(weight_sums, means, scatter, covariance_type, var_smoothing):
         within = scatter.sum(axis=0)
     between = weight_sums @ (means - grand_mean) ** 2
     epsilon = var_smoothing * np.max((within + between) / total)
+    if shrinkage is not None:
+        scatter = _shrink(scatter, shrinkage)
 
     n_features = means.shape[1]
     safe_w = np.where(weight_sums > 0, weight_sums, 1.0)
@@ -362,6 +458,14 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         As in GaussianNB: ``epsilon_ = var_smoothing * (largest variance of a
         feature over all the data)`` is added to every variance (to the
         diagonal of every covariance) for numerical stability.
+    shrinkage : 'auto' or float in [0, 1], default=None
+        For 'full' and 'tied' (a ValueError for 'diag' and 'spherical', as
+        LinearDiscriminantAnalysis's 'svd' solver refuses it): each
+        covariance Sigma (of each class for 'full', the pooled one for
+        'tied') becomes (1 - a) Sigma + a (tr Sigma / d) I before epsilon is
+        added. 'auto' takes a from the Ledoit-Wolf formula
+        (sklearn.covariance.ledoit_wolf, with sample weights as sums), per
+        class for 'full'; a float is used as a. None: no shrinkage.
 
     Attributes
     ----------
@@ -381,6 +485,9 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         (n_classes, n_features) for 'diag', (n_classes,) for 'spherical'.
     epsilon_ : float
         The amount added to the variances.
+    shrinkage_ : ndarray of shape (n_classes,), float or None
+        The shrinkage used: one per class for 'full', one float for 'tied',
+        None when ``shrinkage`` is None.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -403,7 +510,11 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
     ``partial_fit`` keeps the class weight sums, means and scatter matrices
     and merges each chunk exactly, so any split of the data into chunks gives
     the same model as one ``fit`` (up to rounding). ``epsilon_`` is always the
-    one of all the data seen so far.
+    one of all the data seen so far. With ``shrinkage='auto'`` it also keeps,
+    per class, sum w |y|^2 y and sum w |y|^4 (y = x minus the class mean),
+    moved exactly to the merged means, so that the Ledoit-Wolf shrinkage of
+    the chunks is that of one ``fit``; every shrinkage is applied when the
+    covariances are finished.
 
     Examples
     --------
@@ -425,14 +536,16 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         "cost_matrix": ["array-like", None],
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
         "var_smoothing": [Interval(Real, 0, None, closed="left")],
+        "shrinkage": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both"), None],
     }
 
     def __init__(self, *, priors=None, cost_matrix=None, covariance_type="full",
-                 var_smoothing=1e-9):
+                 var_smoothing=1e-9, shrinkage=None):
         self.priors = priors
         self.cost_matrix = cost_matrix
         self.covariance_type = covariance_type
         self.var_smoothing = var_smoothing
+        self.shrinkage = shrinkage
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -473,14 +586,14 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
                     "GaussianBayesClassifier needs samples of at least 2 classes; "
                     f"got {len(classes)} class"
                 )
-            stats = self._chunk_statistics(X, y_index, sample_weight, len(classes))
+            stats, fourth = self._chunk_statistics(X, y_index, sample_weight, len(classes))
             zero = classes[stats[0] <= 0]
             if zero.size:
                 raise ValueError(
                     f"class(es) {zero.tolist()} have zero total sample weight: their "
                     "Gaussian densities cannot be estimated"
                 )
-            self._finish(classes, stats, X.dtype)
+            self._finish(classes, stats, X.dtype, fourth)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -515,12 +628,12 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
                     f"labels {unseen.tolist()} are not in classes {all_classes.tolist()}"
                 )
             y_index = np.searchsorted(all_classes, y)
-            stats = self._chunk_statistics(X, y_index, sample_weight, len(all_classes))
+            stats, fourth = self._chunk_statistics(X, y_index, sample_weight, len(all_classes))
             if not first_call:
-                stats = _merge_statistics(self._statistics, stats, self.covariance_type)
+                stats, fourth = self._merge(stats, fourth)
             if not np.any(stats[0] > 0):
                 raise ValueError("the total sample weight seen so far is zero")
-            self._finish(all_classes, stats, X.dtype)
+            self._finish(all_classes, stats, X.dtype, fourth)
         return self
 
     def _partial_fit_classes(self, classes, first_call):
@@ -538,25 +651,60 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
             )
         return self.classes_
 
+    def _statistics_type(self):
+        """'full' also for 'tied' with shrinkage='auto': Ledoit-Wolf's streamed
+        statistics move with each class's own scatter (pooled when finished)."""
+        if self.covariance_type == "tied" and self.shrinkage == "auto":
+            return "full"
+        return self.covariance_type
+
     def _chunk_statistics(self, X, y_index, sample_weight, n_classes):
+        """(W, mu, S) of a chunk, and (T, Q) of :func:`_fourth_moments` or None."""
+        if self.shrinkage is not None and self.covariance_type in ("diag", "spherical"):
+            raise ValueError(
+                f"shrinkage={self.shrinkage!r} applies to covariance_type 'full' or "
+                f"'tied', not {self.covariance_type!r} (use var_smoothing there)"
+            )
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        return _class_statistics(X, y_index, sample_weight, n_classes, self.covariance_type)
+        stats = _class_statistics(X, y_index, sample_weight, n_classes,
+                                  self._statistics_type())
+        fourth = None
+        if self.shrinkage == "auto":
+            fourth = _fourth_moments(X, y_index, sample_weight, stats[1])
+        return stats, fourth
 
-    def _finish(self, classes, stats, dtype):
+    def _merge(self, stats, fourth):
+        """Merge a chunk's statistics into those of the previous calls."""
+        if (fourth is None) != (self._fourth is None):
+            raise ValueError("shrinkage changed to or from 'auto' between calls to "
+                             "partial_fit; fit again from the start")
+        merged = _merge_statistics(self._statistics, stats, self._statistics_type())
+        if fourth is not None:
+            fourth = _merge_fourth((self._statistics, self._fourth), (stats, fourth),
+                                   merged[1])
+        return merged, fourth
+
+    def _finish(self, classes, stats, dtype, fourth=None):
         """Everything that follows from the statistics; assigned only on success."""
         n_classes = len(classes)
         cost = check_cost_matrix(self.cost_matrix, n_classes)
         weight_sums, means, scatter = stats
+        if self.covariance_type == "tied" and scatter.ndim == 3:
+            scatter = scatter.sum(axis=0)  # the pooled within-class scatter
         if self.priors is None:
             priors = weight_sums / weight_sums.sum()
         else:
             priors = check_priors(self.priors, n_classes)
             if not np.any((priors > 0) & (weight_sums > 0)):
                 raise ValueError("no class has both a positive prior and samples")
+        shrinkage = None
+        if self.shrinkage is not None:
+            shrinkage = _shrinkage(self.shrinkage, weight_sums, scatter, fourth,
+                                   self.covariance_type)
         cov, epsilon = _covariances(
-            weight_sums, means, scatter, self.covariance_type, self.var_smoothing
+            weight_sums, means, scatter, self.covariance_type, self.var_smoothing, shrinkage
         )
         factors, log_det = _precision_factors(
             cov, self.covariance_type, classes, means.shape[1]
@@ -569,7 +717,9 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         self.means_ = means.astype(dtype)
         self.covariances_ = cov.astype(dtype)
         self.epsilon_ = epsilon
+        self.shrinkage_ = shrinkage
         self._statistics = stats
+        self._fourth = fourth
         self._precision_factors = factors
         self._log_det = log_det
 

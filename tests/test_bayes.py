@@ -422,3 +422,87 @@ def test_singular_covariance_is_a_clear_error():
     with pytest.raises(ValueError, match="var_smoothing"):
         GaussianBayesClassifier(var_smoothing=0.0).fit(X, y)
     GaussianBayesClassifier().fit(X, y)  # the default smoothing copes
+
+
+# ---------------------------------------------------------------------------
+# Shrinkage (Ledoit-Wolf or fixed)
+# ---------------------------------------------------------------------------
+
+
+def test_shrinkage_auto_is_sklearn_ledoit_wolf_per_class():
+    from sklearn.covariance import ledoit_wolf
+
+    X, y = _three_classes()
+    clf = GaussianBayesClassifier(shrinkage="auto", var_smoothing=0).fit(X, y)
+    for k in range(3):
+        cov, shrinkage = ledoit_wolf(X[y == k])
+        assert clf.shrinkage_[k] == pytest.approx(shrinkage, rel=1e-12)
+        assert_allclose(clf.covariances_[k], cov, rtol=1e-12, atol=1e-14)
+
+
+def test_tied_shrinkage_auto_is_ledoit_wolf_of_the_pooled_residuals():
+    from sklearn.covariance import ledoit_wolf
+
+    X, y = _three_classes()
+    clf = GaussianBayesClassifier(covariance_type="tied", shrinkage="auto",
+                                  var_smoothing=0).fit(X, y)
+    cov, shrinkage = ledoit_wolf(X - clf.means_[y], assume_centered=True)
+    assert clf.shrinkage_ == pytest.approx(shrinkage, rel=1e-12)
+    assert_allclose(clf.covariances_, cov, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_fixed_shrinkage_and_epsilon_by_hand(covariance_type):
+    X, y = _three_classes()
+    a, vs = 0.3, 1e-3
+    clf = GaussianBayesClassifier(covariance_type=covariance_type, shrinkage=a,
+                                  var_smoothing=vs).fit(X, y)
+    epsilon = vs * X.var(axis=0).max()
+    assert clf.epsilon_ == pytest.approx(epsilon, rel=1e-12)
+    ref = _reference_covariances(X, y, covariance_type, var_smoothing=0)
+    ref = np.atleast_3d(ref) if covariance_type == "full" else ref[None]
+    for got, sigma in zip(np.reshape(clf.covariances_, ref.shape), ref):
+        expected = (1 - a) * sigma + (a * np.trace(sigma) / 3 + epsilon) * np.eye(3)
+        assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_shrinkage_auto_partial_fit_is_exact(covariance_type):
+    X, y = _three_classes()
+    w = np.random.RandomState(1).uniform(0.2, 3.0, len(y))
+    whole = GaussianBayesClassifier(covariance_type=covariance_type,
+                                    shrinkage="auto").fit(X, y, sample_weight=w)
+    chunks = GaussianBayesClassifier(covariance_type=covariance_type, shrinkage="auto")
+    for rows in np.array_split(np.random.RandomState(0).permutation(len(y)), 5):
+        chunks.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=w[rows])
+    assert_allclose(chunks.shrinkage_, whole.shrinkage_, rtol=1e-10)
+    assert_allclose(chunks.covariances_, whole.covariances_, rtol=1e-10, atol=1e-12)
+    # integer weights are repetitions, as in ledoit_wolf on the repeated rows
+    reps = np.random.RandomState(2).randint(1, 4, len(y))
+    weighted = GaussianBayesClassifier(covariance_type=covariance_type,
+                                       shrinkage="auto").fit(X, y, sample_weight=reps)
+    repeated = GaussianBayesClassifier(covariance_type=covariance_type,
+                                       shrinkage="auto").fit(np.repeat(X, reps, axis=0),
+                                                             np.repeat(y, reps))
+    assert_allclose(weighted.shrinkage_, repeated.shrinkage_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
+def test_shrinkage_needs_full_or_tied(covariance_type):
+    X, y = _three_classes()
+    clf = GaussianBayesClassifier(covariance_type=covariance_type, shrinkage="auto")
+    with pytest.raises(ValueError, match="shrinkage='auto' applies to covariance_type"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "means_")
+
+
+def test_shrinkage_regularises_few_samples_in_many_dimensions():
+    # 30 samples per class in 40 dimensions: the plug-in covariance is singular
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (30, 40)), rng.normal(0.6, 1, (30, 40))])
+    y = np.repeat([0, 1], 30)
+    X_test = np.vstack([rng.normal(0, 1, (200, 40)), rng.normal(0.6, 1, (200, 40))])
+    y_test = np.repeat([0, 1], 200)
+    plain = GaussianBayesClassifier(var_smoothing=1e-6).fit(X, y).score(X_test, y_test)
+    shrunk = GaussianBayesClassifier(shrinkage="auto").fit(X, y).score(X_test, y_test)
+    assert shrunk > plain + 0.2
