@@ -25,7 +25,8 @@ def parse_args(argv):
                         help="bundled MNIST subset, 2 epochs, small memory run (CI smoke test)")
     parser.add_argument("--memory", action="store_true",
                         help="only the peak-RSS benchmark (one subprocess per estimator)")
-    parser.add_argument("--only", choices=["mlp", "perceptron", "bayes"], action="append",
+    parser.add_argument("--only", choices=["mlp", "perceptron", "bayes", "shrinkage"],
+                        action="append",
                         help="run only these speed comparisons (repeatable)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="MLP epochs (default 5; 2 with --quick)")
@@ -78,9 +79,10 @@ def run_speed(args, targets):
     import bench_bayes
     import bench_mlp
     import bench_perceptron
+    import bench_shrinkage
 
     data = _common.load_data(args.quick)
-    only = args.only or ["mlp", "perceptron", "bayes"]
+    only = args.only or ["mlp", "perceptron", "bayes", "shrinkage"]
     trace = not args.no_trace
     if "mlp" in only:
         bench_mlp.run(data, args.epochs or (2 if args.quick else 5), targets, args.repeat, trace)
@@ -88,6 +90,8 @@ def run_speed(args, targets):
         bench_perceptron.run(data, 5, targets, args.repeat, trace, seeds=1 if args.quick else 10)
     if "bayes" in only:
         bench_bayes.run(data, targets, args.repeat, trace)
+    if "shrinkage" in only:
+        bench_shrinkage.run(data, targets, args.repeat, trace)
 
 
 if __name__ == "__main__":
