@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._risk import check_cost_matrix, check_priors, conditional_risk, minimum_risk_index
+from ._risk import MinimumRiskMixin, check_cost_matrix, class_priors, minimum_risk_index
 from ._utils import all_or_nothing
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -429,7 +429,7 @@ class QuadraticBoundary:
 # ---------------------------------------------------------------------------
 
 
-class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
+class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
     """Minimum-risk Bayes classifier with Gaussian class densities.
 
     Each class j has a prior p_j and a Gaussian density N(mu_j, Sigma_j) with
@@ -693,12 +693,9 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
         weight_sums, means, scatter = stats
         if self.covariance_type == "tied" and scatter.ndim == 3:
             scatter = scatter.sum(axis=0)  # the pooled within-class scatter
-        if self.priors is None:
-            priors = weight_sums / weight_sums.sum()
-        else:
-            priors = check_priors(self.priors, n_classes)
-            if not np.any((priors > 0) & (weight_sums > 0)):
-                raise ValueError("no class has both a positive prior and samples")
+        priors = class_priors(self.priors, weight_sums)
+        if not np.any((priors > 0) & (weight_sums > 0)):
+            raise ValueError("no class has both a positive prior and samples")
         shrinkage = None
         if self.shrinkage is not None:
             shrinkage = _shrinkage(self.shrinkage, weight_sums, scatter, fourth,
@@ -785,21 +782,6 @@ class GaussianBayesClassifier(ClassifierMixin, BaseEstimator):
             Posteriors, rows summing to 1.
         """
         return np.exp(self.predict_log_proba(X))
-
-    def predict_risk(self, X):
-        """Conditional risks R(i | x) = sum_j C[i, j] P(j | x).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        risk : ndarray of shape (n_samples, n_classes)
-            Expected cost of each decision.
-        """
-        return conditional_risk(self.predict_proba(X), self.cost_matrix_)
 
     def decision_function(self, X):
         """Binary: the log likelihood-ratio test statistic; multiclass: minus the risks.

@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 from ._risk import (
     MinimumRiskMixin,
     check_cost_matrix,
-    check_priors,
+    class_priors,
     log_or_minus_inf,
     log_posteriors,
 )
@@ -222,12 +222,8 @@ class DensityBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _set_priors_and_costs(self, counts):
-        n_classes = len(counts)
-        self.cost_matrix_ = check_cost_matrix(self.cost_matrix, n_classes)
-        if self.priors is None:
-            self.class_prior_ = counts / counts.sum()
-        else:
-            self.class_prior_ = check_priors(self.priors, n_classes)
+        self.cost_matrix_ = check_cost_matrix(self.cost_matrix, len(counts))
+        self.class_prior_ = class_priors(self.priors, counts)
 
     def _densities(self, X, y_index, sample_weight, classes, counts):
         if isinstance(self.density, (list, tuple)):

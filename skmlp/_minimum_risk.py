@@ -18,7 +18,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from ._risk import MinimumRiskMixin, check_cost_matrix, check_priors, shift_priors
+from ._risk import MinimumRiskMixin, check_cost_matrix, class_priors, shift_priors
 from ._utils import all_or_nothing
 
 
@@ -164,17 +164,15 @@ class MinimumRiskClassifier(MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixi
         counts = np.bincount(np.searchsorted(classes, y), weights=weights, minlength=n_classes)
         if counts.sum() <= 0:
             raise ValueError("the total sample weight is zero")
-        train_prior = counts / counts.sum()
-        priors = train_prior
-        if self.priors is not None:
-            priors = check_priors(self.priors, n_classes)
-            missing = (priors > 0) & (train_prior == 0)
-            if np.any(missing):
-                raise ValueError(
-                    f"priors gives classes {np.asarray(classes)[missing].tolist()} a positive "
-                    "prior but y has no samples of them, so their training frequency "
-                    "(needed to re-weight the posteriors) is unknown"
-                )
+        train_prior = class_priors(None, counts)
+        priors = class_priors(self.priors, counts)
+        missing = (priors > 0) & (train_prior == 0)
+        if np.any(missing):
+            raise ValueError(
+                f"priors gives classes {np.asarray(classes)[missing].tolist()} a positive "
+                "prior but y has no samples of them, so their training frequency "
+                "(needed to re-weight the posteriors) is unknown"
+            )
         self.cost_matrix_ = cost
         self.train_class_prior_ = train_prior
         self.class_prior_ = priors

@@ -46,6 +46,31 @@ def check_priors(priors, n_classes):
     return priors
 
 
+def class_priors(priors, class_weights):
+    """The priors to use: ``priors`` checked, or (None) the class frequencies.
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,) or None
+        The user's priors.
+    class_weights : ndarray of shape (n_classes,)
+        Sum of the sample weights of each class.
+
+    Returns
+    -------
+    priors : ndarray of shape (n_classes,), dtype float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class_priors(None, np.array([1.0, 3.0]))
+    array([0.25, 0.75])
+    """
+    if priors is None:
+        return class_weights / class_weights.sum()
+    return check_priors(priors, len(class_weights))
+
+
 def check_cost_matrix(cost_matrix, n_classes):
     """Costs C[i, j] as float64 (K, K); None is the 0-1 cost.
 
