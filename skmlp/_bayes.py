@@ -511,7 +511,7 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
     and merges each chunk exactly, so any split of the data into chunks gives
     the same model as one ``fit`` (up to rounding). ``epsilon_`` is always the
     one of all the data seen so far. With ``shrinkage='auto'`` it also keeps,
-    per class, sum w |y|^2 y and sum w |y|^4 (y = x minus the class mean),
+    per class, ``sum w ||y||^2 y`` and ``sum w ||y||^4`` (y = x minus the class mean),
     moved exactly to the merged means, so that the Ledoit-Wolf shrinkage of
     the chunks is that of one ``fit``; every shrinkage is applied when the
     covariances are finished.
