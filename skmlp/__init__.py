@@ -8,6 +8,14 @@ Three estimators, each with fit / predict / predict_proba:
 - :class:`GaussianBayesClassifier`: minimum-risk Bayes decisions with Gaussian
   class densities, priors and a cost matrix.
 
+and the same minimum-risk rule (one place: ``skmlp/_risk.py``) for any model
+and any density:
+
+- :class:`MinimumRiskClassifier`: costs and prior shift over any classifier's
+  ``predict_proba``.
+- :class:`DensityBayesClassifier`: Bayes decisions from learned or known class
+  densities.
+
 The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
 :mod:`skmlp.datasets`.
 """
