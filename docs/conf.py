@@ -1,7 +1,7 @@
-"""Sphinx configuration for skmlp (numpydoc + autosummary, no network needed)."""
+"""Sphinx configuration for skmlp: numpydoc + autosummary, a sphinx-gallery of
+examples/, pydata-sphinx-theme, and MathJax served from the build (no network
+needed to build or to read the pages)."""
 
-import ast
-import os
 import sys
 from pathlib import Path
 
@@ -20,7 +20,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 copied into _static/: formulas typeset without a CDN.
+    "sphinx-mathjax-offline",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
@@ -29,7 +32,30 @@ autosummary_generate = True
 autodoc_default_options = {"members": True}
 numpydoc_show_class_members = False  # the class template lists the methods itself
 numpydoc_class_members_toctree = False
-html_theme = "alabaster"
+
+# The gallery: every examples/plot_*.py is run, its figures become images and
+# its docstring the page's title and introduction (examples/README.txt says how
+# to add one). A failing example fails the build.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "abort_on_example_error": True,
+    "doc_module": ("skmlp",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"skmlp": None},  # link names in the code to the API pages
+    "show_memory": False,
+    # The timing pages load their table scripts from a CDN: leave them out.
+    "write_computation_times": False,
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skmlp {release}"
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+}
 html_static_path = []
 
 
@@ -41,36 +67,5 @@ def _skip_metadata_request_setters(app, what, name, obj, skip, options):
     return None
 
 
-def _write_examples_page(app):
-    """Write auto_examples/index.rst: one section per examples/plot_*.py."""
-    out = DOCS / "auto_examples"
-    out.mkdir(exist_ok=True)
-    lines = [
-        "Examples",
-        "========",
-        "",
-        "Each script in ``examples/`` reproduces one experiment of the course notes.",
-        "Run one with ``python examples/<name>.py`` (matplotlib needed); the test",
-        "suite runs all of them headless (``tests/test_examples.py``).",
-        "",
-    ]
-    for path in sorted((ROOT / "examples").glob("plot_*.py")):
-        doc = ast.get_docstring(ast.parse(path.read_text())) or path.stem
-        title, _, body = doc.partition("\n")
-        body = body.strip()
-        first, _, rest = body.partition("\n")
-        if first and len(set(first)) == 1 and first[0] in "=-~^*#+":
-            body = rest  # the docstring underlines its own title
-        rel = os.path.relpath(path, out)
-        lines += [title.strip(), "-" * max(len(title.strip()), 3), "",
-                  f"``examples/{path.name}``", "", body.strip(), "",
-                  f".. literalinclude:: {rel}", "   :language: python", ""]
-    text = "\n".join(lines)
-    index = out / "index.rst"
-    if not index.exists() or index.read_text() != text:
-        index.write_text(text)
-
-
 def setup(app):
-    app.connect("builder-inited", _write_examples_page)
     app.connect("autodoc-skip-member", _skip_metadata_request_setters)

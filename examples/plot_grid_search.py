@@ -68,5 +68,4 @@ for ax, sizes in zip(axes, hidden_sizes):
     ax.set(xlabel="learning_rate_init (eta)", title=f"hidden_layer_sizes={sizes}")
 axes[0].set_ylabel("alpha (L2 penalty)")
 fig.colorbar(image, ax=axes, label="mean CV accuracy", shrink=0.8)
-if __name__ == "__main__" and plt.get_backend().lower() != "agg":
-    plt.show()
+plt.show()

@@ -59,5 +59,4 @@ for k, i in enumerate(wrong):
     ax_img.axis("off")
 fig.suptitle("784-300-100-10 network: loss curve; misclassified test digits (true -> predicted)")
 fig.tight_layout()
-if __name__ == "__main__" and plt.get_backend().lower() != "agg":
-    plt.show()
+plt.show()

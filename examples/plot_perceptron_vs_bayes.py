@@ -115,8 +115,6 @@ def plot_family(name, settings, sampler):
     return fig
 
 
-if __name__ == "__main__":
-    plot_family("Gaussian classes", SETTINGS["Gaussians"], make_gaussian_classes)
-    plot_family("Uniform discs", SETTINGS["Uniform discs"], make_uniform_discs)
-    if "agg" not in plt.get_backend().lower():  # headless runs just build figures
-        plt.show()
+plot_family("Gaussian classes", SETTINGS["Gaussians"], make_gaussian_classes)
+plot_family("Uniform discs", SETTINGS["Uniform discs"], make_uniform_discs)
+plt.show()

@@ -56,5 +56,4 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
 draw(axes[0], clf.coefs_, clf.intercepts_, "learned 2-2-1 network")
 draw(axes[1], seed_coefs, seed_intercepts, "seed 001's hand-set weights")
 fig.tight_layout()
-if __name__ == "__main__" and plt.get_backend().lower() != "agg":
-    plt.show()
+plt.show()
