@@ -99,5 +99,4 @@ ax_bayes.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal",
              title="GaussianBayesClassifier decision boundary")
 ax_bayes.legend(loc="lower right", fontsize=8)
 fig.tight_layout()
-if __name__ == "__main__" and plt.get_backend().lower() != "agg":
-    plt.show()
+plt.show()
