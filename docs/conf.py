@@ -53,6 +53,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"skmlp {release}"
 html_theme_options = {
     "navbar_align": "left",
+    "header_links_before_dropdown": 5,  # one row at 1280 px; the rest under "More"
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
 }
