@@ -55,6 +55,17 @@ def _positive_int(text):
     return value
 
 
+def _seed(text):
+    """A seed numpy's RandomState accepts: an integer in [0, 2**32 - 1]."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r} must be in [0, 2**32 - 1]")
+    return value
+
+
 def _float_at_least(low, strict):
     def parse(text):
         try:
@@ -119,7 +130,7 @@ def build_parser():
         help="optimizer (default: %(default)s)")
     add("--batch-size", type=_positive_int, default=64,
         help="minibatch size of sgd and adam (default: %(default)s)")
-    add("--seed", type=int, default=0,
+    add("--seed", type=_seed, default=0,
         help="seed of the split, the initial weights and the shuffling "
              "(default: %(default)s)")
     add("--threads", type=_positive_int, default=1,
@@ -198,6 +209,31 @@ def make_mlp(args):
         # a generator, not an int, so that every epoch shuffles differently
         random_state=np.random.RandomState(args.seed),
     )
+
+
+def _physical_memory():
+    """Bytes of RAM of this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(args, data):
+    """Refuse, before allocating, a network whose weights cannot fit in memory.
+
+    The estimate is a lower bound: the weights and their gradients, in the
+    dtype of the data (the optimizer's state and the activations come on top).
+    """
+    sizes = [data.X_train.shape[1], *args.hidden, len(data.target_names)]
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    needed = 2 * n_params * data.X_train.dtype.itemsize
+    available = _physical_memory()
+    if available is not None and needed > available:
+        args.parser.error(
+            f"argument --hidden: a {'-'.join(map(str, sizes))} network needs at least "
+            f"{needed / 2**30:,.0f} GiB for its weights and gradients; this machine has "
+            f"{available / 2**30:,.0f} GiB. Use smaller hidden layers")
 
 
 def describe_mlp(args, data):
@@ -372,6 +408,7 @@ def main(argv=None):
         data = load_data(args.dataset, args.seed)
     except FileNotFoundError as exc:
         args.parser.error(str(exc))
+    check_memory(args, data)
     print(f"{data.title}: {len(data.y_train)} training, {len(data.y_val)} validation, "
           f"{len(data.y_test)} test images of {data.X_train.shape[1]} pixels (seed {args.seed})")
     print(describe_mlp(args, data), flush=True)
@@ -386,6 +423,9 @@ def run(args, data):
         history = train_with_progress(mlp, data, args.epochs)
     except (ValueError, FloatingPointError) as exc:  # e.g. diverged: --lr too large
         args.parser.error(f"training failed: {exc}")
+    except MemoryError as exc:  # beyond the lower bound of check_memory
+        args.parser.error(f"training failed: out of memory ({exc}); use smaller "
+                          "--hidden layers or --batch-size")
     y_pred = report_test(mlp, data, history)
     compare(args, data)
     if args.plot:

@@ -899,6 +899,14 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
         b = lam_mu_j - lam_mu_i
         with np.errstate(divide="ignore"):
             log_prior = np.log(np.where(self.class_count_ > 0, self.class_prior_, 0.0))
+        for never, other in ((i, j), (j, i)):
+            if np.isneginf(log_prior[never]):  # no "... + inf = 0" equation
+                raise ValueError(
+                    f"there is no decision boundary between {self.classes_[i].tolist()!r} "
+                    f"and {self.classes_[j].tolist()!r}: class "
+                    f"{self.classes_[never].tolist()!r} has prior 0 (or no samples "
+                    f"yet), so it is never preferred to {self.classes_[other].tolist()!r}"
+                )
         c = (-0.5 * (quad_j - quad_i) - 0.5 * (self._log_det[j] - self._log_det[i])
              + log_prior[j] - log_prior[i] + self._log_cost_ratio(i, j))
         names = getattr(self, "feature_names_in_", None)

@@ -19,13 +19,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import log_expit, xlogy
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, gen_batches, shuffle
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -42,7 +42,7 @@ from sklearn.utils.validation import (
 
 from . import nn
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
-from ._utils import all_or_nothing
+from ._utils import all_or_nothing, class_weight_per_sample
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
@@ -113,7 +113,8 @@ class ManualMLPClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(100,)
-        Units of each hidden layer.
+        Units of each hidden layer; ``()`` is a network without hidden
+        layer (logistic or softmax regression).
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden units.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
@@ -449,8 +450,6 @@ default='glorot_uniform'
         output = self._output(self._validate_predict_X(X))
         if self.n_outputs_ == 1:
             return np.hstack([1 - output, output])
-        if self.out_activation_ == "logistic" and self._multiclass_squared_error():
-            output /= output.sum(axis=1, keepdims=True)
         return output
 
     def predict_log_proba(self, X):
@@ -491,21 +490,34 @@ default='glorot_uniform'
         return self.loss == "squared_error" and self._label_binarizer.y_type_ == "multiclass"
 
     def _output(self, X):
-        """Network outputs for X, in chunks of rows to bound the memory."""
-        coefs, intercepts = self.coefs_, self.intercepts_
+        """Network outputs for X, in chunks of rows to bound the memory.
+
+        Multiclass squared_error: the logistic outputs divided by their row
+        sum (what predict_proba returns and predict takes the argmax of).
+        """
         if sp.issparse(X):
             X = X.tocsr()
         n_samples = X.shape[0]
         if n_samples <= _PREDICT_CHUNK:
-            return nn.forward(X, coefs, intercepts, self.activation, self.out_activation_)[-1]
+            return self._chunk_output(X)
         output = None
         for rows in gen_batches(n_samples, _PREDICT_CHUNK):
-            out = nn.forward(X[rows], coefs, intercepts, self.activation,
-                             self.out_activation_)[-1]
+            out = self._chunk_output(X[rows])
             if output is None:
                 output = np.empty((n_samples, out.shape[1]), dtype=out.dtype)
             output[rows] = out
         return output
+
+    def _chunk_output(self, X):
+        if not self._multiclass_squared_error():
+            return nn.forward(X, self.coefs_, self.intercepts_, self.activation,
+                              self.out_activation_)[-1]
+        # y_k / sum_j y_j with y = expit(a) is softmax(log expit(a)): in log
+        # space no row is 0 / 0, even where every expit(a_k) underflows (the
+        # limit there is softmax(a)) or rounds to 1.
+        logits = nn.forward(X, self.coefs_, self.intercepts_, self.activation,
+                            "identity")[-1]
+        return nn.softmax(log_expit(logits, out=logits))
 
     # ------------------------------------------------- fit: validation
 
@@ -518,7 +530,8 @@ default='glorot_uniform'
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not sizes or any(int(s) != s or s <= 0 for s in sizes):
+        # () is allowed: no hidden layer, i.e. logistic / softmax regression.
+        if any(int(s) != s or s <= 0 for s in sizes):
             raise ValueError(
                 "hidden_layer_sizes must be positive integers, got %r."
                 % (self.hidden_layer_sizes,)
@@ -571,7 +584,8 @@ default='glorot_uniform'
                     "class_weight 'balanced' is not supported for partial_fit: "
                     "pass a dict of class weights computed on all the data."
                 )
-            cw = compute_sample_weight(self.class_weight, y).astype(X.dtype)
+            cw = class_weight_per_sample(self.class_weight, self.classes_, y)
+            cw = cw.astype(X.dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         if sample_weight is not None and not sample_weight.any():
             raise ValueError("Sample weights must contain at least one non-zero number.")
@@ -638,7 +652,10 @@ default='glorot_uniform'
             self._reset_state(T, layer_units)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._null_loss = _null_loss(T, sample_weight, self.loss, self.out_activation_)
-        self._reference_loss = None
+        if not incremental or first_pass:
+            # partial_fit calls share one reference: divergence spread over
+            # many calls is still divergence (a fit starts afresh).
+            self._reference_loss = None
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
         # Overflow or NaN is caught by _check_loss with a clear error instead.
@@ -922,7 +939,9 @@ default='glorot_uniform'
             self._check_loss(np.nan, self.solver)
 
     def _warn_if_no_better_than_constant(self):
-        if self._null_loss > 0 and self.loss_ >= self._null_loss:
+        # Only where the constant leaves something to learn: a null loss
+        # within tol of 0 (one class, or nearly) is as good as a perfect fit.
+        if self._null_loss > self.tol and self.loss_ >= self._null_loss:
             warnings.warn(
                 "The final training loss %.6g is no better than the loss of always "
                 "predicting the class frequencies (%.6g): the network learned "
@@ -966,10 +985,11 @@ def _null_loss(T, sample_weight, loss, out_activation):
     p = np.average(T, axis=0, weights=sample_weight).astype(np.float64)
     if loss == "squared_error":
         return 0.5 * float(np.sum(p * (1 - p)))
+    # The entropy of the frequencies, exactly 0 when one class is all of y
+    # (xlogy(0, 0) = 0), so that a single class is not "nothing learned".
     if out_activation == "softmax":
-        return float(-np.sum(p * np.log(np.clip(p, 1e-12, 1))))
-    q = np.clip(p, 1e-12, 1 - 1e-12)
-    return float(-np.sum(p * np.log(q) + (1 - p) * np.log(1 - q)))
+        return float(-np.sum(xlogy(p, p)))
+    return float(-np.sum(xlogy(p, p) + xlogy(1 - p, 1 - p)))
 
 
 def _accuracy(y_true, y_pred, sample_weight):

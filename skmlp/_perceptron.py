@@ -29,7 +29,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -42,7 +41,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
-from ._utils import all_or_nothing
+from ._utils import all_or_nothing, class_weight_per_sample
 
 # Rows per block of the fast epoch: large enough for efficient matrix products,
 # small enough that the B x B Gram matrix (B^2 d flops per block) stays cheap.
@@ -529,17 +528,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         weights = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if self.class_weight is not None:
-            if isinstance(self.class_weight, dict):
-                unknown = set(self.class_weight) - set(classes.tolist())
-                if unknown:
-                    raise ValueError(
-                        f"class_weight has labels {sorted(unknown, key=str)} that "
-                        f"are not classes {classes.tolist()}."
-                    )
-            weights = weights * compute_sample_weight(self.class_weight, y).astype(
-                X.dtype
-            )
+        class_weights = class_weight_per_sample(self.class_weight, classes, y)
+        if class_weights is not None:
+            weights = weights * class_weights.astype(X.dtype)
         return weights
 
     def _initial_state(self, X, classes, coef_init, intercept_init, warm=True):
@@ -553,6 +544,12 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                     f"classes {self.classes_.tolist()} of the previous fit."
                 )
             previous = self._state
+            if coef_init is None and previous.coef.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"warm_start: the weights of the previous fit have "
+                    f"{previous.coef.shape[1]} features, X has {X.shape[1]}; use "
+                    "warm_start=False (or pass coef_init) to start afresh."
+                )
             coef0 = previous.coef if coef_init is None else coef_init
             intercept0 = previous.intercept if intercept_init is None else intercept_init
         else:
@@ -697,14 +694,13 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             Binary: > 0 where ``classes_[1]`` is predicted. Multiclass: one
             column per class, the largest is predicted.
         """
+        return _scores(self._validate_X(X), self.coef_, self.intercept_)
+
+    def _validate_X(self, X):
         check_is_fitted(self)
-        X = validate_data(
+        return validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        coef = self.coef_.astype(X.dtype, copy=False)
-        intercept = self.intercept_.astype(X.dtype, copy=False)
-        scores = np.asarray(safe_sparse_dot(X, coef.T)) + intercept
-        return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):
         """Predicted class: classes_[1] where the score > 0 (sgn(0) = -1), else argmax.
@@ -761,9 +757,16 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
     def _scaled_scores(self, X):
         """decision_function / the largest row norm of coef_ (eta0-free)."""
-        scores = self.decision_function(X)
-        scale = np.linalg.norm(self.coef_, axis=1).max()
-        return scores / scale if scale > 0 else scores
+        X = self._validate_X(X)
+        # Divide coef_ and intercept_ first by a power of two near their
+        # largest entry: exact (the scores keep their signs, so the argmax
+        # stays predict's), and the norm can no longer overflow (eta0=1e300).
+        weights = np.hstack([self.coef_, self.intercept_[:, None]])
+        exponent = int(np.frexp(np.abs(weights).max())[1])
+        coef = np.ldexp(self.coef_, -exponent)
+        scores = _scores(X, coef, np.ldexp(self.intercept_, -exponent))
+        norm = np.linalg.norm(coef, axis=1).max()
+        return scores / scores.dtype.type(norm) if norm > 0 else scores
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -776,6 +779,13 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 def _blas_controller():
     """The thread-pool controller, made once (finding the libraries takes ms)."""
     return ThreadpoolController()
+
+
+def _scores(X, coef, intercept):
+    """w.x + b of every unit in the dtype of X; one column is raveled."""
+    coef = coef.astype(X.dtype, copy=False)
+    scores = np.asarray(safe_sparse_dot(X, coef.T)) + intercept.astype(X.dtype, copy=False)
+    return scores.ravel() if scores.shape[1] == 1 else scores
 
 
 def _scores_to_index(scores):

@@ -2,6 +2,9 @@
 
 import contextlib
 
+import numpy as np
+from sklearn.utils.class_weight import compute_sample_weight
+
 
 @contextlib.contextmanager
 def all_or_nothing(estimator):
@@ -21,3 +24,59 @@ def all_or_nothing(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         raise
+
+
+def class_weight_per_sample(class_weight, classes, y):
+    """The weight of each sample's class: None, or an array of shape (n_samples,).
+
+    One validation of ``class_weight`` for every estimator that takes it:
+    a dict must map labels to finite non-negative numbers, and a label that
+    is not among ``classes`` is an error unless every class has a weight (as
+    scikit-learn's ``compute_class_weight``: a fold may miss a rare class).
+    'balanced' weighs a class by ``n_samples / (n_classes * its count in y)``.
+
+    Parameters
+    ----------
+    class_weight : dict, 'balanced' or None
+        The estimator's parameter.
+    classes : ndarray of shape (n_classes,)
+        All the classes of the estimator (``classes_``).
+    y : ndarray of shape (n_samples,)
+        Class labels, all in ``classes``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) of float64, or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class_weight_per_sample({0: 1.0, 1: 3.0}, np.array([0, 1]), np.array([1, 0, 1]))
+    array([3., 1., 3.])
+    >>> class_weight_per_sample({0: -1.0, 1: 1.0}, np.array([0, 1]), np.array([1, 0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: class_weight must map classes to finite non-negative numbers; got class_weight[0] = -1.0.
+    """
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str):  # 'balanced' (the only string allowed)
+        return compute_sample_weight(class_weight, y)
+    for label, weight in class_weight.items():
+        try:
+            ok = np.isfinite(float(weight)) and float(weight) >= 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(
+                "class_weight must map classes to finite non-negative numbers; "
+                f"got class_weight[{label!r}] = {weight!r}."
+            )
+    labels = classes.tolist()
+    unknown = [label for label in class_weight if label not in labels]
+    if unknown and any(label not in class_weight for label in labels):
+        raise ValueError(
+            f"class_weight has labels {unknown} that are not classes {labels}."
+        )
+    per_class = np.array([float(class_weight.get(label, 1.0)) for label in labels])
+    return per_class[np.searchsorted(classes, y)]
