@@ -51,18 +51,32 @@ def _block_rows(n_features, covariance_type="full"):
 # ---------------------------------------------------------------------------
 
 
+def _scale_exponent(X):
+    """e with max |X| in [2**(e-1), 2**e): X * 2**-e is at most 1 in magnitude."""
+    if X.size == 0:
+        return 0
+    return int(np.frexp(max(X.max(), -X.min()))[1])
+
+
 def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     """Weight sums W (K,), weighted means mu (K, d) and weighted scatter
-    S = sum_n w_n (x_n - mu_k)(x_n - mu_k)' of each class, in float64.
+    S = sum_n w_n (z_n - mu_k / 2**e)(z_n - mu_k / 2**e)' of z = X * 2**-e,
+    all in float64, and the exponent e.
 
     S is (K, d, d) for 'full', pooled (d, d) for 'tied', and only the
     diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
     a class are gathered a block at a time (never a float64 copy of all of
-    X; float32 blocks stay float32), each block is centred on its own mean
-    (scatter B'B of the sqrt(w) scaled block: a symmetric matrix product; for
-    diagonals w'(B*B)) and merged into the running class statistics by
-    :func:`_chan_merge`.
+    X; float32 blocks stay float32), scaled to z, each block centred on its
+    own mean (scatter B'B of the sqrt(w) scaled block: a symmetric matrix
+    product; for diagonals w'(B*B)) and merged into the running class
+    statistics by :func:`_chan_merge`.
+
+    Why z: with |z| <= 1 the squares neither overflow (X near 1e154, or
+    float32 X near 1e19) nor underflow (X near 1e-160), and scaling by a
+    power of two is exact, so on ordinary data nothing changes: the scatter
+    of X is exactly 4**e S wherever that is a float.
     """
+    exponent = _scale_exponent(X)
     n_features = X.shape[1]
     weight_sums = np.zeros(n_classes)
     means = np.zeros((n_classes, n_features))
@@ -89,6 +103,7 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
             # (float32 stays float32, twice as fast); their sums accumulate
             # into the float64 statistics.
             block = X[rows].astype(work, copy=False)
+            np.ldexp(block, -exponent, out=block)
             mu_block = (w.astype(work) @ block) / work(w_block)
             block -= mu_block
             mu_block = mu_block.astype(np.float64)
@@ -102,7 +117,7 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
                 weight_sums[k], means[k], w_block, mu_block
             )
             target += coupling * (np.outer(delta, delta) if matrix else delta**2)
-    return weight_sums, means, scatter
+    return weight_sums, np.ldexp(means, exponent), scatter, exponent
 
 
 def _chan_merge(w_a, mu_a, w_b, mu_b):
@@ -122,16 +137,23 @@ def _chan_merge(w_a, mu_a, w_b, mu_b):
 
 
 def _merge_statistics(old, new, covariance_type):
-    """Merge two sets of (weight_sums, means, scatter) by :func:`_chan_merge`."""
-    (w_a, mu_a, s_a), (w_b, mu_b, s_b) = old, new
-    weight_sums, means, coupling, delta = _chan_merge(w_a, mu_a, w_b, mu_b)
+    """Merge two sets of (weight_sums, means, scatter, exponent) by :func:`_chan_merge`.
+
+    Both scatters are first brought to the larger of the two exponents.
+    """
+    (w_a, mu_a, s_a, e_a), (w_b, mu_b, s_b, e_b) = old, new
+    exponent = max(e_a, e_b)
+    s_a, s_b = np.ldexp(s_a, 2 * (e_a - exponent)), np.ldexp(s_b, 2 * (e_b - exponent))
+    weight_sums, means, coupling, delta = _chan_merge(
+        w_a, np.ldexp(mu_a, -exponent), w_b, np.ldexp(mu_b, -exponent)
+    )
     if covariance_type == "full":
         scatter = s_a + s_b + np.einsum("k,ki,kj->kij", coupling, delta, delta)
     elif covariance_type == "tied":
         scatter = s_a + s_b + (coupling[:, None] * delta).T @ delta
     else:
         scatter = s_a + s_b + coupling[:, None] * delta**2
-    return weight_sums, means, scatter
+    return weight_sums, np.ldexp(means, exponent), scatter, exponent
 
 
 # ---------------------------------------------------------------------------
@@ -139,9 +161,10 @@ def _merge_statistics(old, new, covariance_type):
 # ---------------------------------------------------------------------------
 
 
-def _fourth_moments(X, y_index, sample_weight, means):
+def _fourth_moments(X, y_index, sample_weight, means, exponent=0):
     """T_k = sum_n w_n |y_n|^2 y_n (K, d) and Q_k = sum_n w_n |y_n|^4 (K,),
-    y_n = x_n - mu_k, about the given class means.
+    y_n = (x_n - mu_k) 2**-exponent, about the given class means (in the
+    units of the scatter of :func:`_class_statistics`: no overflow).
 
     Q is the Ledoit-Wolf statistic beyond the scatter (sum of the squared
     norms of the centred outer products y y'); T is what moving the centre
@@ -154,7 +177,8 @@ def _fourth_moments(X, y_index, sample_weight, means):
         members = np.flatnonzero(y_index == k)
         for batch in gen_batches(len(members), _block_rows(n_features, "diag")):
             rows = members[batch]
-            centred = X[rows].astype(np.float64) - means[k]
+            centred = np.ldexp(X[rows].astype(np.float64), -exponent)
+            centred -= np.ldexp(means[k], -exponent)
             norm2 = np.einsum("ij,ij->i", centred, centred)
             third[k] += (sample_weight[rows] * norm2) @ centred
             fourth[k] += sample_weight[rows] @ norm2**2
@@ -178,13 +202,19 @@ def _shift_fourth(weight_sums, scatter, third, fourth, shift):
     return new_third, new_fourth
 
 
-def _merge_fourth(old, new, means):
-    """(T, Q) of two chunks' per-class statistics, both moved to the merged means."""
-    (w_a, mu_a, s_a), (t_a, q_a) = old
-    (w_b, mu_b, s_b), (t_b, q_b) = new
-    t_a, q_a = _shift_fourth(w_a, s_a, t_a, q_a, means - mu_a)
-    t_b, q_b = _shift_fourth(w_b, s_b, t_b, q_b, means - mu_b)
-    return t_a + t_b, q_a + q_b
+def _merge_fourth(old, new, merged):
+    """(T, Q) of two chunks' per-class statistics, both moved to the merged
+    means and brought to the merged statistics' exponent (T scales as its
+    cube, Q as its fourth power)."""
+    means, exponent = merged[1], merged[3]
+    third, fourth = 0.0, 0.0
+    for (w, mu, s, e), (t, q) in (old, new):
+        k = e - exponent
+        shift = np.ldexp(means, -exponent) - np.ldexp(mu, -exponent)
+        t, q = _shift_fourth(w, np.ldexp(s, 2 * k), np.ldexp(t, 3 * k), np.ldexp(q, 4 * k),
+                             shift)
+        third, fourth = third + t, fourth + q
+    return third, fourth
 
 
 def _ledoit_wolf(scatter, weight_sum, fourth):
@@ -225,9 +255,10 @@ def _shrink(scatter, shrinkage):
     return (1 - alpha) * scatter + alpha * target * np.eye(n_features)
 
 
-def _covariances(weight_sums, means, scatter, covariance_type, var_smoothing,
+def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smoothing,
                  shrinkage=None):
-    """Maximum-likelihood covariances plus epsilon, shaped as GaussianMixture's.
+    """Maximum-likelihood covariances plus epsilon, shaped as GaussianMixture's,
+    of z = X * 2**-exponent (those of X are 4**exponent times them).
 
     epsilon = var_smoothing * (largest weighted variance of a feature over all
     the data), computed from the class statistics: total scatter = within-class
@@ -235,6 +266,7 @@ def _covariances(weight_sums, means, scatter, covariance_type, var_smoothing,
     With ``shrinkage`` (per class for 'full', one float for 'tied') each
     covariance is first shrunk toward its mean variance times I.
     """
+    means = np.ldexp(means, -exponent)
     total = weight_sums.sum()
     grand_mean = weight_sums @ means / total
     if covariance_type == "full":
@@ -263,14 +295,53 @@ def _covariances(weight_sums, means, scatter, covariance_type, var_smoothing,
     return cov, float(epsilon)
 
 
-def _precision_factors(covariances, covariance_type, classes, n_features):
+def _covariances_of_X(covariances, exponent, covariance_type, dtype):
+    """The covariances of z = X * 2**-exponent brought back to X: 4**exponent
+    times them, in dtype. ValueError, naming X's scale and the remedy, where
+    that is beyond the range of dtype (X near 1e160, or 1e-200; float32 X
+    near 1e20): the model of such X cannot be stored."""
+    with np.errstate(over="ignore", under="ignore"):
+        cov = np.ldexp(covariances, 2 * exponent).astype(dtype)
+    variances = {"full": lambda c: np.einsum("kii->ki", c), "tied": np.diag}.get(
+        covariance_type, lambda c: c)
+    overflow = not np.all(np.isfinite(cov))
+    if overflow or np.any((variances(cov) == 0) & (variances(covariances) > 0)):
+        # log10 of the largest variance of X, from z's (which is a float)
+        log10_var = np.log10(variances(covariances).max()) + 2 * exponent * np.log10(2)
+        which = "overflow" if overflow else "underflow"
+        remedy = " or fit float64 data" if dtype == np.float32 and overflow else ""
+        raise ValueError(
+            f"X has values of magnitude about {_power_of_ten(log10_var / 2)}: their "
+            f"variances (about {_power_of_ten(log10_var)}) {which} {np.dtype(dtype)}. "
+            f"Rescale X (e.g. with StandardScaler){remedy}"
+        )
+    return cov
+
+
+def _power_of_ten(log10_value):
+    """'1e+160' for log10_value = 159.9: a magnitude beyond the range of floats."""
+    return f"1e{int(np.round(log10_value)):+d}"
+
+
+def _precision_factors(covariances, covariance_type, classes, n_features, exponent=0):
     """Inverse Cholesky factors P (Sigma^{-1} = P'P) and log-determinants.
 
-    Returns (P, log_det): P is lower triangular (K, d, d) for 'full', (d, d)
-    for 'tied', 1/sqrt(variances) (K, d) for 'diag' and (K,) for 'spherical';
-    log_det is (K,). Raises ValueError naming the class when a covariance is
-    not positive definite.
+    Returns (P, log_det) of X from the covariances of z = X * 2**-exponent:
+    the factorisation runs on z's (near 1, never over- or underflowing) and
+    P_X = 2**-exponent P_z, log det Sigma_X = log det Sigma_z + 2 d exponent
+    ln 2. P is lower triangular (K, d, d) for 'full', (d, d) for 'tied',
+    1/sqrt(variances) (K, d) for 'diag' and (K,) for 'spherical'; log_det is
+    (K,). Raises ValueError naming the class when a covariance is not
+    positive definite.
     """
+    factors, log_det = _precision_factors_of(covariances, covariance_type, classes,
+                                             n_features)
+    return (np.ldexp(factors, -exponent),
+            log_det + 2 * n_features * exponent * np.log(2.0))
+
+
+def _precision_factors_of(covariances, covariance_type, classes, n_features):
+    """(P, log_det) of the given covariances, as :func:`_precision_factors`."""
     hint = "increase var_smoothing (it is added to the variances)"
     if covariance_type in ("diag", "spherical"):
         positive = np.all(covariances.reshape(len(covariances), -1) > 0, axis=1)
@@ -672,7 +743,7 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
                                   self._statistics_type())
         fourth = None
         if self.shrinkage == "auto":
-            fourth = _fourth_moments(X, y_index, sample_weight, stats[1])
+            fourth = _fourth_moments(X, y_index, sample_weight, stats[1], stats[3])
         return stats, fourth
 
     def _merge(self, stats, fourth):
@@ -683,14 +754,14 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
         merged = _merge_statistics(self._statistics, stats, self._statistics_type())
         if fourth is not None:
             fourth = _merge_fourth((self._statistics, self._fourth), (stats, fourth),
-                                   merged[1])
+                                   merged)
         return merged, fourth
 
     def _finish(self, classes, stats, dtype, fourth=None):
         """Everything that follows from the statistics; assigned only on success."""
         n_classes = len(classes)
         cost = check_cost_matrix(self.cost_matrix, n_classes)
-        weight_sums, means, scatter = stats
+        weight_sums, means, scatter, exponent = stats
         if self.covariance_type == "tied" and scatter.ndim == 3:
             scatter = scatter.sum(axis=0)  # the pooled within-class scatter
         priors = class_priors(self.priors, weight_sums)
@@ -701,10 +772,12 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
             shrinkage = _shrinkage(self.shrinkage, weight_sums, scatter, fourth,
                                    self.covariance_type)
         cov, epsilon = _covariances(
-            weight_sums, means, scatter, self.covariance_type, self.var_smoothing, shrinkage
+            weight_sums, means, scatter, exponent, self.covariance_type,
+            self.var_smoothing, shrinkage,
         )
+        covariances = _covariances_of_X(cov, exponent, self.covariance_type, dtype)
         factors, log_det = _precision_factors(
-            cov, self.covariance_type, classes, means.shape[1]
+            cov, self.covariance_type, classes, means.shape[1], exponent
         )
 
         self.classes_ = classes
@@ -712,8 +785,8 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
         self.class_prior_ = priors
         self.cost_matrix_ = cost
         self.means_ = means.astype(dtype)
-        self.covariances_ = cov.astype(dtype)
-        self.epsilon_ = epsilon
+        self.covariances_ = covariances
+        self.epsilon_ = float(np.ldexp(epsilon, 2 * exponent))
         self.shrinkage_ = shrinkage
         self._statistics = stats
         self._fourth = fourth

@@ -189,6 +189,61 @@ def _check_loss(loss, out_activation):
         )
 
 
+def _check_network(X, coefs, intercepts=None):
+    """X (a list is converted), coefs and intercepts checked against each other.
+
+    Raises ValueError naming the argument: X must be 2-D, there must be one
+    intercept vector per weight matrix, and the shapes must chain
+    (X.shape[1] == coefs[0].shape[0], coefs[l].shape[1] == coefs[l + 1].shape[0],
+    intercepts[l].shape == (coefs[l].shape[1],)). Only the last axes are
+    compared (as matmul does), so stacked weights of several networks pass.
+    """
+    if not hasattr(X, "ndim"):  # a list; arrays and sparse matrices stay
+        X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D, of shape (n_samples, n_features); got shape {X.shape}. "
+            "Reshape a single sample with X.reshape(1, -1)."
+        )
+    coefs = [W if isinstance(W, np.ndarray) else np.asarray(W) for W in coefs]
+    if not coefs or any(W.ndim < 2 for W in coefs):
+        raise ValueError(
+            "coefs must be a non-empty list of 2-D weight matrices (fan_in, fan_out); "
+            f"got shapes {[W.shape for W in coefs]}."
+        )
+    fan_in = [W.shape[-2] for W in coefs]
+    fan_out = [W.shape[-1] for W in coefs]
+    if [X.shape[1]] + fan_out[:-1] != fan_in:
+        raise ValueError(
+            f"coefs have shapes {[W.shape for W in coefs]}, which do not chain from "
+            f"X with {X.shape[1]} features: coefs[l] must have shape (fan_in, fan_out) "
+            "with fan_in = X.shape[1] for l = 0 and coefs[l - 1].shape[1] after."
+        )
+    if intercepts is None:
+        return X, coefs, None
+    intercepts = [b if isinstance(b, np.ndarray) else np.asarray(b) for b in intercepts]
+    if len(intercepts) != len(coefs) or any(
+        b.ndim < 1 or b.shape[-1] != n for b, n in zip(intercepts, fan_out)
+    ):
+        raise ValueError(
+            f"intercepts must have one vector per layer, of shapes "
+            f"{[(n,) for n in fan_out]} to match coefs; got "
+            f"{[b.shape for b in intercepts]}."
+        )
+    return X, coefs, intercepts
+
+
+def _check_targets(Y, T, name="T"):
+    """T must have the shape of the network outputs Y."""
+    T = T if isinstance(T, np.ndarray) else np.asarray(T)
+    if T.shape != Y.shape:
+        raise ValueError(
+            f"{name} must have the shape of the network outputs, {Y.shape}; "
+            f"got {T.shape}."
+        )
+    return T
+
+
 def _weights_and_sum(sample_weight, n_samples):
     """Return ``(sample_weight or None, S)``; ``S = sum of weights`` must be > 0."""
     if sample_weight is None:
@@ -298,6 +353,7 @@ default='softmax'
     array([[0.26894142, 0.73105858]])
     """
     _check_activations(activation, out_activation)
+    X, coefs, intercepts = _check_network(X, coefs, intercepts)
     if out is None:
         out = _layer_buffers(X.shape[0], coefs, _float_dtype(X))
     acts = [X]
@@ -367,6 +423,10 @@ default='softmax'
     2.302585092994...
     """
     _check_loss(loss, out_activation)
+    Y = np.asarray(Y)
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be 2-D, (n_samples, n_outputs); got shape {Y.shape}.")
+    T = _check_targets(Y, T)
     sample_weight, S = _weights_and_sum(sample_weight, Y.shape[0])
     rows = _row_losses(Y, T, loss, out_activation)
     total = rows.sum() if sample_weight is None else rows @ sample_weight
@@ -489,7 +549,14 @@ default='softmax'
     """
     _check_activations(activation, out_activation)
     _check_loss(loss, out_activation)
+    _, coefs, _ = _check_network(acts[0], coefs)
+    if len(acts) != len(coefs) + 1:
+        raise ValueError(
+            f"acts must be forward's list [X, h_1, ..., output] of {len(coefs) + 1} "
+            f"arrays for {len(coefs)} coefs; got {len(acts)}."
+        )
     Y = acts[-1]
+    T = _check_targets(Y, T)
     sample_weight, S = _weights_and_sum(sample_weight, Y.shape[0])
     value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
     if deltas is None:
@@ -616,6 +683,9 @@ default='softmax'
     """
     _check_activations(activation, out_activation)
     _check_loss(loss, out_activation)
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a finite number > 0; got eps={eps!r}.")
+    _check_network(X, coefs, intercepts)
     X = X.toarray() if sp.issparse(X) else X
     X, T = np.asarray(X, dtype=np.float64), np.asarray(T, dtype=np.float64)
     coefs = [np.array(W, dtype=np.float64) for W in coefs]
