@@ -1,0 +1,557 @@
+"""Reliability: every bad input a clear error, every probability finite (issue 9).
+
+Two parts. First, one test per case of the issue that used to go wrong
+(NaN probabilities, numpy errors from deep inside, advice that cannot help,
+spurious warnings). Second, property-based tests (hypothesis) that draw
+arrays of random shapes, dtypes, scales, NaN/inf placements, label sets and
+sample weights and check, for every estimator in ``ESTIMATORS``: a fit either
+succeeds or raises ValueError/TypeError/FloatingPointError with a message and
+leaves the estimator as it was; after a success predict_proba is finite, rows
+sum to 1, its argmax is predict and float32 stays float32.
+"""
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit, softmax
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier, nn
+from skmlp import __main__ as demo
+
+# A fixed profile: the same examples on every run (derandomize), nothing
+# stored between runs (no database), no timing (deadline=None): deterministic
+# in CI and a few seconds per property.
+PROFILE = settings(
+    derandomize=True, database=None, deadline=None, max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=False,
+)
+
+# Every estimator the properties run on: add new ones here. Small settings
+# keep each fit to milliseconds.
+ESTIMATORS = {
+    "mlp-adam": lambda: ManualMLPClassifier(hidden_layer_sizes=(3,), max_iter=5,
+                                            random_state=0),
+    "mlp-squared-lbfgs": lambda: ManualMLPClassifier(
+        hidden_layer_sizes=(3,), loss="squared_error", solver="lbfgs", max_iter=5,
+        random_state=0),
+    "mlp-no-hidden-sgd": lambda: ManualMLPClassifier(
+        hidden_layer_sizes=(), solver="sgd", max_iter=5, random_state=0),
+    "perceptron": lambda: PerceptronClassifier(max_iter=5),
+    "perceptron-averaged-l2": lambda: PerceptronClassifier(max_iter=3, average=True,
+                                                           penalty="l2"),
+    "bayes-full": lambda: GaussianBayesClassifier(),
+    "bayes-tied": lambda: GaussianBayesClassifier(covariance_type="tied"),
+    "bayes-diag": lambda: GaussianBayesClassifier(covariance_type="diag"),
+    "bayes-spherical": lambda: GaussianBayesClassifier(covariance_type="spherical"),
+}
+FIT_ERRORS = (ValueError, TypeError, FloatingPointError)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_iris(return_X_y=True)
+
+
+def _no_warnings():
+    """A context in which any warning is an error (RuntimeWarning included)."""
+    context = warnings.catch_warnings()
+    context.__enter__()
+    warnings.simplefilter("error")
+    return context
+
+
+# ---------------------------------------------------------------------------
+# 1. squared_error multiclass: no 0 / 0 rows, argmax = predict
+# ---------------------------------------------------------------------------
+
+
+def test_case1_squared_error_proba_far_from_training_range(iris):
+    X, y = iris
+    clf = ManualMLPClassifier(loss="squared_error", solver="lbfgs", max_iter=300,
+                              random_state=0).fit(X, y)
+    far = X * 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = clf.predict_proba(far)
+        predicted = clf.predict(far)
+    assert np.all(np.isfinite(proba))
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_array_equal(clf.classes_[proba.argmax(axis=1)], predicted)
+    # Where the logistic outputs are floats, the formula: y_k / sum_j y_j.
+    logits = nn.forward(X, clf.coefs_, clf.intercepts_, clf.activation, "identity")[-1]
+    assert_allclose(clf.predict_proba(X), expit(logits) / expit(logits).sum(1)[:, None],
+                    rtol=1e-12, atol=1e-300)
+    # Where every output underflows the limit is softmax(logits).
+    logits = nn.forward(far, clf.coefs_, clf.intercepts_, clf.activation, "identity")[-1]
+    underflow = logits.max(axis=1) < -800
+    assert underflow.any()
+    assert_allclose(proba[underflow], softmax(logits[underflow], axis=1), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# 2, 3. GaussianBayesClassifier at extreme scales
+# ---------------------------------------------------------------------------
+
+
+def _gaussian_data(n=600, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 3)) @ rng.normal(size=(3, 3))
+    y = (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("scale, dtype", [(2.0**510, np.float64), (2.0**-500, np.float64),
+                                          (2.0**60, np.float32)])
+def test_case2_bayes_large_and_small_X_is_the_scaled_model(covariance_type, scale, dtype):
+    # The model of X * c (c a power of two) is the model of X with means
+    # times c and covariances times c^2, and the same posteriors; before,
+    # the scatter sums overflowed at 2**510 (float32: 2**60).
+    X, y = _gaussian_data()
+    reference = GaussianBayesClassifier(covariance_type=covariance_type).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = GaussianBayesClassifier(covariance_type=covariance_type).fit(
+            (X * scale).astype(dtype), y)
+        proba = clf.predict_proba((X * scale).astype(dtype))
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert clf.covariances_.dtype == dtype
+    assert_allclose(clf.means_ / scale, reference.means_, rtol=rtol)
+    assert_allclose(clf.covariances_ / scale**2, reference.covariances_, rtol=rtol,
+                    atol=rtol * np.abs(reference.covariances_).max())
+    assert_allclose(proba, reference.predict_proba(X), atol=1e-12 if rtol < 1e-6 else 1e-4)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize(
+    "scale, dtype, expected",
+    [(1e160, np.float64, r"magnitude about 1e\+160: their variances \(about 1e\+32\d\) "
+                         r"overflow float64. Rescale X \(e.g. with StandardScaler\)"),
+     (1e20, np.float32, r"magnitude about 1e\+20: .* overflow float32. Rescale X .* or "
+                        r"fit float64 data"),
+     (1e-200, np.float64, r"magnitude about 1e-200: .* underflow float64. Rescale X")],
+)
+def test_case2_3_bayes_unrepresentable_model_names_X_and_the_remedy(
+        covariance_type, scale, dtype, expected):
+    X, y = _gaussian_data(100)
+    clf = GaussianBayesClassifier(covariance_type=covariance_type)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        with pytest.raises(ValueError, match=expected) as excinfo:
+            clf.fit((X * scale).astype(dtype), y)
+    assert "var_smoothing" not in str(excinfo.value)
+    assert not hasattr(clf, "n_features_in_")
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_case3_var_smoothing_is_relative_to_the_scale_of_X(covariance_type):
+    # var_smoothing is a fraction of the largest variance, so at 1e-200 a
+    # large var_smoothing works as it does at 1 (before: "increase
+    # var_smoothing" even with var_smoothing=1e300).
+    X, y = _gaussian_data(100)
+    params = dict(covariance_type=covariance_type, var_smoothing=1e300)
+    reference = GaussianBayesClassifier(**params).fit(X, y)
+    clf = GaussianBayesClassifier(**params).fit(X * 1e-200, y)
+    assert_allclose(clf.predict_proba(X * 1e-200), reference.predict_proba(X), rtol=1e-9)
+
+
+def test_case2_partial_fit_chunks_of_different_scales_are_one_fit():
+    X, y = _gaussian_data()
+    X[:300] *= 1e-3  # the chunks' scaling exponents differ
+    for covariance_type in COVARIANCE_TYPES:
+        one = GaussianBayesClassifier(covariance_type=covariance_type).fit(X, y)
+        chunked = GaussianBayesClassifier(covariance_type=covariance_type)
+        chunked.partial_fit(X[:300], y[:300], classes=[0, 1])
+        chunked.partial_fit(X[300:], y[300:])
+        assert_allclose(chunked.covariances_, one.covariances_, rtol=1e-10,
+                        atol=1e-14 * np.abs(one.covariances_).max())
+        assert_allclose(chunked.predict_proba(X), one.predict_proba(X), atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# 4. partial_fit notices divergence spread over calls
+# ---------------------------------------------------------------------------
+
+
+def test_case4_partial_fit_notices_divergence(iris):
+    X, y = iris
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=1e4, random_state=0)
+    with pytest.raises(FloatingPointError, match="exploded"):
+        for _ in range(26):  # fit stops at epoch 2 with these settings
+            before = copy.deepcopy(clf.__dict__)
+            clf.partial_fit(X, y, classes=[0, 1, 2])
+    _assert_same_state(clf.__dict__, before)
+
+
+def test_case4_a_fresh_fit_has_a_fresh_explosion_reference(iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    clf = ManualMLPClassifier(solver="sgd", random_state=0, max_iter=5)
+    clf.partial_fit(X, y, classes=[0, 1, 2])  # a loss near 1
+    # Starting weights with a loss near 30 that training lowers: no error.
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(0, 10, (4, 100)), rng.normal(0, 10, (100, 3))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, coefs_init=coefs)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+# ---------------------------------------------------------------------------
+# 5. class_weight validated once, for the MLP and the perceptron
+# ---------------------------------------------------------------------------
+
+CLASS_WEIGHT_ESTIMATORS = [
+    lambda cw: ManualMLPClassifier(class_weight=cw, max_iter=5, random_state=0),
+    lambda cw: PerceptronClassifier(class_weight=cw, max_iter=5),
+]
+
+
+@pytest.mark.parametrize("make", CLASS_WEIGHT_ESTIMATORS, ids=["mlp", "perceptron"])
+@pytest.mark.parametrize("bad", [-1.0, -0.5, np.nan, np.inf, "heavy"])
+def test_case5_class_weight_must_be_finite_and_non_negative(iris, make, bad):
+    X, y = iris[0][:100], iris[1][:100]
+    clf = make({0: bad, 1: 1.0})
+    with pytest.raises(ValueError, match=r"class_weight must map classes to finite "
+                                         r"non-negative numbers; got class_weight\[0\]"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("make", CLASS_WEIGHT_ESTIMATORS, ids=["mlp", "perceptron"])
+def test_case5_class_weight_labels_as_sklearn(iris, make):
+    X, y = iris[0][:100], iris[1][:100]
+    with pytest.raises(ValueError, match=r"class_weight has labels \[7\] that are not "
+                                         r"classes \[0, 1\]"):
+        make({0: 1.0, 7: 2.0}).fit(X, y)
+    # Extra labels are fine when every class has a weight (a fold may miss
+    # a rare class), as in sklearn's compute_class_weight.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        make({0: 1.0, 1: 2.0, 7: 3.0}).fit(X, y)
+
+
+# ---------------------------------------------------------------------------
+# 6. skmlp.nn validates its public inputs
+# ---------------------------------------------------------------------------
+
+_X = np.ones((5, 3))
+_COEFS = [np.ones((3, 4)), np.ones((4, 2))]
+_INTERCEPTS = [np.ones(4), np.ones(2)]
+_T = np.eye(2)[[0, 1, 0, 1, 0]]
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        (lambda: nn.forward(_X, _COEFS, _INTERCEPTS[:1]), r"intercepts must have one "
+         r"vector per layer, of shapes \[\(4,\), \(2,\)\]"),
+        (lambda: nn.forward(_X, _COEFS, [np.ones(4), np.ones(3)]), "intercepts must"),
+        (lambda: nn.forward(_X, _COEFS[:1] + [np.ones((5, 2))], _INTERCEPTS),
+         "coefs have shapes .* which do not chain from X with 3 features"),
+        (lambda: nn.forward(np.ones((5, 2)), _COEFS, _INTERCEPTS), "do not chain"),
+        (lambda: nn.forward(np.ones(3), _COEFS, _INTERCEPTS), r"X must be 2-D.*X.reshape"),
+        (lambda: nn.forward(_X, [], []), "coefs must be a non-empty list"),
+        (lambda: nn.check_gradients(_X, _T, _COEFS, _INTERCEPTS, eps=0),
+         "eps must be a finite number > 0"),
+        (lambda: nn.check_gradients(_X, _T, _COEFS, _INTERCEPTS, eps=np.nan), "eps must"),
+        (lambda: nn.check_gradients(_X, _T[:, :1], _COEFS, _INTERCEPTS),
+         r"T must have the shape of the network outputs, \(5, 2\)"),
+        (lambda: nn.loss_value(np.full((5, 2), 0.5), np.eye(3)[[0, 1, 2, 1, 0]]),
+         "T must have the shape"),
+        (lambda: nn.loss_value(np.full(5, 0.5), np.ones(5)), "Y must be 2-D"),
+        (lambda: nn.backward(nn.forward(_X, _COEFS, _INTERCEPTS)[:2], _T, _COEFS),
+         "acts must be forward's list"),
+    ],
+)
+def test_case6_nn_rejects_inconsistent_inputs_naming_the_argument(call, expected):
+    with pytest.raises(ValueError, match=expected):
+        call()
+
+
+def test_case6_nn_accepts_lists():
+    acts = nn.forward(_X.tolist(), [W.tolist() for W in _COEFS], _INTERCEPTS)
+    assert_allclose(acts[-1], nn.forward(_X, _COEFS, _INTERCEPTS)[-1])
+    assert nn.loss_value(acts[-1].tolist(), _T.tolist()) == nn.loss_value(acts[-1], _T)
+
+
+# ---------------------------------------------------------------------------
+# 7. no "learned nothing" warning where there is nothing to learn
+# ---------------------------------------------------------------------------
+
+
+def test_case7_single_class_fit_does_not_blame_the_learning_rate(iris):
+    X = iris[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ManualMLPClassifier(max_iter=20, random_state=0).fit(X, np.zeros(len(X), int))
+    assert not [w for w in caught if "learned nothing" in str(w.message)]
+
+
+def test_case7_sklearn_preserve_feature_names_path_does_not_warn():
+    # scikit-learn's test_preserve_feature_names: one class, early stopping.
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(data=rng.randn(10, 2), columns=["colname_a", "colname_b"])
+    y = pd.Series(data=np.full(10, 1), name="colname_y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # ConvergenceWarning included
+        ManualMLPClassifier(early_stopping=True, validation_fraction=0.2).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
+def test_case7_a_network_that_learned_nothing_still_warns(iris):
+    X, y = iris
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=1e-9, max_iter=2,
+                              random_state=0)
+    with pytest.warns(ConvergenceWarning, match="learned nothing"):
+        clf.fit(X, y)
+
+
+# ---------------------------------------------------------------------------
+# 8. perceptron probabilities with huge weights
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_case8_perceptron_proba_with_huge_weights(iris, n_classes):
+    X, y = iris
+    keep = y < n_classes
+    X, y = X[keep], y[keep]
+    huge = PerceptronClassifier(eta0=1e300).fit(X, y)
+    unit = PerceptronClassifier(eta0=1.0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = huge.predict_proba(X)
+        log_proba = huge.predict_log_proba(X)
+    # With w(0) = 0, eta0 only scales the weights: the same probabilities.
+    assert_allclose(proba, unit.predict_proba(X), rtol=1e-9)
+    assert_allclose(log_proba, np.log(proba), rtol=1e-9)
+    assert_array_equal(huge.classes_[proba.argmax(axis=1)], huge.predict(X))
+
+
+# ---------------------------------------------------------------------------
+# 9. smaller cases
+# ---------------------------------------------------------------------------
+
+
+def test_case9_no_hidden_layer_is_mlpclassifiers_logistic_regression(iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(), solver="sgd", learning_rate_init=0.05,
+                  batch_size=16, max_iter=5, random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = MLPClassifier(**params).fit(X, y)
+        ours = ManualMLPClassifier(init="glorot_uniform_sklearn", **params).fit(X, y)
+    assert ours.n_layers_ == 2 and ours.coefs_[0].shape == (4, 3)
+    assert_allclose(ours.loss_curve_, sk.loss_curve_, rtol=0, atol=1e-10)
+    assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [(["--seed", "-5"], "argument --seed: '-5' must be in [0, 2**32 - 1]"),
+     (["--seed", str(2**32)], "argument --seed: '4294967296' must be in"),
+     (["--hidden", "1000000000"], "argument --hidden: a 784-1000000000-10 network "
+                                  "needs at least")],
+)
+def test_case9_demo_options_are_clean_argparse_errors(capsys, argv, expected):
+    with pytest.raises(SystemExit) as excinfo:
+        demo.main(argv)
+    assert excinfo.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0]
+
+
+def test_case9_perceptron_warm_start_with_other_features_says_so(iris):
+    X, y = iris[0][:100], iris[1][:100]
+    clf = PerceptronClassifier(warm_start=True).fit(X, y)
+    before = copy.deepcopy(clf.__dict__)
+    with pytest.raises(ValueError, match="warm_start: the weights of the previous fit "
+                                         "have 4 features, X has 6; use warm_start=False"):
+        clf.fit(np.hstack([X, X[:, :2]]), y)
+    _assert_same_state(clf.__dict__, before)
+
+
+def test_case9_no_boundary_for_a_class_of_zero_prior():
+    X, y = _gaussian_data(100)
+    clf = GaussianBayesClassifier(priors=[0.0, 1.0]).fit(X, y)
+    with pytest.raises(ValueError, match="no decision boundary between 0 and 1: class 0 "
+                                         "has prior 0"):
+        clf.decision_boundary()
+    assert np.all(clf.predict(X) == 1)  # consistent: class 0 is never decided
+
+
+# ---------------------------------------------------------------------------
+# Properties (hypothesis)
+# ---------------------------------------------------------------------------
+
+
+def _assert_same_state(after, before):
+    """Deep equality of two estimator __dict__ snapshots (arrays by value)."""
+    assert after.keys() == before.keys()
+    for key in before:
+        _assert_same_value(after[key], before[key], key)
+
+
+def _assert_same_value(a, b, where):
+    if isinstance(b, np.ndarray):
+        assert isinstance(a, np.ndarray) and a.dtype == b.dtype, where
+        assert_array_equal(a, b, err_msg=where)
+    elif isinstance(b, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), where
+        for x, y in zip(a, b):
+            _assert_same_value(x, y, where)
+    elif isinstance(b, dict):
+        assert a.keys() == b.keys(), where
+        for key in b:
+            _assert_same_value(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(b, (int, float, str, bool, type(None), np.generic)):
+        assert a == b or (a != a and b != b), where  # NaN == NaN here
+    else:  # objects (label binarizers, optimizers, random states): same type
+        assert type(a) is type(b), where
+
+
+DTYPES = [np.float16, np.float32, np.float64, np.int64, np.bool_]
+
+
+@st.composite
+def datasets(draw):
+    """(X, y, sample_weight) with random shape, dtype, scale, NaN/inf and labels."""
+    n_samples = draw(st.integers(1, 24))
+    n_features = draw(st.integers(1, 4))
+    dtype = draw(st.sampled_from(DTYPES))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.RandomState(seed)
+    scale = 10.0 ** draw(st.integers(-300, 300))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        X = (rng.normal(size=(n_samples, n_features)) * scale).astype(dtype)
+        if draw(st.booleans()):  # an offset: values far from 0, small spread
+            X = X + np.asarray(rng.normal() * scale * 1e3).astype(dtype)
+    poison = draw(st.sampled_from([None, None, None, np.nan, np.inf, -np.inf]))
+    if poison is not None and np.issubdtype(X.dtype, np.floating):
+        X[draw(st.integers(0, n_samples - 1)), draw(st.integers(0, n_features - 1))] = poison
+    labels = draw(st.sampled_from([[0, 1], [0, 1, 2], ["a", "b", "c", "d"], [-1.5, 2.0],
+                                   [7]]))
+    y = np.asarray(labels)[rng.randint(len(labels), size=n_samples)]
+    weights = draw(st.sampled_from(["none", "ones", "random", "zeros-some", "tiny",
+                                    "huge", "negative", "nan"]))
+    sample_weight = {
+        "none": None,
+        "ones": np.ones(n_samples),
+        "random": rng.uniform(0, 3, n_samples),
+        "zeros-some": rng.randint(0, 2, n_samples).astype(float),
+        "tiny": np.full(n_samples, 1e-300),
+        "huge": np.full(n_samples, 1e300),
+        "negative": -np.ones(n_samples),
+        "nan": np.full(n_samples, np.nan),
+    }[weights]
+    return X, y, sample_weight
+
+
+def _check_fit_or_clean_error(make, X, y, sample_weight, fitted_first):
+    clf = make()
+    if fitted_first:  # a failing fit must also leave a fitted model intact
+        clf.fit(*_gaussian_data(40))
+    before = copy.deepcopy(clf.__dict__)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("error", RuntimeWarning)  # numpy trouble: a bug
+            clf.fit(X, y, sample_weight=sample_weight)
+    except FIT_ERRORS as exc:
+        assert str(exc).strip(), f"{type(exc).__name__} without a message"
+        _assert_same_state(clf.__dict__, before)
+        return None
+    return clf
+
+
+def _check_probabilities(clf, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            proba = clf.predict_proba(X)
+        except ValueError as exc:  # e.g. log-densities overflow: said so
+            assert "X" in str(exc)
+            return
+        predicted = clf.predict(X)
+    assert proba.shape == (X.shape[0], len(clf.classes_))
+    assert np.all(np.isfinite(proba)), proba
+    assert np.all(proba >= 0)
+    tol = 1e-4 if proba.dtype == np.float32 else 1e-10
+    assert_allclose(proba.sum(axis=1), 1.0, atol=tol)
+    # argmax agrees with predict (a tie may go to any of the tied classes)
+    index = np.searchsorted(clf.classes_, predicted)
+    assert np.all(proba[np.arange(len(index)), index] >= proba.max(axis=1) - tol)
+    if X.dtype == np.float32:
+        assert proba.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+@PROFILE
+@given(data=datasets(), fitted_first=st.booleans())
+def test_property_fit_succeeds_soundly_or_fails_cleanly(name, data, fitted_first):
+    X, y, sample_weight = data
+    clf = _check_fit_or_clean_error(ESTIMATORS[name], X, y, sample_weight, fitted_first)
+    if clf is not None:
+        _check_probabilities(clf, X)
+
+
+@PROFILE
+@given(
+    n_samples=st.integers(1, 6),
+    sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
+    activation=st.sampled_from(["identity", "logistic", "tanh"]),
+    out_activation=st.sampled_from(["softmax", "logistic"]),
+    break_it=st.sampled_from([None, "drop-intercept", "fan-in", "intercept-shape", "1-D X",
+                              "T-shape"]),
+    seed=st.integers(0, 2**16),
+)
+def test_property_nn_functions_on_random_shapes(n_samples, sizes, activation,
+                                               out_activation, break_it, seed):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, sizes[0]))
+    coefs = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    intercepts = [rng.normal(size=b) for b in sizes[1:]]
+    T = np.eye(sizes[-1])[rng.randint(sizes[-1], size=n_samples)]
+    if break_it == "drop-intercept":
+        intercepts = intercepts[:-1]
+    elif break_it == "fan-in":
+        coefs[-1] = rng.normal(size=(sizes[-2] + 1, sizes[-1]))
+    elif break_it == "intercept-shape":
+        intercepts[0] = rng.normal(size=sizes[1] + 1)
+    elif break_it == "1-D X":
+        X = X[0]
+    elif break_it == "T-shape":
+        T = np.hstack([T, T])
+    params = dict(activation=activation, out_activation=out_activation)
+    if break_it is not None:
+        with pytest.raises(ValueError) as excinfo:
+            acts = nn.forward(X, coefs, intercepts, **params)
+            nn.check_gradients(X, T, coefs, intercepts, **params)
+        assert str(excinfo.value)
+        return
+    acts = nn.forward(X, coefs, intercepts, **params)
+    assert [a.shape for a in acts] == [(n_samples, n) for n in sizes]
+    assert all(np.all(np.isfinite(a)) for a in acts)
+    loss, coef_grads, intercept_grads = nn.backward(acts, T, coefs, **params)
+    assert np.isfinite(loss)
+    assert [g.shape for g in coef_grads] == [W.shape for W in coefs]
+    assert [g.shape for g in intercept_grads] == [b.shape for b in intercepts]
+    assert nn.check_gradients(X, T, coefs, intercepts, **params) < 1e-5
