@@ -104,15 +104,20 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
             # into the float64 statistics.
             block = X[rows].astype(work, copy=False)
             np.ldexp(block, -exponent, out=block)
-            mu_block = (w.astype(work) @ block) / work(w_block)
+            # The weights times 2**-w_exp, at most 1: weights of 1e-300 do not
+            # underflow in float32, and the scaling is exact (a constant
+            # feature still has a mean of exactly that constant).
+            w_exp = int(np.frexp(w_block)[1])
+            w = np.ldexp(w, -w_exp).astype(work)
+            mu_block = (w @ block) / work(np.ldexp(w_block, -w_exp))
             block -= mu_block
             mu_block = mu_block.astype(np.float64)
             if matrix:
-                block *= np.sqrt(w).astype(work)[:, None]
-                target += block.T @ block  # numpy runs this as syrk
+                block *= np.sqrt(w)[:, None]
+                target += np.ldexp(block.T @ block, w_exp, dtype=np.float64)  # syrk
             else:
                 block *= block
-                target += w.astype(work) @ block
+                target += np.ldexp(w @ block, w_exp, dtype=np.float64)
             weight_sums[k], means[k], coupling, delta = _chan_merge(
                 weight_sums[k], means[k], w_block, mu_block
             )
@@ -276,7 +281,13 @@ def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smo
     else:
         within = scatter.sum(axis=0)
     between = weight_sums @ (means - grand_mean) ** 2
-    epsilon = var_smoothing * np.max((within + between) / total)
+    largest_variance = np.max((within + between) / total)
+    if not largest_variance > 0:  # var_smoothing, a fraction of it, cannot help
+        raise ValueError(
+            "every feature of X is constant (all the variances are 0): no Gaussian "
+            "density can be estimated; fit on features that vary"
+        )
+    epsilon = var_smoothing * largest_variance
     if shrinkage is not None:
         scatter = _shrink(scatter, shrinkage)
 

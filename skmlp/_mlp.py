@@ -448,6 +448,8 @@ default='glorot_uniform'
             Probabilities in the order of ``classes_``, dtype of the model.
         """
         output = self._output(self._validate_predict_X(X))
+        if len(self.classes_) == 1:  # y had one class: it is certain
+            return np.ones_like(output)
         if self.n_outputs_ == 1:
             return np.hstack([1 - output, output])
         return output

@@ -439,7 +439,7 @@ def datasets(draw):
     dtype = draw(st.sampled_from(DTYPES))
     seed = draw(st.integers(0, 2**16))
     rng = np.random.RandomState(seed)
-    scale = 10.0 ** draw(st.integers(-300, 300))
+    scale = 10.0 ** draw(st.one_of(st.integers(-300, 300), st.integers(-8, 8)))
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         X = (rng.normal(size=(n_samples, n_features)) * scale).astype(dtype)
         if draw(st.booleans()):  # an offset: values far from 0, small spread
@@ -447,8 +447,8 @@ def datasets(draw):
     poison = draw(st.sampled_from([None, None, None, np.nan, np.inf, -np.inf]))
     if poison is not None and np.issubdtype(X.dtype, np.floating):
         X[draw(st.integers(0, n_samples - 1)), draw(st.integers(0, n_features - 1))] = poison
-    labels = draw(st.sampled_from([[0, 1], [0, 1, 2], ["a", "b", "c", "d"], [-1.5, 2.0],
-                                   [7]]))
+    labels = draw(st.sampled_from([[0, 1], [0, 1, 2], ["a", "b", "c", "d"], [-1.0, 2.0],
+                                   [True, False], [-1.5, 2.0], [7]]))
     y = np.asarray(labels)[rng.randint(len(labels), size=n_samples)]
     weights = draw(st.sampled_from(["none", "ones", "random", "zeros-some", "tiny",
                                     "huge", "negative", "nan"]))
@@ -473,7 +473,10 @@ def _check_fit_or_clean_error(make, X, y, sample_weight, fitted_first):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("error", RuntimeWarning)  # numpy trouble: a bug
+            if np.all(np.isfinite(X)):
+                # numpy trouble: a bug (scikit-learn's own finiteness check
+                # may warn about inf - inf before it raises its clear error)
+                warnings.simplefilter("error", RuntimeWarning)
             clf.fit(X, y, sample_weight=sample_weight)
     except FIT_ERRORS as exc:
         assert str(exc).strip(), f"{type(exc).__name__} without a message"
@@ -503,6 +506,7 @@ def _check_probabilities(clf, X):
         assert proba.dtype == np.float32
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 @PROFILE
 @given(data=datasets(), fitted_first=st.booleans())
@@ -527,7 +531,9 @@ def test_property_nn_functions_on_random_shapes(n_samples, sizes, activation,
                                                out_activation, break_it, seed):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(n_samples, sizes[0]))
-    coefs = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    # Small weights: saturated outputs are clipped in log_loss, where finite
+    # differences then see a flat loss.
+    coefs = [rng.normal(0, 0.3, size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
     intercepts = [rng.normal(size=b) for b in sizes[1:]]
     T = np.eye(sizes[-1])[rng.randint(sizes[-1], size=n_samples)]
     if break_it == "drop-intercept":
