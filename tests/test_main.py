@@ -57,6 +57,11 @@ def test_bad_option_subprocess_one_line_no_traceback():
         (["--threads", "0"], "argument --threads: '0' must be at least 1"),
         (["--plot", "demo.xyz"], "argument --plot: 'demo.xyz' does not end with a known"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        # issue 9: a seed numpy refuses, a network that cannot fit in memory
+        (["--seed", "-5"], "argument --seed: '-5' must be in [0, 2**32 - 1]"),
+        (["--seed", str(2**32)], "argument --seed: '4294967296' must be in"),
+        (["--hidden", "1000000000"],
+         "argument --hidden: a 784-1000000000-10 network needs at least"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(capsys, argv, expected):
