@@ -452,9 +452,9 @@ def _check_fit_or_clean_error(make, X, y, sample_weight, fitted_first):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             if np.all(np.isfinite(X)):
-                # numpy trouble: a bug (scikit-learn's own finiteness check
-                # may warn about inf - inf before it raises its clear error)
-                warnings.simplefilter("error", RuntimeWarning)
+                warnings.simplefilter("error", RuntimeWarning)  # numpy trouble: a bug
+            else:  # scikit-learn's finiteness check warns of inf - inf, then raises
+                warnings.simplefilter("ignore", RuntimeWarning)
             clf.fit(X, y, sample_weight=sample_weight)
     except FIT_ERRORS as exc:
         assert str(exc).strip(), f"{type(exc).__name__} without a message"
