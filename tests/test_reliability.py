@@ -24,7 +24,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier, nn
+from skmlp import (
+    DensityBayesClassifier,
+    GaussianBayesClassifier,
+    ManualMLPClassifier,
+    MinimumRiskClassifier,
+    PerceptronClassifier,
+    nn,
+)
 
 # A fixed profile: the same examples on every run (derandomize), nothing
 # stored between runs (no database), no timing (deadline=None): deterministic
@@ -52,6 +59,12 @@ ESTIMATORS = {
     "bayes-tied": lambda: GaussianBayesClassifier(covariance_type="tied"),
     "bayes-diag": lambda: GaussianBayesClassifier(covariance_type="diag"),
     "bayes-spherical": lambda: GaussianBayesClassifier(covariance_type="spherical"),
+    "bayes-full-ledoit-wolf": lambda: GaussianBayesClassifier(shrinkage="auto"),
+    "bayes-tied-shrunk": lambda: GaussianBayesClassifier(covariance_type="tied",
+                                                         shrinkage=0.3),
+    "density-bayes": lambda: DensityBayesClassifier(),
+    "minimum-risk-perceptron": lambda: MinimumRiskClassifier(PerceptronClassifier(
+        max_iter=5)),
 }
 FIT_ERRORS = (ValueError, TypeError, FloatingPointError)
 
