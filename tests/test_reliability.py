@@ -185,6 +185,27 @@ def test_case2_partial_fit_chunks_of_different_scales_are_one_fit():
         assert_allclose(chunked.predict_proba(X), one.predict_proba(X), atol=1e-12)
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_case2_ledoit_wolf_shrinkage_at_any_scale_and_chunking(covariance_type):
+    # Its fourth moments live in the same scaled units as the scatter.
+    X, y = _gaussian_data()
+    params = dict(covariance_type=covariance_type, shrinkage="auto")
+    reference = GaussianBayesClassifier(**params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = GaussianBayesClassifier(**params).fit(X * 2.0**510, y)
+    assert_allclose(big.shrinkage_, reference.shrinkage_, rtol=1e-12)
+    assert_allclose(big.predict_proba(X * 2.0**510), reference.predict_proba(X), atol=1e-12)
+    X[:300] *= 1e-3
+    one = GaussianBayesClassifier(**params).fit(X, y)
+    chunked = GaussianBayesClassifier(**params)
+    chunked.partial_fit(X[:300], y[:300], classes=[0, 1])
+    chunked.partial_fit(X[300:], y[300:])
+    assert_allclose(chunked.shrinkage_, one.shrinkage_, rtol=1e-10)
+    assert_allclose(chunked.covariances_, one.covariances_, rtol=1e-10,
+                    atol=1e-14 * np.abs(one.covariances_).max())
+
+
 # ---------------------------------------------------------------------------
 # 4. partial_fit notices divergence spread over calls
 # ---------------------------------------------------------------------------
