@@ -42,7 +42,7 @@ from sklearn.utils.validation import (
 
 from . import nn
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
-from ._utils import all_or_nothing, class_weight_per_sample
+from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
@@ -576,7 +576,7 @@ default='glorot_uniform'
         """Sample weights times class weights, in X's dtype; None if all ones."""
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         if self.class_weight is not None:
             if y.ndim == 2:
@@ -587,13 +587,12 @@ default='glorot_uniform'
                     "pass a dict of class weights computed on all the data."
                 )
             cw = class_weight_per_sample(self.class_weight, self.classes_, y)
-            cw = cw.astype(X.dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         if sample_weight is not None and not sample_weight.any():
             raise ValueError("Sample weights must contain at least one non-zero number.")
         if sample_weight is not None and np.all(sample_weight == 1):
             return None  # the unweighted code path is the same loss, faster
-        return sample_weight
+        return None if sample_weight is None else weights_in_dtype(sample_weight, X.dtype)
 
     # ----------------------------------------------------- fit: weights
 

@@ -41,7 +41,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
-from ._utils import all_or_nothing, class_weight_per_sample
+from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
 # Rows per block of the fast epoch: large enough for efficient matrix products,
 # small enough that the B x B Gram matrix (B^2 d flops per block) stays cheap.
@@ -526,12 +526,12 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
     def _sample_weights(self, X, y, sample_weight, classes):
         """sample_weight times the class weights, in the dtype of X."""
         weights = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         class_weights = class_weight_per_sample(self.class_weight, classes, y)
         if class_weights is not None:
-            weights = weights * class_weights.astype(X.dtype)
-        return weights
+            weights = weights * class_weights
+        return weights_in_dtype(weights, X.dtype)
 
     def _initial_state(self, X, classes, coef_init, intercept_init, warm=True):
         """w(0), b(0): given, the previous solution (warm_start) or zeros."""

@@ -80,3 +80,26 @@ def class_weight_per_sample(class_weight, classes, y):
         )
     per_class = np.array([float(class_weight.get(label, 1.0)) for label in labels])
     return per_class[np.searchsorted(classes, y)]
+
+
+def weights_in_dtype(sample_weight, dtype):
+    """Float64 sample weights cast to X's dtype, or a ValueError if they do not fit.
+
+    Positive weights above the dtype's largest or below its smallest normal
+    number would become inf or 0 (float32: beyond 3.4e38 or 1.2e-38).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weights_in_dtype(np.array([0.0, 2.0]), np.float32)
+    array([0., 2.], dtype=float32)
+    """
+    positive = sample_weight[sample_weight > 0]
+    info = np.finfo(dtype)
+    if positive.size and (positive.max() > info.max or positive.min() < info.tiny):
+        raise ValueError(
+            f"sample_weight (times class_weight) has values from {positive.min():.3g} "
+            f"to {positive.max():.3g}, beyond the range of {np.dtype(dtype)}, the dtype "
+            "of X; rescale the weights (or fit float64 data)."
+        )
+    return sample_weight.astype(dtype)
