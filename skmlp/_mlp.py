@@ -1,18 +1,13 @@
 """ManualMLPClassifier: a multilayer perceptron trained by hand-written backprop.
 
 The math (forward pass, losses, backpropagation) is :mod:`skmlp.nn`; the
-optimizers are :mod:`skmlp._optimizers`. This module owns input validation,
-the training loop and the scikit-learn plumbing.
-
-The training loop, like skorch's ``fit_loop -> run_single_epoch ->
-train_step``, is split into short steps: ``_fit_stochastic`` runs epochs,
-``_run_epoch`` runs the minibatches of one epoch, ``_train_step`` does one
-forward/backward/update. All per-layer arrays (the minibatch of X, the
-activations, the deltas, the gradients) are allocated once per fit in a
-:class:`_Buffers` and reused for every minibatch.
+optimizers are :mod:`skmlp._optimizers`; the minibatch training loop is
+:mod:`skmlp._training` (the same loop trains the stacked candidates of
+:class:`skmlp.model_selection.MLPGridSearchCV`). This module owns input
+validation, the per-network bookkeeping of an epoch (loss curve, stopping,
+early stopping, divergence) and the scikit-learn plumbing.
 """
 
-import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -41,7 +36,8 @@ from sklearn.utils.validation import (
 )
 
 from . import nn
-from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+from ._optimizers import minimize_lbfgs
+from ._training import _Buffers, forward_backward, train_stochastic
 from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -50,41 +46,6 @@ _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
 # best constant prediction, if larger) means the weights ran away (_check_loss).
 _EXPLOSION_FACTOR = 10.0
 _PREDICT_CHUNK = 65536  # rows per forward pass in predict: bounded memory
-
-
-class _Buffers:
-    """Arrays reused for every minibatch of one fit (no allocation per batch).
-
-    Parameters
-    ----------
-    layer_units : list of int
-        Units per layer, input layer first.
-    batch_size : int
-        Rows of the largest minibatch.
-    dtype : numpy dtype
-        dtype of X (float32 or float64); every buffer has it.
-    minibatches : bool, default=True
-        Also allocate the rows of X, T and the weights of a minibatch (not
-        needed by the full-batch L-BFGS, which reads X itself).
-    """
-
-    def __init__(self, layer_units, batch_size, dtype, minibatches=True):
-        fan = list(zip(layer_units[:-1], layer_units[1:]))
-        rows = batch_size if minibatches else 0
-        self.X = np.empty((rows, layer_units[0]), dtype=dtype)
-        self.T = np.empty((rows, layer_units[-1]), dtype=dtype)
-        self.sample_weight = np.empty(rows, dtype=dtype)
-        self.acts = [np.empty((batch_size, n), dtype=dtype) for n in layer_units[1:]]
-        self.deltas = [np.empty((batch_size, n), dtype=dtype) for n in layer_units[1:]]
-        self.coef_grads = [np.empty(f, dtype=dtype) for f in fan]
-        self.intercept_grads = [np.empty(n, dtype=dtype) for n in layer_units[1:]]
-
-    def rows(self, m):
-        """Views of the first ``m`` rows of the per-sample buffers."""
-        return (
-            self.X[:m], self.T[:m], self.sample_weight[:m],
-            [a[:m] for a in self.acts], [d[:m] for d in self.deltas],
-        )
 
 
 class ManualMLPClassifier(ClassifierMixin, BaseEstimator):
@@ -637,6 +598,24 @@ default='glorot_uniform'
     # ------------------------------------------------------- fit: driver
 
     def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+        X, T, sample_weight, layer_units = self._prepare_fit(
+            X, y, sample_weight, coefs_init, intercepts_init, incremental)
+        # Overflow or NaN is caught by _check_loss with a clear error instead.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, T, sample_weight, layer_units)
+            else:
+                train_stochastic([self], X, T, sample_weight, layer_units, incremental)
+        if not incremental:
+            self._warn_if_no_better_than_constant()
+        return self
+
+    def _prepare_fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+        """Validate, set the classes and the starting weights; return what training needs.
+
+        Returns X (CSR if sparse), the target matrix T, the sample weights
+        and the units per layer.
+        """
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
@@ -659,15 +638,7 @@ default='glorot_uniform'
             self._reference_loss = None
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
-        # Overflow or NaN is caught by _check_loss with a clear error instead.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(X, T, sample_weight, layer_units)
-            else:
-                self._fit_stochastic(X, T, sample_weight, layer_units, incremental)
-        if not incremental:
-            self._warn_if_no_better_than_constant()
-        return self
+        return X, T, sample_weight, layer_units
 
     def _reset_state(self, T, layer_units):
         """Start the fitted attributes afresh (first fit, no warm start)."""
@@ -700,8 +671,9 @@ default='glorot_uniform'
         params = self.coefs_ + self.intercepts_
 
         def loss_grad():
-            loss, coef_grads, intercept_grads = self._forward_backward(
-                X, T, sample_weight, buffers.acts, buffers.deltas, buffers,
+            loss, coef_grads, intercept_grads = forward_backward(
+                self, X, T, sample_weight, self.coefs_, self.intercepts_, self.alpha,
+                buffers.acts, buffers.deltas, buffers,
             )
             self._check_loss(loss, "lbfgs")
             return loss, coef_grads + intercept_grads
@@ -720,29 +692,6 @@ default='glorot_uniform'
             )
         self.n_iter_ = min(int(result.nit), self.max_iter)
         self.loss_ = float(result.fun)
-
-    def _forward_backward(self, X, T, sample_weight, acts_out, deltas, buffers):
-        """nn.forward then nn.backward into the preallocated buffers."""
-        acts = nn.forward(X, self.coefs_, self.intercepts_, self.activation,
-                          self.out_activation_, out=acts_out)
-        return nn.backward(
-            acts, T, self.coefs_, self.activation, self.out_activation_,
-            loss=self.loss, alpha=self.alpha, sample_weight=sample_weight,
-            coef_grads=buffers.coef_grads, intercept_grads=buffers.intercept_grads,
-            deltas=deltas,
-        )
-
-    # --------------------------------------------------- fit: stochastic
-
-    def _make_optimizer(self, params, incremental):
-        if incremental and hasattr(self, "_optimizer"):
-            # A copy, so that a failed partial_fit leaves the old one intact.
-            return copy.deepcopy(self._optimizer)
-        if self.solver == "sgd":
-            return SGDOptimizer(params, self.learning_rate_init, self.learning_rate,
-                                self.momentum, self.nesterovs_momentum, self.power_t)
-        return AdamOptimizer(params, self.learning_rate_init, self.beta_1,
-                             self.beta_2, self.epsilon)
 
     def _validation_split(self, X, T, sample_weight):
         """Indices of the training rows, and the held-out (X, y, weights)."""
@@ -764,48 +713,20 @@ default='glorot_uniform'
         sw_val = None if sample_weight is None else sample_weight[val]
         return train, (X[val], y_val, sw_val)
 
-    def _fit_stochastic(self, X, T, sample_weight, layer_units, incremental):
-        params = self.coefs_ + self.intercepts_
-        optimizer = self._make_optimizer(params, incremental)
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        validation = None
-        train = np.arange(X.shape[0])
-        if self.early_stopping:
-            train, validation = self._validation_split(X, T, sample_weight)
-        batch_size = self._batch_size(train.shape[0])
-        buffers = _Buffers(layer_units, batch_size, X.dtype)
+    def _begin_epochs(self, validation):
+        """Before the first epoch of a fit (called by skmlp._training)."""
         self._continue_curves(validation is not None)
         self._best_coefs = [c.copy() for c in self.coefs_]
         self._best_intercepts = [b.copy() for b in self.intercepts_]
-        first_curve_index = len(self.loss_curve_)
+        self._first_curve_index = len(self.loss_curve_)
         self.n_iter_ = 0
-        start = time.perf_counter()
-        try:
-            for _ in range(self.max_iter):
-                if self.shuffle:
-                    # Shuffle the indices, never X itself (no copy of the data);
-                    # each epoch reshuffles the previous order, as MLPClassifier.
-                    train = shuffle(train, random_state=self._random_state)
-                loss = self._run_epoch(X, T, sample_weight, train, batch_size,
-                                       buffers, optimizer)
-                if self._end_epoch(loss, train.shape[0], validation, optimizer, start):
-                    break
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) reached and "
-                        "the optimization hasn't converged yet." % self.max_iter,
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        self._optimizer = optimizer
-        if validation is not None:  # restore the best weights
+
+    def _end_epochs(self, validation, incremental):
+        """After the last epoch: restore the best weights (early stopping)."""
+        if validation is not None:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
         if not incremental:
-            self._warn_if_loss_went_up(first_curve_index)
+            self._warn_if_loss_went_up(self._first_curve_index)
 
     def _continue_curves(self, early_stopping):
         """Fresh copies of the curves of earlier fits (warm start), to append to."""
@@ -826,38 +747,6 @@ default='glorot_uniform'
                 "It is going to be clipped"
             )
         return int(np.clip(self.batch_size, 1, n_samples))
-
-    def _run_epoch(self, X, T, sample_weight, train, batch_size, buffers, optimizer):
-        """One pass over the rows ``train`` in order; returns the mean batch loss."""
-        accumulated_loss = 0.0
-        n_train = train.shape[0]
-        for batch in gen_batches(n_train, batch_size):
-            idx = train[batch]
-            batch_loss = self._train_step(X, T, sample_weight, idx, buffers, optimizer)
-            accumulated_loss += batch_loss * idx.shape[0]
-        return accumulated_loss / n_train
-
-    def _train_step(self, X, T, sample_weight, idx, buffers, optimizer):
-        """Forward, backward and update on the minibatch rows ``idx``."""
-        m = idx.shape[0]
-        X_buf, T_buf, sw_buf, acts_out, deltas = buffers.rows(m)
-        sw_batch = None
-        if sample_weight is not None:
-            np.take(sample_weight, idx, out=sw_buf, mode="clip")
-            if not sw_buf.any():
-                return 0.0  # all weights 0: nothing to learn from this batch
-            sw_batch = sw_buf
-        if sp.issparse(X):
-            X_batch = X[idx]
-        else:
-            X_batch = np.take(X, idx, axis=0, out=X_buf, mode="clip")
-        np.take(T, idx, axis=0, out=T_buf, mode="clip")
-        loss, coef_grads, intercept_grads = self._forward_backward(
-            X_batch, T_buf, sw_batch, acts_out, deltas, buffers
-        )
-        self._check_loss(loss, self.solver)
-        optimizer.update_params(self.coefs_ + self.intercepts_, coef_grads + intercept_grads)
-        return loss
 
     def _end_epoch(self, loss, n_train, validation, optimizer, start):
         """Bookkeeping after an epoch; returns True when training must stop."""

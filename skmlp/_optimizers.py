@@ -7,6 +7,13 @@ one set of weight arrays (and the buffers around them) for a whole fit.
 ``coef_grads + intercept_grads``. The gradient arrays are scratch space: an
 optimizer may overwrite them (the estimator recomputes them every minibatch).
 
+Stacks of networks (see :mod:`skmlp.nn`): when the hyperparameters are
+arrays of shape ``(K,)`` (one value per network), the parameters are
+stacks with the network index first, ``(K, fan_in, fan_out)`` and
+``(K, fan_out)``; every value then applies to its own network.
+``iteration_ends`` and ``trigger_stopping`` take the index ``k`` of the
+network whose epoch ended, and ``keep`` drops the networks that stopped.
+
 The semantics (momentum, Nesterov's momentum, the learning-rate schedules,
 Adam's bias correction, when the schedule is updated) are those of
 scikit-learn's MLP, so that both follow the same trajectory from the same
@@ -18,7 +25,52 @@ import numpy as np
 import scipy.optimize
 
 
-class SGDOptimizer:
+def _per_param(value, params):
+    """``value`` shaped to broadcast against each parameter array.
+
+    A scalar serves every array as is; one value per network ``(K,)``
+    becomes ``(K, 1, ...)`` in the parameters' dtype, to scale each
+    network's slice of a stack as a Python float scales one network (numpy
+    computes float32 parameters in float32 either way).
+    """
+    if np.ndim(value) == 0:
+        return [value] * len(params)
+    return [value.astype(p.dtype).reshape((-1,) + (1,) * (p.ndim - 1)) for p in params]
+
+
+def _at(value, k):
+    """The value of network ``k`` (``k=None``: a single network's scalar)."""
+    return value if k is None else value[k]
+
+
+class _PerNetwork:
+    """Per-network hyperparameters and state of a stack of networks."""
+
+    # Names of the attributes with one entry per network when stacked.
+    _per_network = ()
+    _states = ()
+
+    def _set(self, name, k, value):
+        if k is None:
+            setattr(self, name, value)
+        else:
+            getattr(self, name)[k] = value
+
+    def keep(self, index):
+        """Keep only the networks ``index`` of a stack (the others stopped).
+
+        Parameters
+        ----------
+        index : ndarray of int
+            Positions of the networks that go on training.
+        """
+        for name in self._per_network:
+            setattr(self, name, getattr(self, name)[index])
+        for name in self._states:
+            setattr(self, name, [state[index] for state in getattr(self, name)])
+
+
+class SGDOptimizer(_PerNetwork):
     """Stochastic gradient descent with (Nesterov) momentum.
 
     With velocity ``v`` (zero at the start), learning rate ``eta`` and
@@ -35,8 +87,10 @@ class SGDOptimizer:
     params : list of ndarray
         The parameter arrays (``coefs + intercepts``); only their shapes and
         dtypes are used here, to allocate the velocities.
-    learning_rate_init : float, default=0.1
-        The initial learning rate ``eta``.
+    learning_rate_init : float or ndarray of shape (K,), default=0.1
+        The initial learning rate ``eta``. An array means a stack of K
+        networks: ``lr_schedule``, ``momentum`` and ``power_t`` are then
+        arrays of shape (K,) too.
     lr_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
         'constant' keeps ``eta``; 'invscaling' sets
         ``eta = learning_rate_init / (t + 1) ** power_t`` at the end of each
@@ -52,7 +106,7 @@ class SGDOptimizer:
 
     Attributes
     ----------
-    learning_rate : float
+    learning_rate : float or ndarray of shape (K,)
         The current learning rate.
     velocities : list of ndarray
         One velocity per parameter array.
@@ -77,12 +131,16 @@ class SGDOptimizer:
         power_t=0.5,
     ):
         self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
+        self.learning_rate = _float_copy(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocities = [np.zeros_like(p) for p in params]
+
+    _per_network = ("learning_rate_init", "learning_rate", "lr_schedule", "momentum",
+                    "power_t")
+    _states = ("velocities",)
 
     def update_params(self, params, grads):
         """Take one step in place; ``grads`` are overwritten (scratch).
@@ -94,10 +152,12 @@ class SGDOptimizer:
         grads : list of ndarray
             Gradients aligned with ``params``.
         """
-        eta, mu = self.learning_rate, self.momentum
-        for param, velocity, grad in zip(params, self.velocities, grads):
+        etas = _per_param(self.learning_rate, params)
+        mus = _per_param(self.momentum, params)
+        plain = np.ndim(self.momentum) == 0 and self.momentum == 0.0
+        for param, velocity, grad, eta, mu in zip(params, self.velocities, grads, etas, mus):
             grad *= eta  # grad is now the plain gradient step eta * g
-            if mu == 0.0:  # plain gradient descent: the velocity is unused
+            if plain:  # plain gradient descent: the velocity is unused
                 param -= grad
                 continue
             velocity *= mu
@@ -109,20 +169,21 @@ class SGDOptimizer:
             else:
                 param += velocity
 
-    def iteration_ends(self, time_step):
+    def iteration_ends(self, time_step, k=None):
         """Update the 'invscaling' learning rate at the end of an epoch.
 
         Parameters
         ----------
         time_step : int
             Number of training samples seen so far.
+        k : int, default=None
+            The network of a stack whose epoch ended (None: not a stack).
         """
-        if self.lr_schedule == "invscaling":
-            self.learning_rate = (
-                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
-            )
+        if _at(self.lr_schedule, k) == "invscaling":
+            self._set("learning_rate", k, float(_at(self.learning_rate_init, k))
+                      / (time_step + 1) ** _at(self.power_t, k))
 
-    def trigger_stopping(self, msg, verbose):
+    def trigger_stopping(self, msg, verbose, k=None):
         """Decide what to do when the training stalls.
 
         'adaptive' divides the learning rate by 5 and goes on until it falls
@@ -134,27 +195,29 @@ class SGDOptimizer:
             Why training stalled, printed when ``verbose``.
         verbose : bool
             Print what is decided.
+        k : int, default=None
+            The network of a stack that stalled (None: not a stack).
 
         Returns
         -------
         is_stopping : bool
             True when training must stop.
         """
-        if self.lr_schedule != "adaptive":
+        if _at(self.lr_schedule, k) != "adaptive":
             if verbose:
                 print(msg + " Stopping.")
             return True
-        if self.learning_rate <= 1e-6:
+        if _at(self.learning_rate, k) <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
             return True
-        self.learning_rate /= 5.0
+        self._set("learning_rate", k, _at(self.learning_rate, k) / 5.0)
         if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
+            print(msg + " Setting learning rate to %f" % _at(self.learning_rate, k))
         return False
 
 
-class AdamOptimizer:
+class AdamOptimizer(_PerNetwork):
     """Adam (Kingma and Ba, 2014), updating the parameters in place.
 
     With ``t`` the step count, ``g`` the gradient::
@@ -168,8 +231,9 @@ class AdamOptimizer:
     ----------
     params : list of ndarray
         The parameter arrays; used for the shapes of ``m`` and ``v``.
-    learning_rate_init : float, default=0.001
-        The step size.
+    learning_rate_init : float or ndarray of shape (K,), default=0.001
+        The step size. An array means a stack of K networks: ``beta_1``,
+        ``beta_2`` and ``epsilon`` are then arrays of shape (K,) too.
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float, default=1e-8
@@ -198,13 +262,16 @@ class AdamOptimizer:
         self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
         self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
+        self.learning_rate = _float_copy(learning_rate_init)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]
+
+    _per_network = ("learning_rate_init", "learning_rate", "beta_1", "beta_2", "epsilon")
+    _states = ("ms", "vs")
 
     def update_params(self, params, grads):
         """Take one Adam step in place; ``grads`` are overwritten (scratch).
@@ -218,26 +285,32 @@ class AdamOptimizer:
         """
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        self.learning_rate = (
-            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        )
-        for param, m, v, grad in zip(params, self.ms, self.vs, grads):
+        if np.ndim(b1) == 0:
+            self.learning_rate = float(
+                self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t))
+        else:  # Python's power per network: bit for bit the single network's
+            b1_t, b2_t = (np.array([b**self.t for b in beta.tolist()]) for beta in (b1, b2))
+            self.learning_rate = self.learning_rate_init * np.sqrt(1 - b2_t) / (1 - b1_t)
+        per_param = [_per_param(value, params) for value in
+                     (b1, 1 - b1, b2, 1 - b2, self.epsilon, self.learning_rate)]
+        for param, m, v, grad, b1, c1, b2, c2, eps, eta in zip(
+                params, self.ms, self.vs, grads, *per_param):
             m *= b1
-            m += (1 - b1) * grad
+            m += c1 * grad
             v *= b2
             np.square(grad, out=grad)
-            grad *= 1 - b2
+            grad *= c2
             v += grad  # grad is free from here on: use it as scratch
             np.sqrt(v, out=grad)
-            grad += self.epsilon
+            grad += eps
             np.divide(m, grad, out=grad)
-            grad *= self.learning_rate
+            grad *= eta
             param -= grad
 
-    def iteration_ends(self, time_step):
+    def iteration_ends(self, time_step, k=None):
         """Nothing to update at the end of an epoch (kept for the interface)."""
 
-    def trigger_stopping(self, msg, verbose):
+    def trigger_stopping(self, msg, verbose, k=None):
         """Stop when training stalls (Adam has no schedule to lower).
 
         Returns
@@ -248,6 +321,11 @@ class AdamOptimizer:
         if verbose:
             print(msg + " Stopping.")
         return True
+
+
+def _float_copy(value):
+    """A float, or a float64 copy of one value per network."""
+    return float(value) if np.ndim(value) == 0 else np.array(value, dtype=np.float64)
 
 
 def pack(arrays):

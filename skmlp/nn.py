@@ -58,6 +58,16 @@ Speed: every function that produces a layer-sized array accepts a
 preallocated buffer and fills it in place, so a training loop allocates
 nothing per minibatch for the hidden layers; the dtype of ``X`` (e.g.
 float32) is kept throughout.
+
+Stacks of networks: :func:`forward` and :func:`backward` also take ``K``
+networks of the same shape at once, the way :func:`numpy.matmul`
+broadcasts: ``coefs[l]`` of shape ``(K, fan_in, fan_out)``, ``intercepts[l]``
+of shape ``(K, fan_out)``, activations and deltas of shape
+``(K, n_samples, fan_out)``, while ``X``, ``T`` and ``sample_weight`` are
+shared. ``alpha`` may then be one value per network (shape ``(K,)``) and
+the loss is returned per network. This is how
+:class:`skmlp.model_selection.MLPGridSearchCV` trains the candidates of a
+grid search in one pass over the minibatches.
 """
 
 import numpy as np
@@ -109,9 +119,9 @@ def softmax(Z):
     The row maximum is subtracted first: softmax does not change, and the
     largest exponent becomes ``exp(0) = 1``, so nothing overflows.
     """
-    Z -= Z.max(axis=1, keepdims=True)
+    Z -= Z.max(axis=-1, keepdims=True)
     np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
+    Z /= Z.sum(axis=-1, keepdims=True)
     return Z
 
 
@@ -236,7 +246,7 @@ def _check_network(X, coefs, intercepts=None):
 def _check_targets(Y, T, name="T"):
     """T must have the shape of the network outputs Y."""
     T = T if isinstance(T, np.ndarray) else np.asarray(T)
-    if T.shape != Y.shape:
+    if T.shape != Y.shape[-2:]:  # stacked outputs (K, n, out) share one T
         raise ValueError(
             f"{name} must have the shape of the network outputs, {Y.shape}; "
             f"got {T.shape}."
@@ -270,11 +280,28 @@ def _float_dtype(X):
 
 
 def _matmul_into(A, B, out):
-    """``out[...] = A @ B`` without temporaries; A may be a scipy sparse matrix."""
+    """``out[...] = A @ B`` without temporaries; A may be a scipy sparse matrix.
+
+    ``A`` or ``B`` may be a stack ``(K, n, m)``; a 2-D operand is shared by
+    the whole stack (numpy's matmul broadcasting).
+    """
     if sp.issparse(A):
+        if B.ndim == 3:  # sparse @ stack: one product per network
+            for k in range(B.shape[0]):
+                out[k] = A @ B[k]
+            return out
         out[...] = A @ B  # sparse @ dense has no out=; the product is dense
         return out
+    # A stack is one matrix product per network (numpy loops over the stack
+    # in C), each the very product a single network would compute: the
+    # stacked networks train bit for bit as they would alone. (One wide
+    # product X @ [W_1 ... W_K] would block the sums differently.)
     return np.matmul(A, B, out=out)
+
+
+def _T(A):
+    """Transpose of the last two axes (a 2-D array, sparse matrix or a stack)."""
+    return A.T if A.ndim == 2 else np.swapaxes(A, -1, -2)
 
 
 def _add_scaled(G, W, scale, chunk=16384):
@@ -283,8 +310,16 @@ def _add_scaled(G, W, scale, chunk=16384):
     Plain numpy on purpose: scipy's BLAS is a second OpenBLAS with its own
     thread pool, and switching pools every minibatch cost more than the add.
     Row blocks of about ``chunk`` entries keep the temporary ``scale * W``
-    small instead of weight-sized.
+    small instead of weight-sized. For a stack ``(K, fan_in, fan_out)``,
+    ``scale`` has one value per network.
     """
+    if np.ndim(scale):  # a stack: one scale per network
+        scale = scale.astype(W.dtype)[:, np.newaxis, np.newaxis]
+        per_block = max(1, 64 * chunk // max(1, W[0].size))  # networks per block
+        for start in range(0, W.shape[0], per_block):
+            block = slice(start, start + per_block)
+            G[block] += scale[block] * W[block]
+        return G
     if scale == 0:
         return G
     scale = W.dtype.type(scale)
@@ -295,15 +330,21 @@ def _add_scaled(G, W, scale, chunk=16384):
 
 
 def _penalty(coefs, alpha, S):
-    """L2 penalty ``alpha / (2 S) sum_l ||W_l||^2`` as a float (biases excluded)."""
+    """L2 penalty ``alpha / (2 S) sum_l ||W_l||^2`` (biases excluded).
+
+    A float, or one float64 per network of a stack.
+    """
+    if coefs[0].ndim == 3:  # a stack: one squared norm per network
+        norms = sum(np.einsum("kij,kij->k", W, W, dtype=np.float64) for W in coefs)
+        return np.asarray(alpha, dtype=np.float64) / (2 * S) * norms
     if alpha == 0:
         return 0.0
     return alpha / (2 * S) * sum(float(np.vdot(W, W)) for W in coefs)
 
 
 def _layer_buffers(n_samples, coefs, dtype):
-    """One (n_samples, fan_out) array per layer after the input."""
-    return [np.empty((n_samples, W.shape[1]), dtype=dtype) for W in coefs]
+    """One (n_samples, fan_out) array per layer after the input (per network of a stack)."""
+    return [np.empty(W.shape[:-2] + (n_samples, W.shape[-1]), dtype=dtype) for W in coefs]
 
 
 # ---------------------------------------------------------------------------
@@ -320,9 +361,11 @@ def forward(X, coefs, intercepts, activation="relu", out_activation="softmax", *
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Input samples.
     coefs : list of ndarray
-        ``coefs[l]`` of shape (fan_in, fan_out): weights of layer ``l``.
+        ``coefs[l]`` of shape (fan_in, fan_out): weights of layer ``l``
+        (or (K, fan_in, fan_out) for a stack of K networks).
     intercepts : list of ndarray
-        ``intercepts[l]`` of shape (fan_out,): biases of layer ``l``.
+        ``intercepts[l]`` of shape (fan_out,): biases of layer ``l``
+        (or (K, fan_out) for a stack).
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Hidden-layer activation.
     out_activation : {'softmax', 'logistic', 'identity', 'tanh', 'relu'}, \
@@ -360,7 +403,7 @@ default='softmax'
     last = len(coefs) - 1
     for l, (W, b, A) in enumerate(zip(coefs, intercepts, out)):
         _matmul_into(acts[l], W, out=A)
-        A += b
+        A += b if b.ndim == 1 else b[:, np.newaxis, :]  # a stack's biases: (K, 1, fan_out)
         ACTIVATIONS[out_activation if l == last else activation](A)
         acts.append(A)
     return acts
@@ -372,7 +415,7 @@ def _row_losses(Y, T, loss, out_activation):
     These arrays are (n_samples, n_outputs): small, so temporaries are fine.
     """
     if loss == "squared_error":
-        return 0.5 * np.square(Y - T).sum(axis=1, dtype=np.float64)
+        return 0.5 * np.square(Y - T).sum(axis=-1, dtype=np.float64)
     # Clip so that log(0) never happens: outputs of exactly 0 or 1 give a
     # large but finite loss. xlogy(0, .) = 0 drops the terms with t = 0.
     eps = np.finfo(_float_dtype(Y)).eps
@@ -380,7 +423,7 @@ def _row_losses(Y, T, loss, out_activation):
     terms = xlogy(T, Y)
     if out_activation == "logistic":  # binary cross-entropy of every unit
         terms += xlogy(1 - T, 1 - Y)
-    return -terms.sum(axis=1, dtype=np.float64)
+    return -terms.sum(axis=-1, dtype=np.float64)
 
 
 def loss_value(Y, T, loss="log_loss", out_activation="softmax", sample_weight=None):
@@ -411,7 +454,8 @@ default='softmax'
     Returns
     -------
     float
-        The loss, accumulated in float64.
+        The loss, accumulated in float64 (an array of one loss per network
+        when ``Y`` is a stack of shape (K, n_samples, n_outputs)).
 
     Examples
     --------
@@ -424,13 +468,15 @@ default='softmax'
     """
     _check_loss(loss, out_activation)
     Y = np.asarray(Y)
-    if Y.ndim != 2:
-        raise ValueError(f"Y must be 2-D, (n_samples, n_outputs); got shape {Y.shape}.")
+    if Y.ndim not in (2, 3):
+        raise ValueError(
+            f"Y must be 2-D, (n_samples, n_outputs), or stacked (n_networks, "
+            f"n_samples, n_outputs); got shape {Y.shape}.")
     T = _check_targets(Y, T)
-    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[0])
+    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])
     rows = _row_losses(Y, T, loss, out_activation)
-    total = rows.sum() if sample_weight is None else rows @ sample_weight
-    return float(total) / S
+    total = rows.sum(axis=-1) if sample_weight is None else rows @ sample_weight
+    return float(total) / S if Y.ndim == 2 else total / S
 
 
 def _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S):
@@ -448,7 +494,7 @@ def _output_delta(Y, T, loss, out_activation, delta):
         return delta
     if out_activation == "softmax":
         # Softmax Jacobian applied to g = y - t: y (.) (g - sum_k g_k y_k)
-        delta -= np.sum(delta * Y, axis=1, keepdims=True)
+        delta -= np.sum(delta * Y, axis=-1, keepdims=True)
         delta *= Y
         return delta
     # Element-wise output unit: (y - t) (.) f'(a); identity leaves y - t
@@ -466,9 +512,9 @@ def _scale_rows(delta, sample_weight, S):
 
 def _layer_gradients(A, delta, W, lam, coef_grad, intercept_grad):
     """``coef_grad = A^T delta + lam W`` and ``intercept_grad = sum_n delta_n``."""
-    _matmul_into(A.T, delta, out=coef_grad)
+    _matmul_into(_T(A), delta, out=coef_grad)
     _add_scaled(coef_grad, W, lam)
-    np.sum(delta, axis=0, out=intercept_grad)
+    np.sum(delta, axis=-2, out=intercept_grad)
 
 
 def backward(
@@ -508,8 +554,9 @@ default='softmax'
         Output-layer activation used in ``forward``.
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         ``log_loss`` requires a 'softmax' or 'logistic' output.
-    alpha : float, default=0.0
-        L2 penalty ``alpha / (2 S) sum_l ||W_l||^2`` (biases not penalised).
+    alpha : float or ndarray of shape (K,), default=0.0
+        L2 penalty ``alpha / (2 S) sum_l ||W_l||^2`` (biases not penalised);
+        one value per network for a stack.
     sample_weight : ndarray of shape (n_samples,), default=None
         Weights ``s_n``; ``S = sum_n s_n`` must be > 0 (ValueError otherwise).
     coef_grads, intercept_grads : list of ndarray, default=None
@@ -522,7 +569,8 @@ default='softmax'
     Returns
     -------
     loss : float
-        Data loss plus penalty, accumulated in float64.
+        Data loss plus penalty, accumulated in float64 (for a stack of
+        networks, an array of shape (K,)).
     coef_grads : list of ndarray
         ``dLoss/dcoefs[l]``, shape (fan_in, fan_out).
     intercept_grads : list of ndarray
@@ -557,14 +605,14 @@ default='softmax'
         )
     Y = acts[-1]
     T = _check_targets(Y, T)
-    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[0])
+    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])
     value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
     if deltas is None:
         deltas = [np.empty_like(A) for A in acts[1:]]
     if coef_grads is None:
         coef_grads = [np.empty(W.shape, dtype=Y.dtype) for W in coefs]
     if intercept_grads is None:
-        intercept_grads = [np.empty(W.shape[1], dtype=Y.dtype) for W in coefs]
+        intercept_grads = [np.empty(W.shape[:-2] + W.shape[-1:], dtype=Y.dtype) for W in coefs]
 
     _output_delta(Y, T, loss, out_activation, deltas[-1])
     _scale_rows(deltas[-1], sample_weight, S)
@@ -572,7 +620,7 @@ default='softmax'
     for l in range(len(coefs) - 1, -1, -1):
         _layer_gradients(acts[l], deltas[l], coefs[l], lam, coef_grads[l], intercept_grads[l])
         if l > 0:  # no delta for the input layer
-            np.matmul(deltas[l], coefs[l].T, out=deltas[l - 1])
+            np.matmul(deltas[l], _T(coefs[l]), out=deltas[l - 1])
             DERIVATIVES[activation](acts[l], deltas[l - 1])
     return value, coef_grads, intercept_grads
 
