@@ -853,6 +853,55 @@ default='glorot_uniform'
             )
 
 
+def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+    """Fit stochastic-solver ManualMLPClassifiers together, as one stack.
+
+    The networks must agree on everything that shapes them and their
+    minibatches (hidden sizes, activation, loss, solver, batch size,
+    shuffling, random_state, init, early stopping, class weights); each
+    keeps its own learning rate, penalty, optimizer constants and stopping.
+    Each ends as a plain ``fit(X, y, ...)`` would leave it, bit for bit.
+    This is how :class:`skmlp.model_selection.MLPGridSearchCV` fits the
+    candidates of a fold.
+
+    Parameters
+    ----------
+    nets : list of ManualMLPClassifier
+        Unfitted estimators (solver 'sgd' or 'adam').
+    X, y, sample_weight, coefs_init, intercepts_init :
+        As in :meth:`ManualMLPClassifier.fit`.
+
+    Returns
+    -------
+    errors : list
+        Per estimator, None or the exception that made its fit fail (bad
+        parameters, a diverging loss): it fails alone, the others go on.
+    """
+    errors = [None] * len(nets)
+    prepared = []
+    for i, net in enumerate(nets):
+        try:
+            net._validate_params()
+            X_net, T, sample_weight_net, layer_units = net._prepare_fit(
+                X, y, sample_weight, coefs_init, intercepts_init, incremental=False)
+        except Exception as exc:  # noqa: BLE001 - a failed fit, as in GridSearchCV
+            errors[i] = exc
+            continue
+        if not prepared:  # validated once: the other networks reuse it, no copy of X
+            X, data = X_net, (X_net, T, sample_weight_net, layer_units)
+        prepared.append(i)
+    if not prepared:
+        return errors
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        trained = train_stochastic([nets[i] for i in prepared], *data, incremental=False,
+                                   collect_errors=True)
+    for i, error in zip(prepared, trained):
+        errors[i] = error
+        if error is None:
+            nets[i]._warn_if_no_better_than_constant()
+    return errors
+
+
 def _checked_arrays(arrays, shapes, dtype, name):
     """Copies of user-given starting weights, checked against the layer shapes."""
     if len(arrays) != len(shapes):
