@@ -1,0 +1,233 @@
+"""MLPGridSearchCV gives GridSearchCV's results with the same arguments."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skmlp.model_selection as ms
+from skmlp import ManualMLPClassifier
+from skmlp.model_selection import MLPGridSearchCV
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning",
+    "ignore::sklearn.exceptions.FitFailedWarning",
+    "ignore:One or more of the test scores are non-finite",
+    "ignore:One or more of the train scores are non-finite",
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_digits(n_class=4, return_X_y=True)
+    X, y = X[:240], y[:240]
+    return StandardScaler().fit_transform(X), y
+
+
+def _mlp(**params):
+    defaults = dict(hidden_layer_sizes=(8,), solver="sgd", batch_size=32, max_iter=6,
+                    random_state=0)
+    return ManualMLPClassifier(**{**defaults, **params})
+
+
+def _both(estimator, grid, X, y, fit_params=None, **search_params):
+    """The same search run by MLPGridSearchCV and by GridSearchCV."""
+    search_params.setdefault("cv", 3)
+    fit_params = fit_params or {}
+    ours = MLPGridSearchCV(estimator, grid, **search_params).fit(X, y, **fit_params)
+    theirs = GridSearchCV(estimator, grid, **search_params).fit(X, y, **fit_params)
+    return ours, theirs
+
+
+def _assert_same_search(ours, theirs, X):
+    assert sorted(ours.cv_results_) == sorted(theirs.cv_results_)
+    for key, expected in theirs.cv_results_.items():
+        got = ours.cv_results_[key]
+        if key == "params":
+            assert got == expected
+        elif key.startswith("param_"):
+            assert list(got) == list(expected), key
+        elif key.startswith("rank_"):
+            np.testing.assert_array_equal(got, expected, err_msg=key)
+        elif "_time" not in key:
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6, err_msg=key)
+    for attr in ("best_index_", "best_params_", "best_score_", "n_splits_", "multimetric_"):
+        assert getattr(ours, attr, None) == getattr(theirs, attr, None), attr
+    if theirs.refit:
+        np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+        np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
+
+
+@pytest.mark.parametrize("estimator, grid", [
+    # SGD: plain, momentum, Nesterov or not, every schedule; one that diverges
+    (_mlp(tol=1e-2, n_iter_no_change=2),
+     {"learning_rate_init": [0.01, 0.3, 30.0], "momentum": [0.0, 0.9],
+      "nesterovs_momentum": [True, False],
+      "learning_rate": ["constant", "invscaling", "adaptive"]}),
+    # Adam, per-candidate betas and penalties, two network shapes
+    (_mlp(solver="adam"),
+     {"learning_rate_init": [1e-3, 0.05], "beta_1": [0.8, 0.9], "alpha": [1e-4, 1.0],
+      "hidden_layer_sizes": [(8,), (6, 5)]}),
+    # early stopping with per-candidate tol / n_iter_no_change / max_iter
+    (_mlp(early_stopping=True, max_iter=10),
+     {"tol": [0.0, 0.05], "n_iter_no_change": [1, 3], "max_iter": [4, 10],
+      "learning_rate_init": [0.01, 0.2]}),
+    # lbfgs candidates are fitted one by one, next to stacked sgd ones
+    (_mlp(max_iter=15),
+     {"solver": ["lbfgs", "sgd"], "alpha": [1e-4, 1e-1]}),
+])
+def test_same_results_as_gridsearchcv(data, estimator, grid):
+    X, y = data
+    ours, theirs = _both(estimator, grid, X, y)
+    _assert_same_search(ours, theirs, X)
+
+
+def test_pipeline_with_scaler_and_preprocessing_params(data):
+    X, y = data
+    X = X * 3 + 1  # the scaler matters
+    pipe = make_pipeline(StandardScaler(), _mlp())
+    grid = {"standardscaler__with_mean": [True, False],
+            "manualmlpclassifier__learning_rate_init": [0.01, 0.1],
+            "manualmlpclassifier__alpha": [1e-4, 1e-1]}
+    ours, theirs = _both(pipe, grid, X, y, return_train_score=True)
+    _assert_same_search(ours, theirs, X)
+    assert ours.best_estimator_.steps[0][1].with_mean == theirs.best_params_[
+        "standardscaler__with_mean"]
+
+
+def test_sample_weight_and_class_weight(data):
+    X, y = data
+    sample_weight = np.random.default_rng(0).uniform(0, 2, size=y.shape[0])
+    grid = {"class_weight": [None, "balanced", {0: 2.0, 1: 1.0, 2: 1.0, 3: 0.5}],
+            "learning_rate_init": [0.01, 0.1]}
+    ours, theirs = _both(_mlp(), grid, X, y, fit_params={"sample_weight": sample_weight})
+    _assert_same_search(ours, theirs, X)
+    # the weights reach the networks: unweighted results differ
+    plain = MLPGridSearchCV(_mlp(), grid, cv=3).fit(X, y)
+    assert not np.allclose(plain.cv_results_["mean_test_score"],
+                           ours.cv_results_["mean_test_score"])
+
+
+def test_pipeline_sample_weight_routed_to_the_network(data):
+    X, y = data
+    sample_weight = np.random.default_rng(1).uniform(0, 2, size=y.shape[0])
+    pipe = make_pipeline(StandardScaler(), _mlp())
+    grid = {"manualmlpclassifier__learning_rate_init": [0.01, 0.1]}
+    ours, theirs = _both(pipe, grid, X, y, fit_params={
+        "manualmlpclassifier__sample_weight": sample_weight})
+    _assert_same_search(ours, theirs, X)
+
+
+def test_multimetric_scoring_refit_by_name(data):
+    X, y = data
+    scoring = {"acc": "accuracy", "nll": "neg_log_loss", "f1": "f1_macro"}
+    grid = {"learning_rate_init": [0.01, 0.1, 50.0], "alpha": [1e-4, 1.0]}
+    ours, theirs = _both(_mlp(), grid, X, y, scoring=scoring, refit="nll",
+                         return_train_score=True)
+    _assert_same_search(ours, theirs, X)
+    assert ours.multimetric_ and set(ours.scorer_) == set(scoring)
+    no_refit, theirs_no_refit = _both(_mlp(), grid, X, y, scoring=scoring, refit=False)
+    _assert_same_search(no_refit, theirs_no_refit, X)
+    assert not hasattr(no_refit, "best_estimator_")
+
+
+def test_float32_kept_and_same_results(data):
+    X, y = data
+    X = X.astype(np.float32)
+    grid = {"learning_rate_init": [0.01, 0.1], "hidden_layer_sizes": [(8,), (4, 4)]}
+    ours, theirs = _both(_mlp(), grid, X, y)
+    _assert_same_search(ours, theirs, X)
+    assert all(c.dtype == np.float32 for c in ours.best_estimator_.coefs_)
+
+
+def test_stacks_split_by_the_memory_budget(data, monkeypatch):
+    X, y = data
+    sizes = []
+    fit_stack = ms.fit_stack
+
+    def recording_fit_stack(nets, *args, **kwargs):
+        sizes.append(len(nets))
+        return fit_stack(nets, *args, **kwargs)
+
+    monkeypatch.setattr(ms, "fit_stack", recording_fit_stack)
+    grid = {"learning_rate_init": [0.01, 0.05, 0.1], "alpha": [1e-4, 1e-2]}
+    per_network = ms.bytes_per_network([64, 8, 4], 32, 8, "sgd", False)
+    small = MLPGridSearchCV(_mlp(), grid, cv=2, max_stack_bytes=2 * per_network).fit(X, y)
+    assert sizes == [2] * 6  # 3 stacks of 2 candidates, 2 folds
+    sizes.clear()
+    whole = MLPGridSearchCV(_mlp(), grid, cv=2).fit(X, y)
+    assert sizes == [6, 6]
+    for key in ("mean_test_score", "split0_test_score", "rank_test_score"):
+        np.testing.assert_array_equal(small.cv_results_[key], whole.cv_results_[key])
+
+
+def test_candidates_group_by_what_shapes_the_pass():
+    pipe = make_pipeline(StandardScaler(), _mlp())
+    grid = [{"manualmlpclassifier__alpha": [1e-4, 1e-2],
+             "manualmlpclassifier__hidden_layer_sizes": [(8,), (16,)],
+             "standardscaler__with_std": [True, False]},
+            {"manualmlpclassifier__solver": ["lbfgs"],
+             "manualmlpclassifier__alpha": [1e-4, 1e-2]}]
+    candidates = list(ms.ParameterGrid(grid))
+    groups = MLPGridSearchCV(pipe, grid)._groups(candidates)
+    # alpha is per network; hidden sizes and scaler params split; lbfgs alone
+    assert sorted(map(len, groups)) == [1, 1, 2, 2, 2, 2]
+    for group in groups:
+        shared = {k: v for k, v in candidates[group[0]].items() if "alpha" not in k}
+        assert all({k: v for k, v in candidates[i].items() if "alpha" not in k} == shared
+                   for i in group)
+
+
+@pytest.mark.parametrize("estimator, grid, error, match", [
+    (LogisticRegression(), {"C": [1.0]}, TypeError, "ManualMLPClassifier or a Pipeline"),
+    (make_pipeline(StandardScaler(), LogisticRegression()), {"logisticregression__C": [1]},
+     TypeError, "ManualMLPClassifier or a Pipeline"),
+    (_mlp(), {"learning_rate_inti": [0.1]}, ValueError, "learning_rate_inti"),
+    (make_pipeline(StandardScaler(), _mlp()), {"alpha": [0.1]}, ValueError, "alpha"),
+    (_mlp(), [], ValueError, "no candidates"),
+    (_mlp(), {"alpha": []}, ValueError, "alpha"),
+])
+def test_bad_input_fails_before_training(data, monkeypatch, estimator, grid, error, match):
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(ms, "fit_stack", no_training)
+    monkeypatch.setattr(ManualMLPClassifier, "fit", no_training)
+    X, y = data
+    with pytest.raises(error, match=match):
+        MLPGridSearchCV(estimator, grid).fit(X, y)
+
+
+def test_error_score_raise_raises_the_divergence(data):
+    X, y = data
+    search = MLPGridSearchCV(_mlp(), {"learning_rate_init": [0.01, 1e3]}, cv=2,
+                             error_score="raise")
+    with pytest.raises(FloatingPointError, match="learning_rate_init=1000"):
+        search.fit(X, y)
+
+
+def test_a_custom_splitter(data):
+    X, y = data
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    grid = {"learning_rate_init": [0.01, 0.1], "hidden_layer_sizes": [(8,), (4,)]}
+    ours = MLPGridSearchCV(_mlp(), grid, cv=cv).fit(X, y)
+    theirs = GridSearchCV(_mlp(), grid, cv=cv).fit(X, y)
+    _assert_same_search(ours, theirs, X)
+
+
+def test_dask_backend_on_a_local_cluster(data):
+    # (group, fold) tasks go through joblib: loky processes and a dask cluster agree
+    joblib = pytest.importorskip("joblib")
+    distributed = pytest.importorskip("distributed")
+    X, y = data
+    grid = {"learning_rate_init": [0.01, 0.1], "hidden_layer_sizes": [(8,), (4,)]}
+    loky = MLPGridSearchCV(_mlp(), grid, cv=2, n_jobs=2).fit(X, y)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    with cluster, distributed.Client(cluster):
+        with joblib.parallel_backend("dask"):
+            on_dask = MLPGridSearchCV(_mlp(), grid, cv=2, n_jobs=-1).fit(X, y)
+    _assert_same_search(on_dask, loky, X)
