@@ -33,7 +33,7 @@ def _per_param(value, params):
     network's slice of a stack as a Python float scales one network (numpy
     computes float32 parameters in float32 either way).
     """
-    if np.ndim(value) == 0:
+    if not isinstance(value, np.ndarray):  # (np.ndim would cost an array per call)
         return [value] * len(params)
     return [value.astype(p.dtype).reshape((-1,) + (1,) * (p.ndim - 1)) for p in params]
 
@@ -154,7 +154,7 @@ class SGDOptimizer(_PerNetwork):
         """
         etas = _per_param(self.learning_rate, params)
         mus = _per_param(self.momentum, params)
-        plain = np.ndim(self.momentum) == 0 and self.momentum == 0.0
+        plain = not isinstance(self.momentum, np.ndarray) and self.momentum == 0.0
         for param, velocity, grad, eta, mu in zip(params, self.velocities, grads, etas, mus):
             grad *= eta  # grad is now the plain gradient step eta * g
             if plain:  # plain gradient descent: the velocity is unused
@@ -285,7 +285,7 @@ class AdamOptimizer(_PerNetwork):
         """
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        if np.ndim(b1) == 0:
+        if not isinstance(b1, np.ndarray):
             self.learning_rate = float(
                 self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t))
         else:  # Python's power per network: bit for bit the single network's

@@ -313,7 +313,7 @@ def _add_scaled(G, W, scale, chunk=16384):
     small instead of weight-sized. For a stack ``(K, fan_in, fan_out)``,
     ``scale`` has one value per network.
     """
-    if np.ndim(scale):  # a stack: one scale per network
+    if isinstance(scale, np.ndarray):  # a stack: one scale per network
         scale = scale.astype(W.dtype)[:, np.newaxis, np.newaxis]
         per_block = max(1, 64 * chunk // max(1, W[0].size))  # networks per block
         for start in range(0, W.shape[0], per_block):
