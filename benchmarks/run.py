@@ -25,7 +25,8 @@ def parse_args(argv):
                         help="bundled MNIST subset, 2 epochs, small memory run (CI smoke test)")
     parser.add_argument("--memory", action="store_true",
                         help="only the peak-RSS benchmark (one subprocess per estimator)")
-    parser.add_argument("--only", choices=["mlp", "perceptron", "bayes", "shrinkage"],
+    parser.add_argument("--only", choices=["mlp", "perceptron", "bayes", "shrinkage",
+                                           "search"],
                         action="append",
                         help="run only these speed comparisons (repeatable)")
     parser.add_argument("--epochs", type=int, default=None,
@@ -79,10 +80,11 @@ def run_speed(args, targets):
     import bench_bayes
     import bench_mlp
     import bench_perceptron
+    import bench_search
     import bench_shrinkage
 
     data = _common.load_data(args.quick)
-    only = args.only or ["mlp", "perceptron", "bayes", "shrinkage"]
+    only = args.only or ["mlp", "perceptron", "bayes", "shrinkage", "search"]
     trace = not args.no_trace
     if "mlp" in only:
         bench_mlp.run(data, args.epochs or (2 if args.quick else 5), targets, args.repeat, trace)
@@ -92,6 +94,8 @@ def run_speed(args, targets):
         bench_bayes.run(data, targets, args.repeat, trace)
     if "shrinkage" in only:
         bench_shrinkage.run(data, targets, args.repeat, trace)
+    if "search" in only:  # issue 12: load_digits grid search, its own data
+        bench_search.run(args.quick, targets)
 
 
 if __name__ == "__main__":

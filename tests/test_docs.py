@@ -20,6 +20,7 @@ from scipy.stats import multivariate_normal
 
 import skmlp
 import skmlp.datasets
+import skmlp.model_selection
 import skmlp.nn
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -67,7 +68,7 @@ def _autosummary_names(module_name):
     return names
 
 
-@pytest.mark.parametrize("module", [skmlp, skmlp.nn, skmlp.datasets],
+@pytest.mark.parametrize("module", [skmlp, skmlp.nn, skmlp.datasets, skmlp.model_selection],
                          ids=lambda m: m.__name__)
 def test_api_page_lists_every_public_callable(module):
     public = {name for name in module.__all__
