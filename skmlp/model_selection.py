@@ -122,10 +122,9 @@ feature_names_in_ :
     >>> search = MLPGridSearchCV(model, {
     ...     "manualmlpclassifier__learning_rate_init": [0.01, 0.1],
     ...     "manualmlpclassifier__alpha": [1e-4, 1e-2]}, cv=3)
-    >>> search.fit(X, y).best_params_  # doctest: +SKIP
-    {'manualmlpclassifier__alpha': 0.0001, 'manualmlpclassifier__learning_rate_init': 0.1}
-    >>> len(search.cv_results_["params"])
-    4
+    >>> search = search.fit(X, y)
+    >>> len(search.cv_results_["params"]), bool(search.best_score_ > 0.8)
+    (4, True)
     """
 
     _parameter_constraints: dict = {
@@ -268,9 +267,9 @@ feature_names_in_ :
         n_features = X.shape[1] if len(getattr(X, "shape", ())) == 2 else 1
         n_outputs = _n_outputs(y)
         itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
+        final_name = _final_step_name(self.estimator)
         stacks = []
         for group in groups:
-            final_name = _final_step_name(self.estimator)
             model = clone(self.estimator).set_params(**candidates[group[0]])
             net = model.steps[-1][1] if final_name else model
             per_network = bytes_per_network(
