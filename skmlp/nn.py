@@ -334,9 +334,10 @@ def _penalty(coefs, alpha, S):
 
     A float, or one float64 per network of a stack.
     """
-    if coefs[0].ndim == 3:  # a stack: one squared norm per network
-        norms = sum(np.einsum("kij,kij->k", W, W, dtype=np.float64) for W in coefs)
-        return np.asarray(alpha, dtype=np.float64) / (2 * S) * norms
+    if coefs[0].ndim == 3:  # a stack: the single network's sums, network by network
+        norms = [sum(float(np.vdot(W[k], W[k])) for W in coefs)
+                 for k in range(coefs[0].shape[0])]
+        return np.asarray(alpha, dtype=np.float64) / (2 * S) * np.array(norms)
     if alpha == 0:
         return 0.0
     return alpha / (2 * S) * sum(float(np.vdot(W, W)) for W in coefs)
@@ -475,7 +476,12 @@ default='softmax'
     T = _check_targets(Y, T)
     sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])
     rows = _row_losses(Y, T, loss, out_activation)
-    total = rows.sum(axis=-1) if sample_weight is None else rows @ sample_weight
+    if sample_weight is None:
+        total = rows.sum(axis=-1)
+    elif rows.ndim == 1:
+        total = rows @ sample_weight
+    else:  # one dot per network: a matrix-vector product would round differently
+        total = np.array([r @ sample_weight for r in rows])
     return float(total) / S if Y.ndim == 2 else total / S
 
 

@@ -231,3 +231,38 @@ def test_dask_backend_on_a_local_cluster(data):
         with joblib.parallel_backend("dask"):
             on_dask = MLPGridSearchCV(_mlp(), grid, cv=2, n_jobs=-1).fit(X, y)
     _assert_same_search(on_dask, loky, X)
+
+
+@pytest.mark.parametrize("extra, weighted", [
+    (dict(solver="sgd", learning_rate="invscaling"), False),
+    (dict(solver="adam", early_stopping=True, n_iter_no_change=2, max_iter=8), True),
+])
+def test_stacked_networks_end_as_plain_fits(data, extra, weighted):
+    # fit_stack (what a search task runs) leaves every network with exactly the
+    # fitted attributes of its own fit(X, y); a diverging one fails alone.
+    X, y = data
+    grid = [dict(learning_rate_init=lr, alpha=alpha, momentum=momentum)
+            for lr in (0.01, 0.2, 1e4) for alpha in (1e-4, 1.0) for momentum in (0.0, 0.9)]
+    sample_weight = None
+    if weighted:
+        sample_weight = np.random.default_rng(2).uniform(0, 3, size=y.shape[0])
+    nets = [_mlp(**extra, **params) for params in grid]
+    errors = ms.fit_stack(nets, X, y, sample_weight=sample_weight)
+    for params, net, error in zip(grid, nets, errors):
+        alone = _mlp(**extra, **params)
+        if params["learning_rate_init"] == 1e4:
+            assert isinstance(error, FloatingPointError)
+            with pytest.raises(FloatingPointError):
+                alone.fit(X, y, sample_weight=sample_weight)
+            continue
+        assert error is None
+        alone.fit(X, y, sample_weight=sample_weight)
+        for name in ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_",
+                     "validation_scores_", "best_validation_score_", "n_layers_",
+                     "n_outputs_", "out_activation_", "n_features_in_"):
+            assert getattr(net, name) == getattr(alone, name), name
+        for got, expected in zip(net.coefs_ + net.intercepts_,
+                                 alone.coefs_ + alone.intercepts_):
+            assert got.flags.owndata or got.base is None or got.base.ndim == got.ndim
+            np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(net.classes_, alone.classes_)
