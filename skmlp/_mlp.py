@@ -41,6 +41,7 @@ from sklearn.utils.validation import (
 )
 
 from . import nn
+from ._callbacks import CallbackSupportMixin, FitTasks
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
 from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
@@ -87,7 +88,7 @@ class _Buffers:
         )
 
 
-class ManualMLPClassifier(ClassifierMixin, BaseEstimator):
+class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multilayer perceptron classifier with hand-written backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
@@ -525,9 +526,17 @@ default='glorot_uniform'
 
     def _transaction(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
         """Run a fit; on any error put the estimator back as it was."""
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=self._max_epochs(incremental))
         with all_or_nothing(self):
-            self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental)
+            self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks)
+        tasks.end()
         return self
+
+    def _max_epochs(self, incremental):
+        """Epoch subtasks of a fit for the callbacks (lbfgs: the fit is one task)."""
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return 0
+        return 1 if incremental else self.max_iter
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -636,7 +645,7 @@ default='glorot_uniform'
 
     # ------------------------------------------------------- fit: driver
 
-    def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+    def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
@@ -664,7 +673,7 @@ default='glorot_uniform'
             if self.solver == "lbfgs":
                 self._fit_lbfgs(X, T, sample_weight, layer_units)
             else:
-                self._fit_stochastic(X, T, sample_weight, layer_units, incremental)
+                self._fit_stochastic(X, T, sample_weight, layer_units, incremental, tasks)
         if not incremental:
             self._warn_if_no_better_than_constant()
         return self
@@ -764,7 +773,7 @@ default='glorot_uniform'
         sw_val = None if sample_weight is None else sample_weight[val]
         return train, (X[val], y_val, sw_val)
 
-    def _fit_stochastic(self, X, T, sample_weight, layer_units, incremental):
+    def _fit_stochastic(self, X, T, sample_weight, layer_units, incremental, tasks):
         params = self.coefs_ + self.intercepts_
         optimizer = self._make_optimizer(params, incremental)
         if self.early_stopping and incremental:
@@ -783,15 +792,17 @@ default='glorot_uniform'
         start = time.perf_counter()
         try:
             for _ in range(self.max_iter):
+                tasks.begin_epoch(self._snapshot)
                 if self.shuffle:
                     # Shuffle the indices, never X itself (no copy of the data);
                     # each epoch reshuffles the previous order, as MLPClassifier.
                     train = shuffle(train, random_state=self._random_state)
                 loss = self._run_epoch(X, T, sample_weight, train, batch_size,
                                        buffers, optimizer)
-                if self._end_epoch(loss, train.shape[0], validation, optimizer, start):
-                    break
-                if incremental:
+                converged = self._end_epoch(loss, train.shape[0], validation, optimizer,
+                                            start)
+                # A callback returning True at the epoch's end stops training.
+                if tasks.end_epoch(self._snapshot) or converged or incremental:
                     break
                 if self.n_iter_ == self.max_iter:
                     warnings.warn(
@@ -806,6 +817,15 @@ default='glorot_uniform'
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
         if not incremental:
             self._warn_if_loss_went_up(first_curve_index)
+
+    def _snapshot(self):
+        """The fitted attributes as they stand (a callback's fitted_estimator)."""
+        return {
+            "coefs_": [c.copy() for c in self.coefs_],
+            "intercepts_": [b.copy() for b in self.intercepts_],
+            "n_iter_": self.n_iter_,
+            "loss_curve_": list(self.loss_curve_),
+        }
 
     def _continue_curves(self, early_stopping):
         """Fresh copies of the curves of earlier fits (warm start), to append to."""
