@@ -201,3 +201,32 @@ def test_scoring_monitor_nested_in_grid_search_of_a_pipeline(iris):
     # 2 candidates x 2 splits + the refit, 5 epochs each
     assert len(epoch_rows) == 5 * 5
     assert all(0 <= r["accuracy"] <= 1 for r in epoch_rows)
+
+
+def test_without_sklearn_callback_the_hooks_are_no_ops(monkeypatch, iris):
+    # scikit-learn 1.8 has no sklearn.callback: skmlp._callbacks falls back to
+    # a mixin whose contexts do nothing (and no set_callbacks).
+    import importlib
+    import sys
+
+    import skmlp._callbacks as compat
+
+    monkeypatch.setitem(sys.modules, "sklearn.callback", None)  # import fails
+    try:
+        fallback = importlib.reload(compat)
+        assert not hasattr(fallback.CallbackSupportMixin, "set_callbacks")
+
+        class Model(fallback.CallbackSupportMixin):
+            pass
+
+        tasks = fallback.FitTasks(Model(), *iris, None, max_epochs=3)
+        snapshots = []
+        for _ in range(3):
+            tasks.begin_epoch(lambda: snapshots.append(1))
+            assert tasks.end_epoch(lambda: snapshots.append(1)) is False
+        tasks.end()
+        assert snapshots == []  # never asked for
+    finally:
+        monkeypatch.undo()
+        importlib.reload(compat)
+    assert compat.CallbackSupportMixin is callback.CallbackSupportMixin
