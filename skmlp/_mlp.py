@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
 
 from . import nn
 from ._callbacks import CallbackSupportMixin, FitTasks
-from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, unpack
 from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -52,6 +52,7 @@ _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
 # best constant prediction, if larger) means the weights ran away (_check_loss).
 _EXPLOSION_FACTOR = 10.0
 _PREDICT_CHUNK = 65536  # rows per forward pass in predict: bounded memory
+_STOPPED_BY_CALLBACK = 99  # scipy's status when the iteration callback stops it
 
 
 class _HeldOut(NamedTuple):
@@ -564,9 +565,7 @@ default='glorot_uniform'
         return self
 
     def _max_epochs(self, incremental):
-        """Epoch subtasks of a fit for the callbacks (lbfgs: the fit is one task)."""
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            return 0
+        """Epoch subtasks of a fit for the callbacks (lbfgs: its iterations)."""
         return 1 if incremental else self.max_iter
 
     def _hidden_sizes(self):
@@ -702,7 +701,7 @@ default='glorot_uniform'
         # Overflow or NaN is caught by _check_loss with a clear error instead.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver == "lbfgs":
-                self._fit_lbfgs(X, T, sample_weight, layer_units)
+                self._fit_lbfgs(X, T, sample_weight, layer_units, tasks)
             else:
                 self._fit_stochastic(X, T, sample_weight, layer_units, incremental, tasks)
         if not incremental:
@@ -736,10 +735,26 @@ default='glorot_uniform'
 
     # -------------------------------------------------------- fit: lbfgs
 
-    def _fit_lbfgs(self, X, T, sample_weight, layer_units):
-        """Full-batch L-BFGS-B on the packed weights (scipy.optimize)."""
+    def _fit_lbfgs(self, X, T, sample_weight, layer_units, tasks):
+        """Full-batch L-BFGS-B on the packed weights (scipy.optimize).
+
+        Every L-BFGS iteration is a callback subtask (both hooks at its end).
+        """
         buffers = _Buffers(layer_units, X.shape[0], X.dtype, minibatches=False)
         params = self.coefs_ + self.intercepts_
+        self.n_iter_ = 0
+        start = {"snapshot": self._snapshot()}
+
+        def iteration_end(theta):
+            weights = [np.empty_like(p) for p in params]
+            unpack(theta, weights)
+            n_layers = len(self.coefs_)
+            self.n_iter_ += 1
+            end = {"coefs_": weights[:n_layers], "intercepts_": weights[n_layers:],
+                   "n_iter_": self.n_iter_}
+            tasks.begin_epoch(start["snapshot"])
+            start["snapshot"] = end
+            return tasks.end_epoch(end)
 
         def loss_grad():
             loss, coef_grads, intercept_grads = self._forward_backward(
@@ -750,10 +765,10 @@ default='glorot_uniform'
 
         result = minimize_lbfgs(
             loss_grad, params, max_iter=self.max_iter, max_fun=self.max_fun,
-            tol=self.tol, verbose=bool(self.verbose),
+            tol=self.tol, verbose=bool(self.verbose), iteration_end=iteration_end,
         )
         self._check_weights_finite(self.coefs_ + self.intercepts_)
-        if result.status != 0:
+        if result.status not in (0, _STOPPED_BY_CALLBACK):
             warnings.warn(
                 "lbfgs failed to converge after %d iterations and %d loss "
                 "evaluations (%s). Increase max_iter / max_fun or scale the "
@@ -851,12 +866,14 @@ default='glorot_uniform'
 
     def _snapshot(self):
         """The fitted attributes as they stand (a callback's fitted_estimator)."""
-        return {
+        snapshot = {
             "coefs_": [c.copy() for c in self.coefs_],
             "intercepts_": [b.copy() for b in self.intercepts_],
             "n_iter_": self.n_iter_,
-            "loss_curve_": list(self.loss_curve_),
         }
+        if hasattr(self, "loss_curve_"):  # not for lbfgs
+            snapshot["loss_curve_"] = list(self.loss_curve_)
+        return snapshot
 
     def _continue_curves(self, early_stopping):
         """Fresh copies of the curves of earlier fits (warm start), to append to."""
