@@ -24,6 +24,7 @@ from sklearn.utils import Bunch
 from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
 from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
+from skmlp._callbacks import EpochEndCallback
 from skmlp.datasets import load_fashion_mnist, load_mnist_subset
 
 DATASETS = ("mnist-subset", "fashion-mnist", "digits")
@@ -263,7 +264,7 @@ def _format_seconds(seconds):
     return f"{int(minutes)}m{seconds:04.1f}s" if minutes else f"{seconds:.1f}s"
 
 
-class _EpochReport:
+class _EpochReport(EpochEndCallback):
     """Records and prints the demo's line after each epoch.
 
     Also a scikit-learn callback (sklearn.callback, 1.9+): as such it reports
@@ -278,17 +279,7 @@ class _EpochReport:
     def setup(self, estimator, context):
         self._start = time.perf_counter()
 
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "epoch":
-            self.report(fitted_estimator)
-
-    def report(self, mlp):
+    def epoch_end(self, mlp):
         """Record the loss and validation accuracy of ``mlp``; print the line."""
         report_start = time.perf_counter()
         history, epoch = self.history, len(self.history.loss) + 1
@@ -334,7 +325,7 @@ def train_with_progress(mlp, data, epochs):
     reporter.setup(mlp, None)
     for _ in range(epochs):
         train_one_epoch(mlp, data)
-        reporter.report(mlp)
+        reporter.epoch_end(mlp)
     return reporter.history
 
 

@@ -30,7 +30,28 @@ except ImportError:  # scikit-learn < 1.9: no callbacks, nothing to call
             return _NoCallbackContext()
 
 
-__all__ = ["CallbackSupportMixin", "FitTasks"]
+__all__ = ["CallbackSupportMixin", "EpochEndCallback", "FitTasks"]
+
+
+class EpochEndCallback:
+    """A scikit-learn fit callback that only acts after each epoch.
+
+    Subclasses define ``epoch_end(fitted_estimator)``; the other hooks of
+    the protocol do nothing.
+    """
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "epoch":
+            self.epoch_end(fitted_estimator)
 
 
 class FitTasks:

@@ -14,6 +14,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import ManualMLPClassifier, PerceptronClassifier, TrainingCurveDisplay
+from skmlp._callbacks import EpochEndCallback
 
 callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
 
@@ -24,24 +25,14 @@ def iris():
     return StandardScaler().fit_transform(X), y
 
 
-class Snapshots:
+class Snapshots(EpochEndCallback):
     """Keeps the model at the end of every epoch (sklearn.callback hook)."""
 
     def __init__(self):
         self.models = []
 
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "epoch":
-            self.models.append(fitted_estimator)
+    def epoch_end(self, fitted_estimator):
+        self.models.append(fitted_estimator)
 
 
 def _fit_with_snapshots(est, X, y, **fit_params):
