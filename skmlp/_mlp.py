@@ -806,8 +806,13 @@ default='glorot_uniform'
         indices = np.arange(X.shape[0])
         y_type = self._label_binarizer.y_type_
         # Binary: MLPClassifier's stratification (its boolean target column, so
-        # a class with one member raises its error); multiclass: the labels.
-        stratify = {"binary": T.astype(bool), "multiclass": T.argmax(axis=1)}.get(y_type)
+        # a class with one member raises its error); multiclass: the labels
+        # (MLPClassifier does not stratify them); multilabel: none.
+        stratify = None
+        if y_type == "binary":
+            stratify = T.astype(bool)
+        elif y_type == "multiclass":
+            stratify = self.classes_[T.argmax(axis=1)]
         train, val = train_test_split(indices, stratify=stratify,
                                       random_state=self._random_state,
                                       test_size=self.validation_fraction)

@@ -711,3 +711,16 @@ def test_predict_in_chunks_gives_the_same_outputs(monkeypatch):
     # BLAS may round differently for other matrix sizes: equal to 1e-12
     assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
     assert_allclose(clf.predict_proba(sp.csc_matrix(X)), whole, rtol=1e-12)
+
+
+def test_early_stopping_with_a_one_member_class_gives_mlpclassifiers_error():
+    X = [[1, 2], [2, 3], [3, 4], [4, 5], [5, 6]]
+    with pytest.raises(ValueError) as theirs:
+        MLPClassifier(early_stopping=True).fit(X, [0, 0, 0, 0, 1])
+    with pytest.raises(ValueError) as ours:
+        ManualMLPClassifier(early_stopping=True).fit(X, [0, 0, 0, 0, 1])
+    assert str(ours.value) == str(theirs.value)
+    assert "too few members are: ['True']" in str(ours.value)
+    # multiclass (MLPClassifier does not stratify it): the label is named
+    with pytest.raises(ValueError, match=r"too few members are: \['c'\]"):
+        ManualMLPClassifier(early_stopping=True).fit(X * 2, list("aaaabbbbbc"))
