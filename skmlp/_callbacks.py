@@ -7,6 +7,8 @@ per fit and, for the epoch-based ones, one subtask per epoch, each with
 so the estimators' code is the same on both and has no version checks.
 """
 
+import contextlib
+
 try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn < 1.9: no callbacks, nothing to call
@@ -22,6 +24,9 @@ except ImportError:  # scikit-learn < 1.9: no callbacks, nothing to call
 
         def call_on_fit_task_end(self, **kwargs):
             return False  # never asks to stop
+
+        def propagate_callback_context(self, sub_estimator):
+            return contextlib.nullcontext()
 
     class CallbackSupportMixin:
         """Stand-in for sklearn.callback.CallbackSupportMixin (no set_callbacks)."""
@@ -110,6 +115,16 @@ class FitTasks:
                 **self._hook_args, reconstruction_attributes=snapshot
             )
         )
+
+    def fit_subestimator(self, estimator, X, y, **fit_params):
+        """Fit a meta-estimator's sub-estimator as this fit's one subtask.
+
+        As Pipeline does: the sub-estimator's own root task is merged into
+        the subtask, and auto-propagated callbacks (ProgressBar, ...) reach it.
+        """
+        subtask = self._root.subcontext(task_name="fit-estimator")
+        with subtask.propagate_callback_context(estimator):
+            return estimator.fit(X, y, **fit_params)
 
     def end(self):
         """Close the root task; the estimator is fitted."""

@@ -239,3 +239,24 @@ def test_without_sklearn_callback_the_hooks_are_no_ops(monkeypatch, iris):
         monkeypatch.undo()
         importlib.reload(compat)
     assert compat.CallbackSupportMixin is callback.CallbackSupportMixin
+
+
+def test_minimum_risk_and_density_bayes_support_callbacks(iris, capsys):
+    from skmlp import DensityBayesClassifier, MinimumRiskClassifier
+
+    X, y = iris
+    recorder = Recorder()
+    _fit(DensityBayesClassifier().set_callbacks(recorder), X, y)
+    assert [c[:2] for c in recorder.calls if c[0] in ("begin", "end")] == [
+        ("begin", "fit"), ("end", "fit")]
+    # The meta-estimator's fit task has the inner fit as its subtask: a
+    # ProgressBar set on it reaches the MLP (auto-propagated), and a
+    # callback set on the inner estimator follows its clone.
+    pytest.importorskip("rich")
+    inner_recorder = Recorder()
+    meta = MinimumRiskClassifier(_mlp(max_iter=4).set_callbacks(inner_recorder))
+    _fit(meta.set_callbacks(callback.ProgressBar()), X, y)
+    out = capsys.readouterr().out
+    assert "MinimumRiskClassifier - fit" in out
+    assert "ManualMLPClassifier - fit" in out and "100%" in out
+    assert len(inner_recorder.epochs("end")) == meta.estimator_.n_iter_ == 4
