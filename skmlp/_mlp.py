@@ -692,9 +692,11 @@ default='glorot_uniform'
             self._reset_state(T, layer_units)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._null_loss = _null_loss(T, sample_weight, self.loss, self.out_activation_)
-        if not incremental or first_pass:
+        if not incremental or first_pass or not hasattr(self, "_reference_loss"):
             # partial_fit calls share one reference: divergence spread over
-            # many calls is still divergence (a fit starts afresh).
+            # many calls is still divergence (a fit starts afresh; so does a
+            # model whose fitted attributes were set by hand, as in
+            # scikit-learn's test_fit).
             self._reference_loss = None
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
