@@ -16,12 +16,14 @@ and any density:
 - :class:`DensityBayesClassifier`: Bayes decisions from learned or known class
   densities.
 
-The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
+:class:`TrainingCurveDisplay` plots the per-epoch training curves of the MLP
+and the perceptron. The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
 :mod:`skmlp.datasets`.
 """
 
 from ._bayes import GaussianBayesClassifier
 from ._density import DensityBayesClassifier
+from ._display import TrainingCurveDisplay
 from ._minimum_risk import MinimumRiskClassifier
 from ._mlp import ManualMLPClassifier
 from ._perceptron import PerceptronClassifier
@@ -34,5 +36,6 @@ __all__ = [
     "ManualMLPClassifier",
     "MinimumRiskClassifier",
     "PerceptronClassifier",
+    "TrainingCurveDisplay",
     "__version__",
 ]

@@ -24,6 +24,7 @@ from sklearn.utils import Bunch
 from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
 from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
+from skmlp._callbacks import EpochEndCallback
 from skmlp.datasets import load_fashion_mnist, load_mnist_subset
 
 DATASETS = ("mnist-subset", "fashion-mnist", "digits")
@@ -263,23 +264,69 @@ def _format_seconds(seconds):
     return f"{int(minutes)}m{seconds:04.1f}s" if minutes else f"{seconds:.1f}s"
 
 
-def train_with_progress(mlp, data, epochs):
-    """Train for ``epochs`` epochs, printing one progress line per epoch."""
-    history = Bunch(loss=[], val_accuracy=[], fit_time=0.0)
-    start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        epoch_start = time.perf_counter()
-        train_one_epoch(mlp, data)
-        history.fit_time += time.perf_counter() - epoch_start  # without validation
+class _EpochReport(EpochEndCallback):
+    """Records and prints the demo's line after each epoch.
+
+    Also a scikit-learn callback (sklearn.callback, 1.9+): as such it reports
+    the ``fitted_estimator`` of every epoch subtask of one fit.
+    """
+
+    def __init__(self, data, epochs):
+        self.data, self.epochs = data, epochs
+        self.history = Bunch(loss=[], val_accuracy=[], fit_time=0.0)
+        self._start = self._reporting = 0.0
+
+    def setup(self, estimator, context):
+        self._start = time.perf_counter()
+
+    def epoch_end(self, mlp):
+        """Record the loss and validation accuracy of ``mlp``; print the line."""
+        report_start = time.perf_counter()
+        history, epoch = self.history, len(self.history.loss) + 1
         history.loss.append(mlp.loss_)
-        history.val_accuracy.append(mlp.score(data.X_val, data.y_val))
-        elapsed = time.perf_counter() - start
-        eta = elapsed / epoch * (epochs - epoch)
-        print(f"epoch {epoch:3d}/{epochs}  loss {mlp.loss_:.4f}  "
+        history.val_accuracy.append(mlp.score(self.data.X_val, self.data.y_val))
+        elapsed = report_start - self._start - self._reporting
+        history.fit_time = elapsed  # training time, without the validation
+        eta = elapsed / epoch * (self.epochs - epoch)
+        print(f"epoch {epoch:3d}/{self.epochs}  loss {history.loss[-1]:.4f}  "
               f"val acc {history.val_accuracy[-1]:.4f}  "
               f"elapsed {_format_seconds(elapsed):>7}  ETA {_format_seconds(eta):>7}",
               flush=True)
-    return history
+        self._reporting += time.perf_counter() - report_start
+
+
+def _progress_bar():
+    """sklearn.callback.ProgressBar, if scikit-learn has it and rich is installed."""
+    try:
+        from sklearn.callback import ProgressBar
+
+        return ProgressBar()
+    except ImportError:
+        return None
+
+
+def train_with_progress(mlp, data, epochs):
+    """Train for ``epochs`` epochs, printing one progress line per epoch.
+
+    With scikit-learn's callbacks (1.9+) a stochastic solver trains in one
+    fit, reported epoch by epoch, under a progress bar if rich is installed;
+    otherwise (and for lbfgs) one partial_fit or warm-started fit per epoch.
+    """
+    reporter = _EpochReport(data, epochs)
+    bar = _progress_bar()
+    if bar is not None and mlp.solver != "lbfgs":
+        # n_iter_no_change=inf: exactly ``epochs`` epochs, as the loop below
+        mlp.set_params(max_iter=epochs, n_iter_no_change=np.inf)
+        mlp.set_callbacks(reporter, bar)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mlp.fit(data.X_train, data.y_train)
+        return reporter.history
+    reporter.setup(mlp, None)
+    for _ in range(epochs):
+        train_one_epoch(mlp, data)
+        reporter.epoch_end(mlp)
+    return reporter.history
 
 
 # --------------------------------------------------------------- reporting

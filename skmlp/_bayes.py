@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import MinimumRiskMixin, check_cost_matrix, class_priors, minimum_risk_index
 from ._utils import all_or_nothing
 
@@ -511,7 +512,7 @@ class QuadraticBoundary:
 # ---------------------------------------------------------------------------
 
 
-class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
+class GaussianBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, ClassifierMixin, BaseEstimator):
     """Minimum-risk Bayes classifier with Gaussian class densities.
 
     Each class j has a prior p_j and a Gaussian density N(mu_j, Sigma_j) with
@@ -659,6 +660,7 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
         self : GaussianBayesClassifier
             The fitted estimator.
         """
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
             check_classification_targets(y)
@@ -676,6 +678,7 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
                     "Gaussian densities cannot be estimated"
                 )
             self._finish(classes, stats, X.dtype, fourth)
+        tasks.end()
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -700,6 +703,7 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
             (posterior 0) until they get samples.
         """
         first_call = not hasattr(self, "_statistics")
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
         with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first_call)
             check_classification_targets(y)
@@ -716,6 +720,7 @@ class GaussianBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
             if not np.any(stats[0] > 0):
                 raise ValueError("the total sample weight seen so far is zero")
             self._finish(all_classes, stats, X.dtype, fourth)
+        tasks.end()
         return self
 
     def _partial_fit_classes(self, classes, first_call):

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
     check_cost_matrix,
@@ -96,7 +97,7 @@ def _log_density(density, X, k):
     return values
 
 
-class DensityBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
+class DensityBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, ClassifierMixin, BaseEstimator):
     """Minimum-risk Bayes classifier with any class-conditional densities.
 
     Each class j has a prior p_j and a density f(x | C_j), learned from its
@@ -205,6 +206,7 @@ class DensityBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
         self : DensityBayesClassifier
             The fitted estimator.
         """
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
             check_classification_targets(y)
@@ -219,6 +221,7 @@ class DensityBayesClassifier(MinimumRiskMixin, ClassifierMixin, BaseEstimator):
             self.densities_ = self._densities(X, y_index, sample_weight, classes, counts)
             self.classes_ = classes
             self.class_count_ = counts
+        tasks.end()
         return self
 
     def _set_priors_and_costs(self, counts):

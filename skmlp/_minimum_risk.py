@@ -18,11 +18,12 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
+from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import MinimumRiskMixin, check_cost_matrix, class_priors, shift_priors
 from ._utils import all_or_nothing
 
 
-class MinimumRiskClassifier(MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Minimum-risk decisions from any probabilistic classifier.
 
     Fits a clone of ``estimator``, takes its posteriors P(j | x), re-weights
@@ -132,6 +133,7 @@ class MinimumRiskClassifier(MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixi
         self : MinimumRiskClassifier
             The fitted estimator.
         """
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=1)  # the estimator's fit
         with all_or_nothing(self):
             y = _check_y(y)  # 1-d, finite
             check_classification_targets(y)
@@ -144,12 +146,13 @@ class MinimumRiskClassifier(MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixi
                     )
                 sample_weight = _check_sample_weight(sample_weight, y, ensure_non_negative=True)
                 fit_params["sample_weight"] = sample_weight
-            estimator = clone(self.estimator).fit(X, y, **fit_params)
+            estimator = tasks.fit_subestimator(clone(self.estimator), X, y, **fit_params)
             self._set_priors_and_costs(estimator.classes_, y, sample_weight)
             self.estimator_ = estimator
             for name in ("n_features_in_", "feature_names_in_"):
                 if hasattr(estimator, name):
                     setattr(self, name, getattr(estimator, name))
+        tasks.end()
         return self
 
     def _set_priors_and_costs(self, classes, y, sample_weight):

@@ -8,15 +8,17 @@ validation, the per-network bookkeeping of an epoch (loss curve, stopping,
 early stopping, divergence) and the scikit-learn plumbing.
 """
 
-import time
+import copy
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_expit, xlogy
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, gen_batches, shuffle
@@ -36,7 +38,8 @@ from sklearn.utils.validation import (
 )
 
 from . import nn
-from ._optimizers import minimize_lbfgs
+from ._callbacks import CallbackSupportMixin, FitTasks
+from ._optimizers import minimize_lbfgs, unpack
 from ._training import _Buffers, forward_backward, train_stochastic
 from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
@@ -46,9 +49,20 @@ _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
 # best constant prediction, if larger) means the weights ran away (_check_loss).
 _EXPLOSION_FACTOR = 10.0
 _PREDICT_CHUNK = 65536  # rows per forward pass in predict: bounded memory
+_STOPPED_BY_CALLBACK = 99  # scipy's status when the iteration callback stops it
 
 
-class ManualMLPClassifier(ClassifierMixin, BaseEstimator):
+class _HeldOut(NamedTuple):
+    """The early-stopping validation set, and the scorer (None: accuracy)."""
+
+    X: object
+    y: np.ndarray
+    T: np.ndarray
+    sample_weight: object
+    scorer: object
+
+
+class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multilayer perceptron classifier with hand-written backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
@@ -102,7 +116,8 @@ class ManualMLPClassifier(ClassifierMixin, BaseEstimator):
         Training stops when the loss (or validation score) has not improved
         by ``tol`` for ``n_iter_no_change`` epochs.
     verbose : bool, default=False
-        Print one line per epoch: loss, validation score, elapsed time.
+        Print MLPClassifier's lines per epoch: ``Iteration N, loss = ...``
+        and, with early stopping, ``Validation score: ...``.
     warm_start : bool, default=False
         Start from the weights of the previous fit.
     momentum : float, default=0.9
@@ -110,8 +125,9 @@ class ManualMLPClassifier(ClassifierMixin, BaseEstimator):
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified when
-        possible), stop when its accuracy stalls and restore the best weights.
+        Hold out ``validation_fraction`` of the data (stratified, except for
+        multilabel targets), stop when its score (``scoring``) stalls and
+        restore the best weights.
     validation_fraction : float, default=0.1
         Fraction of the data held out for early stopping.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
@@ -136,6 +152,11 @@ default='glorot_uniform'
         Weights of the classes, multiplied into ``sample_weight``
         ('balanced': ``n_samples / (n_classes * bincount(y))``). Not for
         multilabel targets.
+    scoring : str, callable or None, default=None
+        The early-stopping score on the held-out set: any scikit-learn scorer
+        name (e.g. ``'balanced_accuracy'``, ``'neg_log_loss'``) or a scorer
+        callable ``scorer(estimator, X, y)``, greater is better. None:
+        accuracy, as MLPClassifier.
 
     Attributes
     ----------
@@ -152,9 +173,16 @@ default='glorot_uniform'
     best_loss_ : float or None
         Lowest training loss (stochastic solvers, None with early stopping).
     validation_scores_ : list of float or None
-        Validation accuracy per epoch with early stopping, else None.
+        Validation score (``scoring``, default accuracy) per epoch with early
+        stopping, else None.
+    validation_loss_curve_ : list of float or None
+        Loss on the held-out set per epoch with early stopping, else None:
+        the data term of the training loss (:func:`skmlp.nn.loss_value`,
+        weighted by the held-out sample weights) without the L2 penalty,
+        which depends on the training set's size and not on the held-out
+        data.
     best_validation_score_ : float or None
-        Best validation accuracy with early stopping, else None.
+        Best validation score with early stopping, else None.
     n_iter_ : int
         Epochs (or L-BFGS iterations) run by the last fit.
     t_ : int
@@ -241,6 +269,7 @@ default='glorot_uniform'
         "loss": [StrOptions({"log_loss", "squared_error"})],
         "init": [StrOptions(set(_INITS))],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "scoring": [str, callable, None],
     }
 
     def __init__(
@@ -272,6 +301,7 @@ default='glorot_uniform'
         loss="log_loss",
         init="glorot_uniform",
         class_weight=None,
+        scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -299,6 +329,7 @@ default='glorot_uniform'
         self.loss = loss
         self.init = init
         self.class_weight = class_weight
+        self.scoring = scoring
 
     # ------------------------------------------------------------------ API
 
@@ -339,8 +370,11 @@ default='glorot_uniform'
 
     @available_if(_check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run one epoch of the stochastic solver over X and y.
+
+        The parameters are in MLPClassifier's order, so positional calls
+        written for it work unchanged.
 
         Parameters
         ----------
@@ -348,11 +382,11 @@ default='glorot_uniform'
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
             All the classes; required at the first call (not for
             multilabel y).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
 
         Returns
         -------
@@ -486,9 +520,15 @@ default='glorot_uniform'
 
     def _transaction(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
         """Run a fit; on any error put the estimator back as it was."""
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=self._max_epochs(incremental))
         with all_or_nothing(self):
-            self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental)
+            self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks)
+        tasks.end()
         return self
+
+    def _max_epochs(self, incremental):
+        """Epoch subtasks of a fit for the callbacks (lbfgs: its iterations)."""
+        return 1 if incremental else self.max_iter
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -597,15 +637,16 @@ default='glorot_uniform'
 
     # ------------------------------------------------------- fit: driver
 
-    def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+    def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks):
         X, T, sample_weight, layer_units = self._prepare_fit(
             X, y, sample_weight, coefs_init, intercepts_init, incremental)
         # Overflow or NaN is caught by _check_loss with a clear error instead.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver == "lbfgs":
-                self._fit_lbfgs(X, T, sample_weight, layer_units)
+                self._fit_lbfgs(X, T, sample_weight, layer_units, tasks)
             else:
-                train_stochastic([self], X, T, sample_weight, layer_units, incremental)
+                train_stochastic([self], X, T, sample_weight, layer_units, incremental,
+                                 tasks=[tasks])
         if not incremental:
             self._warn_if_no_better_than_constant()
         return self
@@ -632,9 +673,11 @@ default='glorot_uniform'
             self._reset_state(T, layer_units)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._null_loss = _null_loss(T, sample_weight, self.loss, self.out_activation_)
-        if not incremental or first_pass:
+        if not incremental or first_pass or not hasattr(self, "_reference_loss"):
             # partial_fit calls share one reference: divergence spread over
-            # many calls is still divergence (a fit starts afresh).
+            # many calls is still divergence (a fit starts afresh; so does a
+            # model whose fitted attributes were set by hand, as in
+            # scikit-learn's test_fit).
             self._reference_loss = None
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
@@ -656,19 +699,37 @@ default='glorot_uniform'
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
+                self.validation_loss_curve_ = []
                 self.best_validation_score_ = -np.inf
                 self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
+                self.validation_loss_curve_ = None
                 self.best_validation_score_ = None
 
     # -------------------------------------------------------- fit: lbfgs
 
-    def _fit_lbfgs(self, X, T, sample_weight, layer_units):
-        """Full-batch L-BFGS-B on the packed weights (scipy.optimize)."""
+    def _fit_lbfgs(self, X, T, sample_weight, layer_units, tasks):
+        """Full-batch L-BFGS-B on the packed weights (scipy.optimize).
+
+        Every L-BFGS iteration is a callback subtask (both hooks at its end).
+        """
         buffers = _Buffers(layer_units, X.shape[0], X.dtype, minibatches=False)
         params = self.coefs_ + self.intercepts_
+        self.n_iter_ = 0
+        start = {"snapshot": self._snapshot()}
+
+        def iteration_end(theta):
+            weights = [np.empty_like(p) for p in params]
+            unpack(theta, weights)
+            n_layers = len(self.coefs_)
+            self.n_iter_ += 1
+            end = {"coefs_": weights[:n_layers], "intercepts_": weights[n_layers:],
+                   "n_iter_": self.n_iter_}
+            tasks.begin_epoch(start["snapshot"])
+            start["snapshot"] = end
+            return tasks.end_epoch(end)
 
         def loss_grad():
             loss, coef_grads, intercept_grads = forward_backward(
@@ -680,10 +741,10 @@ default='glorot_uniform'
 
         result = minimize_lbfgs(
             loss_grad, params, max_iter=self.max_iter, max_fun=self.max_fun,
-            tol=self.tol, verbose=bool(self.verbose),
+            tol=self.tol, verbose=bool(self.verbose), iteration_end=iteration_end,
         )
         self._check_weights_finite(self.coefs_ + self.intercepts_)
-        if result.status != 0:
+        if result.status not in (0, _STOPPED_BY_CALLBACK):
             warnings.warn(
                 "lbfgs failed to converge after %d iterations and %d loss "
                 "evaluations (%s). Increase max_iter / max_fun or scale the "
@@ -694,16 +755,20 @@ default='glorot_uniform'
         self.loss_ = float(result.fun)
 
     def _validation_split(self, X, T, sample_weight):
-        """Indices of the training rows, and the held-out (X, y, weights)."""
-        n_samples = X.shape[0]
-        indices = np.arange(n_samples)
-        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
-        stratify = None if multilabel else T  # rows of T are the class labels
-        split = dict(random_state=self._random_state, test_size=self.validation_fraction)
-        try:
-            train, val = train_test_split(indices, stratify=stratify, **split)
-        except ValueError:  # a class too small to stratify: plain split
-            train, val = train_test_split(indices, **split)
+        """Indices of the training rows, and the held-out set (a _HeldOut)."""
+        indices = np.arange(X.shape[0])
+        y_type = self._label_binarizer.y_type_
+        # Binary: MLPClassifier's stratification (its boolean target column, so
+        # a class with one member raises its error); multiclass: the labels
+        # (MLPClassifier does not stratify them); multilabel: none.
+        stratify = None
+        if y_type == "binary":
+            stratify = T.astype(bool)
+        elif y_type == "multiclass":
+            stratify = self.classes_[T.argmax(axis=1)]
+        train, val = train_test_split(indices, stratify=stratify,
+                                      random_state=self._random_state,
+                                      test_size=self.validation_fraction)
         if val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -711,7 +776,8 @@ default='glorot_uniform'
             )
         y_val = self._label_binarizer.inverse_transform(T[val])
         sw_val = None if sample_weight is None else sample_weight[val]
-        return train, (X[val], y_val, sw_val)
+        scorer = None if self.scoring is None else check_scoring(self, self.scoring)
+        return train, _HeldOut(X[val], y_val, T[val], sw_val, scorer)
 
     def _begin_epochs(self, validation):
         """Before the first epoch of a fit (called by skmlp._training)."""
@@ -728,13 +794,26 @@ default='glorot_uniform'
         if not incremental:
             self._warn_if_loss_went_up(self._first_curve_index)
 
+    def _snapshot(self):
+        """The fitted attributes as they stand (a callback's fitted_estimator)."""
+        snapshot = {
+            "coefs_": [c.copy() for c in self.coefs_],
+            "intercepts_": [b.copy() for b in self.intercepts_],
+            "n_iter_": self.n_iter_,
+        }
+        if hasattr(self, "loss_curve_"):  # not for lbfgs
+            snapshot["loss_curve_"] = list(self.loss_curve_)
+        return snapshot
+
     def _continue_curves(self, early_stopping):
         """Fresh copies of the curves of earlier fits (warm start), to append to."""
         self.loss_curve_ = list(self.loss_curve_)
         if early_stopping:
             if self.validation_scores_ is None:  # earlier fits did not stop early
                 self.validation_scores_, self.best_validation_score_ = [], -np.inf
+                self.validation_loss_curve_ = []
             self.validation_scores_ = list(self.validation_scores_)
+            self.validation_loss_curve_ = list(self.validation_loss_curve_)
         elif self.best_loss_ is None:  # earlier fits stopped early
             self.best_loss_ = np.inf
 
@@ -748,7 +827,7 @@ default='glorot_uniform'
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _end_epoch(self, loss, n_train, validation, optimizer, start):
+    def _end_epoch(self, loss, n_train, validation, optimizer):
         """Bookkeeping after an epoch; returns True when training must stop."""
         self._check_loss(loss, self.solver, epoch=True)
         self._check_weights_finite(self.coefs_ + self.intercepts_)
@@ -758,7 +837,7 @@ default='glorot_uniform'
         self.loss_curve_.append(loss)
         self._update_no_improvement_count(validation)
         if self.verbose:
-            self._print_epoch(start)
+            self._print_epoch()
         optimizer.iteration_ends(self.t_)
         if self._no_improvement_count <= self.n_iter_no_change:
             return False
@@ -778,10 +857,9 @@ default='glorot_uniform'
                 self._no_improvement_count = 0
             self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
             return
-        X_val, y_val, sw_val = validation
-        y_pred = self._label_binarizer.inverse_transform(self._raveled_output(X_val))
-        score = _accuracy(y_val, y_pred, sw_val)
+        score, loss = self._validation_score_and_loss(validation)
         self.validation_scores_.append(score)
+        self.validation_loss_curve_.append(loss)
         if score < self.best_validation_score_ + self.tol:
             self._no_improvement_count += 1
         else:
@@ -791,15 +869,28 @@ default='glorot_uniform'
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
 
-    def _raveled_output(self, X):
-        output = self._output(X)
-        return output.ravel() if output.shape[1] == 1 else output
+    def _validation_score_and_loss(self, held_out):
+        """Score (``scoring``, default accuracy) and data loss on the held-out set."""
+        output = self._output(held_out.X)
+        loss = nn.loss_value(output, held_out.T, self.loss, self.out_activation_,
+                             _nonzero_or_none(held_out.sample_weight))
+        if held_out.scorer is None:
+            y_pred = self._label_binarizer.inverse_transform(
+                output.ravel() if output.shape[1] == 1 else output)
+            return _accuracy(held_out.y, y_pred, held_out.sample_weight), loss
+        # The held-out rows are validated arrays: score a view of the model
+        # without feature_names_in_, which would warn about missing names.
+        model = copy.copy(self)
+        model.__dict__.pop("feature_names_in_", None)
+        weights = {} if held_out.sample_weight is None else {
+            "sample_weight": held_out.sample_weight}
+        return float(held_out.scorer(model, held_out.X, held_out.y, **weights)), loss
 
-    def _print_epoch(self, start):
-        line = "Epoch %d, loss = %.8f" % (self.n_iter_, self.loss_)
+    def _print_epoch(self):
+        """MLPClassifier's verbose lines (the same text, for log parsers)."""
+        print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
         if self.validation_scores_:
-            line += ", validation score = %.6f" % self.validation_scores_[-1]
-        print(line + ", time = %.2fs" % (time.perf_counter() - start))
+            print("Validation score: %f" % self.validation_scores_[-1])
 
     # ------------------------------------------------- fit: never silent
 
@@ -931,9 +1022,14 @@ def _null_loss(T, sample_weight, loss, out_activation):
     return float(-np.sum(xlogy(p, p) + xlogy(1 - p, 1 - p)))
 
 
+def _nonzero_or_none(sample_weight):
+    """The weights, or None if they are all 0 (held-out rows then count equally)."""
+    if sample_weight is not None and not sample_weight.any():
+        return None
+    return sample_weight
+
+
 def _accuracy(y_true, y_pred, sample_weight):
     """(Weighted) accuracy; a multilabel row counts only if all labels match."""
     correct = np.all(y_true == y_pred, axis=1) if y_true.ndim == 2 else y_true == y_pred
-    if sample_weight is not None and not sample_weight.any():
-        sample_weight = None  # held-out weights all 0: count every sample
-    return float(np.average(correct, weights=sample_weight))
+    return float(np.average(correct, weights=_nonzero_or_none(sample_weight)))

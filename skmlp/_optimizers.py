@@ -359,7 +359,8 @@ def unpack(theta, arrays):
         start += a.size
 
 
-def minimize_lbfgs(loss_grad, params, *, max_iter, max_fun, tol, verbose=False):
+def minimize_lbfgs(loss_grad, params, *, max_iter, max_fun, tol, verbose=False,
+                   iteration_end=None):
     """Minimise a loss over ``params`` in place with scipy's L-BFGS-B.
 
     Parameters
@@ -377,6 +378,10 @@ def minimize_lbfgs(loss_grad, params, *, max_iter, max_fun, tol, verbose=False):
         Gradient tolerance (scipy's ``gtol``).
     verbose : bool, default=False
         Print scipy's progress messages.
+    iteration_end : callable, default=None
+        ``iteration_end(theta) -> bool`` after every iteration, with the
+        packed weights reached; True stops the minimisation there
+        (``result.status`` 99).
 
     Returns
     -------
@@ -401,18 +406,21 @@ def minimize_lbfgs(loss_grad, params, *, max_iter, max_fun, tol, verbose=False):
     options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
     result = scipy.optimize.minimize(
         fun, pack(params), method="L-BFGS-B", jac=True, options=options,
-        callback=_lbfgs_printer() if verbose else None,
+        callback=_lbfgs_callback(verbose, iteration_end),
     )
     unpack(result.x, params)
     return result
 
 
-def _lbfgs_printer():
-    """A scipy callback printing one line per L-BFGS iteration."""
+def _lbfgs_callback(verbose, iteration_end):
+    """scipy's per-iteration callback: print a line, and stop on request."""
     state = {"it": 0}
 
     def callback(intermediate_result):
         state["it"] += 1
-        print("Iteration %d, loss = %.8f" % (state["it"], intermediate_result.fun))
+        if verbose:
+            print("Iteration %d, loss = %.8f" % (state["it"], intermediate_result.fun))
+        if iteration_end is not None and iteration_end(intermediate_result.x):
+            raise StopIteration  # scipy ends the minimisation with status 99
 
     return callback

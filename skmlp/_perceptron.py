@@ -41,6 +41,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
+from ._callbacks import CallbackSupportMixin, FitTasks
 from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
 # Rows per block of the fast epoch: large enough for efficient matrix products,
@@ -222,7 +223,7 @@ def _truncate_l1(coef, q, u):
 
 
 # --------------------------------------------------------------- the estimator
-class PerceptronClassifier(ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Rosenblatt's perceptron: the seeds' rule, one-vs-rest, averaged or not.
 
     For each sample x(n), desired response d(n) = +1 for the positive class
@@ -432,8 +433,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         self : PerceptronClassifier
             The fitted estimator.
         """
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=self.max_iter)
         return self._atomically(
-            self._fit, X, y, coef_init, intercept_init, sample_weight
+            tasks, self._fit, X, y, coef_init, intercept_init, sample_weight
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -460,18 +462,24 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         self : PerceptronClassifier
             The updated estimator.
         """
-        return self._atomically(self._partial_fit, X, y, classes, sample_weight)
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs=1)
+        return self._atomically(tasks, self._partial_fit, X, y, classes, sample_weight)
 
-    def _atomically(self, method, *args):
-        """Run a fitting method; on any error restore the estimator as it was."""
+    def _atomically(self, tasks, method, *args):
+        """Run a fitting method; on any error restore the estimator as it was.
+
+        ``method(*args, tasks)`` calls the callbacks' epoch hooks of ``tasks``.
+        """
         # The products are small (blocks of _BLOCK_SIZE rows): one BLAS thread
         # is faster, and far faster when other processes load the cores
         # (OpenBLAS threads then wait on each other).
         with all_or_nothing(self), _blas_controller().limit(limits=1, user_api="blas"):
-            return method(*args)
+            method(*args, tasks)
+        tasks.end()
+        return self
 
 
-    def _fit(self, X, y, coef_init, intercept_init, sample_weight):
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight, tasks):
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
             order="C", accept_large_sparse=False,
@@ -487,11 +495,11 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         state = self._initial_state(X, classes, coef_init, intercept_init)
         train, valid = self._split(y_index, weights)
         _check_two_classes(y_index[train][weights[train] > 0], classes)
-        errors = self._train(X, y_index, weights, train, valid, state)
-        self._store(classes, state, errors, n_iter=len(errors))
+        errors = self._train(X, y_index, weights, train, valid, state, tasks, classes)
+        self._store(classes, state, errors)
         return self
 
-    def _partial_fit(self, X, y, classes, sample_weight):
+    def _partial_fit(self, X, y, classes, sample_weight, tasks):
         first_call = not hasattr(self, "classes_")
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
@@ -519,8 +527,11 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         weights = self._sample_weights(X, y, sample_weight, self.classes_)
         rows = np.flatnonzero(weights > 0)
         errors = [] if first_call else list(self.errors_)
+        snapshot = functools.partial(self._fitted_attributes, self.classes_, state, errors)
+        tasks.begin_epoch(snapshot)
         errors.append(self._run_epoch(X, y_index, weights, rows, state, len(errors) + 1))
-        self._store(self.classes_, state, errors, n_iter=len(errors))
+        tasks.end_epoch(snapshot)  # one epoch: nothing left to stop
+        self._store(self.classes_, state, errors)
         return self
 
     def _sample_weights(self, X, y, sample_weight, classes):
@@ -579,12 +590,18 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         return np.sort(train), valid
 
     # --------------------------------------------------------------- training
-    def _train(self, X, y_index, weights, train, valid, state):
-        """Epochs of the rule with sklearn's stopping rules; returns errors_."""
+    def _train(self, X, y_index, weights, train, valid, state, tasks, classes):
+        """Epochs of the rule with sklearn's stopping rules; returns errors_.
+
+        Each epoch is a callback subtask of ``tasks``; a callback returning
+        True at an epoch's end stops the training there.
+        """
         rng = check_random_state(self.random_state)
         train = train[weights[train] > 0]  # zero-weight samples never update
         errors, best, no_improvement = [], np.inf, 0
+        snapshot = functools.partial(self._fitted_attributes, classes, state, errors)
         for epoch in range(1, self.max_iter + 1):
+            tasks.begin_epoch(snapshot)
             rows = rng.permutation(train) if self.shuffle else train
             t_before = state.t
             n_errors = self._run_epoch(X, y_index, weights, rows, state, epoch)
@@ -601,7 +618,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             else:
                 no_improvement = 0
             best = min(best, criterion)
-            if no_improvement >= self.n_iter_no_change or self._fixed_point(state):
+            stop_requested = tasks.end_epoch(snapshot)
+            if (stop_requested or no_improvement >= self.n_iter_no_change
+                    or self._fixed_point(state)):
                 break
         else:
             if self.tol is not None:
@@ -668,16 +687,18 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         valid_weights = weights[valid] if weights[valid].sum() > 0 else None
         return np.average(correct, weights=valid_weights)
 
-    def _store(self, classes, state, errors, n_iter):
+    def _store(self, classes, state, errors):
         """Set the fitted attributes, all at once at the end of a successful fit."""
-        coef, intercept = state.averaged() if self.average else (state.coef, state.intercept)
-        self.classes_ = classes
-        self.coef_ = coef.copy()
-        self.intercept_ = intercept.copy()
+        self.__dict__.update(self._fitted_attributes(classes, state, errors))
         self._state = state
-        self.errors_ = errors
-        self.n_iter_ = n_iter
-        self.t_ = state.t
+
+    def _fitted_attributes(self, classes, state, errors):
+        """The fitted attributes of the model in ``state`` (copies)."""
+        coef, intercept = state.averaged() if self.average else (state.coef, state.intercept)
+        return {
+            "classes_": classes, "coef_": coef.copy(), "intercept_": intercept.copy(),
+            "errors_": list(errors), "n_iter_": len(errors), "t_": state.t,
+        }
 
     # ------------------------------------------------------------- predicting
     def decision_function(self, X):

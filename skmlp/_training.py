@@ -25,7 +25,6 @@ of the epoch; one that fails in the middle of an epoch is masked until then
 """
 
 import copy
-import time
 import warnings
 
 import numpy as np
@@ -158,10 +157,15 @@ class _Stack:
     collect_errors : bool
         Record a network's FloatingPointError in ``errors`` and drop the
         network instead of raising it.
+    tasks : list of FitTasks or None
+        Each network's callback tasks (:mod:`skmlp._callbacks`), or None for
+        a network without callbacks.
     """
 
-    def __init__(self, nets, layer_units, batch_size, dtype, incremental, collect_errors):
+    def __init__(self, nets, layer_units, batch_size, dtype, incremental, collect_errors,
+                 tasks):
         self.nets = list(nets)
+        self.tasks = list(tasks)
         self.stacked = len(self.nets) > 1
         self.positions = list(range(len(self.nets)))
         self.errors = [None] * len(self.nets)
@@ -219,8 +223,18 @@ class _Stack:
         if not self.alive.any():
             raise _AllFailed
 
-    def end_epoch(self, losses, n_train, validation, start, incremental):
-        """Every network's epoch bookkeeping; the ones that stop leave."""
+    def begin_epoch(self):
+        """Open every network's epoch callback subtask."""
+        for net, tasks in zip(self.nets, self.tasks):
+            if tasks is not None:
+                tasks.begin_epoch(net._snapshot)
+
+    def end_epoch(self, losses, n_train, validation, incremental):
+        """Every network's epoch bookkeeping; the ones that stop leave.
+
+        A network stops when it converged, failed, reached max_iter, or when
+        one of its callbacks returned True at the end of the epoch.
+        """
         losses = np.atleast_1d(losses) if self.stacked else [losses]
         leaving = []
         for k, net in enumerate(self.nets):
@@ -228,9 +242,11 @@ class _Stack:
                 continue
             loss = float(losses[k]) if self.stacked else losses[k]
             stop = self.guard(k, net._end_epoch, loss, n_train, validation,
-                              self.optimizer_of(k), start)
+                              self.optimizer_of(k))
             if not self.alive[k]:
                 continue
+            if self.tasks[k] is not None and self.tasks[k].end_epoch(net._snapshot):
+                stop = True  # asked by a callback: no max_iter warning
             if not stop and not incremental and net.n_iter_ == net.max_iter:
                 warnings.warn(
                     "Stochastic Optimizer: Maximum iterations (%d) reached and "
@@ -249,6 +265,7 @@ class _Stack:
         if len(index) == len(self.nets):
             return
         self.nets = [self.nets[k] for k in index]
+        self.tasks = [self.tasks[k] for k in index]
         self.positions = [self.positions[k] for k in index]
         self.alive = np.ones(len(index), dtype=bool)
         if not self.nets:
@@ -285,7 +302,7 @@ def forward_backward(net, X, T, sample_weight, coefs, intercepts, alpha, acts_ou
 
 
 def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
-                     collect_errors=False):
+                     collect_errors=False, tasks=None):
     """Train the networks of ``nets`` together with minibatch SGD or Adam.
 
     Parameters
@@ -309,6 +326,9 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     collect_errors : bool, default=False
         A network whose loss diverges fails alone (its error is returned)
         instead of raising.
+    tasks : list of FitTasks or None, default=None
+        Each network's callback tasks (one epoch subtask per epoch); None:
+        no callbacks.
 
     Returns
     -------
@@ -323,21 +343,22 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     if lead.early_stopping:
         train, validation = lead._validation_split(X, T, sample_weight)
     batch_size = lead._batch_size(train.shape[0])
-    stack = _Stack(nets, layer_units, batch_size, X.dtype, incremental, collect_errors)
+    stack = _Stack(nets, layer_units, batch_size, X.dtype, incremental, collect_errors,
+                   [None] * len(nets) if tasks is None else tasks)
     for net in nets:
         net._begin_epochs(validation)
-    start = time.perf_counter()
     try:
         while stack.nets:
             if lead.shuffle:
                 # Shuffle the indices, never X itself (no copy of the data);
                 # each epoch reshuffles the previous order, as MLPClassifier.
                 train = shuffle(train, random_state=lead._random_state)
+            stack.begin_epoch()
             try:
                 losses = _run_epoch(stack, X, T, sample_weight, train, batch_size)
             except _AllFailed:
                 break
-            stack.end_epoch(losses, train.shape[0], validation, start, incremental)
+            stack.end_epoch(losses, train.shape[0], validation, incremental)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.")
         for k in range(len(stack.nets)):

@@ -159,3 +159,27 @@ def test_plot_without_matplotlib_is_a_message(capsys, monkeypatch, tmp_path):
     captured = capsys.readouterr()
     assert "--plot needs matplotlib (pip install matplotlib)" in captured.err
     assert "Test accuracy:" in captured.out and not plot.exists()
+
+
+def test_progress_bar_when_available_same_training_without(capsys, monkeypatch):
+    # With rich and sklearn.callback: one fit under sklearn's ProgressBar,
+    # reported epoch by epoch; without: one partial_fit per epoch. The same
+    # first epoch (same weights and shuffle); later ones shuffle differently
+    # (fit reshuffles the previous order, partial_fit the rows in order).
+    pytest.importorskip("rich")
+    pytest.importorskip("sklearn.callback")
+    argv = ["--dataset", "digits", "--epochs", "3", "--hidden", "16"]
+    demo.main(argv)
+    with_bar = capsys.readouterr().out
+    monkeypatch.setattr(demo, "_progress_bar", lambda: None)
+    demo.main(argv)
+    without = capsys.readouterr().out
+    assert "ManualMLPClassifier - fit" in with_bar and "100%" in with_bar
+    assert "ManualMLPClassifier - fit" not in without
+    for label in ("loss", "val acc"):
+        values, values_without = _numbers_after(label, with_bar), _numbers_after(label, without)
+        assert len(values) == len(values_without) == 3
+        assert values[0] == values_without[0]
+    for out in (with_bar, without):
+        losses = _numbers_after("loss", out)
+        assert losses[0] > losses[1] > losses[2]

@@ -2,6 +2,7 @@
 
 import inspect
 import pickle
+import re
 import tracemalloc
 import warnings
 
@@ -52,7 +53,45 @@ def test_constructor_has_every_mlpclassifier_parameter_with_its_default():
         assert ours[name].default == param.default, name
         assert ours[name].kind == param.kind, name  # positional stays positional
     extras = {n: p.default for n, p in ours.items() if n not in theirs}
-    assert extras == {"loss": "log_loss", "init": "glorot_uniform", "class_weight": None}
+    assert extras == {"loss": "log_loss", "init": "glorot_uniform", "class_weight": None,
+                      "scoring": None}
+    assert list(ours)[-len(extras):] == list(extras)  # added at the end only
+
+
+def _public_methods(cls):
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+
+
+def _parameters(cls, method):
+    return [(p.name, p.kind, p.default)
+            for p in inspect.signature(getattr(cls, method)).parameters.values()]
+
+
+def test_every_public_method_has_mlpclassifier_signature():
+    # Calls written for MLPClassifier, positional ones too, must work: each
+    # method starts with MLPClassifier's positional parameters (same names,
+    # defaults, order) and has its keyword-only ones; ours may only add
+    # parameters with defaults after them.
+    kw_only = inspect.Parameter.KEYWORD_ONLY
+    for name in sorted(_public_methods(MLPClassifier)):
+        theirs, ours = _parameters(MLPClassifier, name), _parameters(ManualMLPClassifier, name)
+        their_positional = [p for p in theirs if p[1] != kw_only]
+        our_positional = [p for p in ours if p[1] != kw_only]
+        assert our_positional[:len(their_positional)] == their_positional, name
+        assert {p for p in theirs if p[1] == kw_only} <= set(ours), name
+        added = [p for p in ours if p not in theirs]
+        assert all(default is not inspect.Parameter.empty for _, _, default in added), name
+    assert {"fit", "partial_fit", "predict_proba", "score"} <= _public_methods(MLPClassifier)
+
+
+def test_partial_fit_positional_call_in_mlpclassifier_order(digits):
+    X, y = digits
+    w = np.linspace(0.5, 2.0, len(y))
+    classes = np.unique(y)
+    positional = ManualMLPClassifier(solver="sgd", random_state=0).partial_fit(X, y, w, classes)
+    keywords = ManualMLPClassifier(solver="sgd", random_state=0).partial_fit(
+        X, y, sample_weight=w, classes=classes)
+    _assert_same_weights(_weights(positional), _weights(keywords), rtol=0, atol=0)
 
 
 def test_parameter_constraints_cover_mlpclassifier():
@@ -579,16 +618,32 @@ def test_n_iter_no_change_and_tol_stop_training(digits):
     assert sk.n_iter_ == clf.n_iter_
 
 
-def test_verbose_prints_one_line_per_epoch(digits, capsys):
-    X, y = digits
+def _numbers_and_text(output):
+    numbers = [float(n) for n in re.findall(r"\d+\.\d+", output)]
+    return numbers, re.sub(r"\d+\.\d+", "#", output)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_prints_what_mlpclassifier_prints(capsys, early_stopping):
+    # The same training (MLPClassifier's initial weights, split and order)
+    # prints the same lines: "Iteration N, loss = ..." and, with early
+    # stopping, "Validation score: ...", and the stopping message.
+    X, y = _parity_data("binary")
+    params = dict(hidden_layer_sizes=(6,), solver="sgd", learning_rate_init=0.05,
+                  max_iter=30, tol=0.01, n_iter_no_change=2, random_state=3,
+                  early_stopping=early_stopping, verbose=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ManualMLPClassifier(solver="sgd", max_iter=3, verbose=True, early_stopping=True,
-                            random_state=0).fit(X, y)
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Epoch")]
-    assert len(lines) == 3
-    assert all("loss = " in ln and "validation score = " in ln and "time = " in ln
-               for ln in lines)
+        MLPClassifier(**params).fit(X, y)
+        theirs = capsys.readouterr().out
+        ManualMLPClassifier(init="glorot_uniform_sklearn", **params).fit(X, y)
+        ours = capsys.readouterr().out
+    assert "Iteration 1, loss = " in ours
+    assert ("Validation score: " in ours) == early_stopping
+    (ours_numbers, ours_text), (their_numbers, their_text) = map(
+        _numbers_and_text, (ours, theirs))
+    assert ours_text == their_text
+    assert_allclose(ours_numbers, their_numbers, atol=2e-6)
 
 
 # --------------------------------------------------------------- initialisation
@@ -656,3 +711,16 @@ def test_predict_in_chunks_gives_the_same_outputs(monkeypatch):
     # BLAS may round differently for other matrix sizes: equal to 1e-12
     assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
     assert_allclose(clf.predict_proba(sp.csc_matrix(X)), whole, rtol=1e-12)
+
+
+def test_early_stopping_with_a_one_member_class_gives_mlpclassifiers_error():
+    X = [[1, 2], [2, 3], [3, 4], [4, 5], [5, 6]]
+    with pytest.raises(ValueError) as theirs:
+        MLPClassifier(early_stopping=True).fit(X, [0, 0, 0, 0, 1])
+    with pytest.raises(ValueError) as ours:
+        ManualMLPClassifier(early_stopping=True).fit(X, [0, 0, 0, 0, 1])
+    assert str(ours.value) == str(theirs.value)
+    assert "too few members are: ['True']" in str(ours.value)
+    # multiclass (MLPClassifier does not stratify it): the label is named
+    with pytest.raises(ValueError, match=r"too few members are: \['c'\]"):
+        ManualMLPClassifier(early_stopping=True).fit(X * 2, list("aaaabbbbbc"))

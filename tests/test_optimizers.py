@@ -153,3 +153,24 @@ def test_minimize_lbfgs_stops_at_max_iter():
     result = minimize_lbfgs(lambda: (rosen(w), [rosen_der(w)]), [w],
                             max_iter=3, max_fun=1000, tol=1e-12)
     assert result.nit == 3 and result.status != 0
+
+
+def test_minimize_lbfgs_iteration_end_sees_every_iteration_and_can_stop():
+    from scipy.optimize import rosen, rosen_der
+
+    w = np.array([-1.2, 1.0])
+    seen = []
+
+    def iteration_end(theta):
+        seen.append(theta.copy())
+        return len(seen) == 4  # stop after the 4th iteration
+
+    result = minimize_lbfgs(lambda: (rosen(w), [rosen_der(w)]), [w], max_iter=100,
+                            max_fun=1000, tol=1e-12, iteration_end=iteration_end)
+    assert result.nit == len(seen) == 4 and result.status == 99
+    assert_allclose(w, seen[-1])  # params hold the weights of the last iteration
+    # the same 4 iterations as a minimisation limited to them
+    w4 = np.array([-1.2, 1.0])
+    minimize_lbfgs(lambda: (rosen(w4), [rosen_der(w4)]), [w4], max_iter=4,
+                   max_fun=1000, tol=1e-12)
+    assert_allclose(w, w4)
