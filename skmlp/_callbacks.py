@@ -9,24 +9,26 @@ so the estimators' code is the same on both and has no version checks.
 
 import contextlib
 
+
+class _NoCallbackContext:
+    """A callback context with no callbacks: every hook is a no-op."""
+
+    def subcontext(self, *args, **kwargs):
+        return self
+
+    def call_on_fit_task_begin(self, **kwargs):
+        return self
+
+    def call_on_fit_task_end(self, **kwargs):
+        return False  # never asks to stop
+
+    def propagate_callback_context(self, sub_estimator):
+        return contextlib.nullcontext()
+
+
 try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn < 1.9: no callbacks, nothing to call
-
-    class _NoCallbackContext:
-        """A callback context with no callbacks: every hook is a no-op."""
-
-        def subcontext(self, *args, **kwargs):
-            return self
-
-        def call_on_fit_task_begin(self, **kwargs):
-            return self
-
-        def call_on_fit_task_end(self, **kwargs):
-            return False  # never asks to stop
-
-        def propagate_callback_context(self, sub_estimator):
-            return contextlib.nullcontext()
 
     class CallbackSupportMixin:
         """Stand-in for sklearn.callback.CallbackSupportMixin (no set_callbacks)."""
@@ -35,7 +37,17 @@ except ImportError:  # scikit-learn < 1.9: no callbacks, nothing to call
             return _NoCallbackContext()
 
 
-__all__ = ["CallbackSupportMixin", "EpochEndCallback", "FitTasks"]
+def root_context(estimator, **kwargs):
+    """The root callback context of ``estimator``'s fit (``_init_callback_context``).
+
+    A no-op context for an estimator without callback support (a
+    scikit-learn meta-estimator on scikit-learn < 1.9).
+    """
+    init = getattr(estimator, "_init_callback_context", None)
+    return _NoCallbackContext() if init is None else init(**kwargs)
+
+
+__all__ = ["CallbackSupportMixin", "EpochEndCallback", "FitTasks", "root_context"]
 
 
 class EpochEndCallback:

@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -983,13 +983,17 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
         prepared.append(i)
     if not prepared:
         return errors
+    # Each network's callbacks (propagated by the search): one epoch subtask per epoch.
+    tasks = [FitTasks(nets[i], X, y, sample_weight, max_epochs=nets[i].max_iter)
+             for i in prepared]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trained = train_stochastic([nets[i] for i in prepared], *data, incremental=False,
-                                   collect_errors=True)
-    for i, error in zip(prepared, trained):
+                                   collect_errors=True, tasks=tasks)
+    for i, error, net_tasks in zip(prepared, trained, tasks):
         errors[i] = error
         if error is None:
             nets[i]._warn_if_no_better_than_constant()
+            net_tasks.end()
     return errors
 
 

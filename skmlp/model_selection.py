@@ -12,6 +12,7 @@ for the whole stack instead of one per candidate. Everything else (scorers,
 ``BaseSearchCV``.
 """
 
+import contextlib
 import time
 import traceback
 from collections import defaultdict
@@ -34,6 +35,7 @@ from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_samples
 
+from ._callbacks import root_context
 from ._mlp import ManualMLPClassifier, fit_stack
 from ._training import bytes_per_network
 
@@ -186,6 +188,10 @@ feature_names_in_ :
         X, y = indexable(X, y)
         params = _check_method_params(X, params=params)
         routed_params = self._get_routed_params_for_fit(params)
+        metadata = _callback_metadata(params)
+        root_ctx = root_context(
+            self, max_subtasks=1 + (self.refit is not False)
+        ).call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         self._checked_cv_orig = cv
         self._check_input_parameters(X=X, y=y, split_params=routed_params.splitter.split)
@@ -196,10 +202,16 @@ feature_names_in_ :
                 "cv.split and cv.get_n_splits return inconsistent results. Expected "
                 f"{self.n_splits_} splits, got {len(splits)}"
             )
+        # Callback tasks as GridSearchCV's: one per (candidate, split).
+        search_ctx = root_ctx.subcontext(
+            task_name="search", max_subtasks=len(candidates) * self.n_splits_,
+            sequential_subtasks=False,
+        ).call_on_fit_task_begin(estimator=self)
         out = self._fit_and_score_groups(
             X, y, candidates, self._stacks(groups, candidates, X, y), splits, scorers,
-            routed_params,
+            routed_params, search_ctx,
         )
+        search_ctx.call_on_fit_task_end(estimator=self)
         _warn_or_raise_about_fit_failures(out, self.error_score)
         if callable(self.scoring):
             _insert_error_scores(out, self.error_score)
@@ -215,18 +227,23 @@ feature_names_in_ :
                 self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
             self.best_params_ = results["params"][self.best_index_]
         if self.refit:
-            self._refit(X, y, routed_params.estimator.fit)
+            self._refit(X, y, routed_params.estimator.fit, root_ctx, metadata)
         self.scorer_ = scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
         self.cv_results_ = results
+        root_ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
         return self
 
-    def _refit(self, X, y, fit_params):
+    def _refit(self, X, y, fit_params, root_ctx, metadata):
         """Fit the best candidate on all the data, as GridSearchCV does."""
         self.best_estimator_ = clone(self.estimator).set_params(
             **clone(self.best_params_, safe=False))
-        start = time.time()
-        self.best_estimator_.fit(X, y, **fit_params)
-        self.refit_time_ = time.time() - start
+        refit_ctx = root_ctx.subcontext(task_name="refit-with-best-params")
+        with refit_ctx.propagate_callback_context(self.best_estimator_):
+            refit_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+            start = time.time()
+            self.best_estimator_.fit(X, y, **fit_params)
+            self.refit_time_ = time.time() - start
+        refit_ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
 
@@ -282,7 +299,7 @@ feature_names_in_ :
         return stacks
 
     def _fit_and_score_groups(self, X, y, candidates, stacks, splits, scorers,
-                              routed_params):
+                              routed_params, search_ctx):
         """One joblib task per (stack, fold); results in GridSearchCV's order."""
         n_splits = len(splits)
         if self.verbose > 0:
@@ -291,12 +308,17 @@ feature_names_in_ :
                   f"stacks per fold")
         base = clone(self.estimator)
         tasks = [(stack, split) for stack in stacks for split in range(n_splits)]
+        # Made ahead of the parallel loop (as GridSearchCV: creating them in the
+        # workers would change the search while it is being pickled).
+        contexts = [search_ctx.subcontext(task_name="candidate-split-evaluation", task_id=i)
+                    for i in range(len(candidates) * n_splits)]
         parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
         task_out = parallel(
             delayed(_fit_and_score_stack)(
                 base, X, y, splits[split][0], splits[split][1],
                 [candidates[i] for i in stack], scorers, routed_params.estimator.fit,
                 routed_params.scorer.score, self.return_train_score, self.error_score,
+                [contexts[i * n_splits + split] for i in stack], self,
             )
             for stack, split in tasks
         )
@@ -338,8 +360,13 @@ def _n_outputs(y):
 
 
 def _fit_and_score_stack(base, X, y, train, test, candidates, scorer, fit_params,
-                         score_params, return_train_score, error_score):
+                         score_params, return_train_score, error_score, contexts,
+                         caller):
     """Fit the candidates of one stack on one fold and score them.
+
+    ``contexts`` are the candidates' callback tasks on this fold; each
+    network gets its candidate's (as ``_fit_and_score`` gives the estimator),
+    ``caller`` is the search.
 
     Returns one dict per candidate in the format of scikit-learn's
     ``_fit_and_score`` (fit_error, test_scores, train_scores,
@@ -353,7 +380,13 @@ def _fit_and_score_stack(base, X, y, train, test, candidates, scorer, fit_params
     models = [clone(base).set_params(**clone(params, safe=False)) for params in candidates]
     X_train, y_train = _safe_split(models[0], X, y, train)
     X_test, y_test = _safe_split(models[0], X, y, test, train)
-    errors = _fit_models(models, X_train, y_train, fit_params)
+    hook_args = dict(estimator=caller, X=X_train, y=y_train,
+                     metadata=_callback_metadata(fit_params))
+    with contextlib.ExitStack() as propagated:
+        for model, context in zip(models, contexts):
+            propagated.enter_context(context.propagate_callback_context(_network(model)))
+            context.call_on_fit_task_begin(**hook_args)
+        errors = _fit_models(models, X_train, y_train, fit_params)
     fit_time = (time.time() - start) / len(models)
     results = []
     for model, error in zip(models, errors):
@@ -371,7 +404,20 @@ def _fit_and_score_stack(base, X, y, train, test, candidates, scorer, fit_params
                     model, X_train, y_train, scorer, score_params_train, error_score)
             results.append(result)
         results[-1].update(n_test_samples=_num_samples(X_test), fit_time=fit_time)
+    for context in contexts:
+        context.call_on_fit_task_end(**hook_args)
     return results
+
+
+def _network(model):
+    """The ManualMLPClassifier of a model (itself, or a Pipeline's last step)."""
+    return model.steps[-1][1] if _final_step_name(model) else model
+
+
+def _callback_metadata(fit_params):
+    """The metadata the callback hooks get: the sample weights, if any."""
+    sample_weight = fit_params.get("sample_weight")
+    return None if sample_weight is None else {"sample_weight": sample_weight}
 
 
 def _failed(error, scorer, error_score, return_train_score):

@@ -14,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
+from skmlp.model_selection import MLPGridSearchCV
 
 callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
 
@@ -171,14 +172,21 @@ def test_progress_bar_on_each_estimator(est, iris, capsys):
     assert type(est).__name__ + " - fit" in out and "100%" in out
 
 
-def _search(mlp):
-    return GridSearchCV(make_pipeline(StandardScaler(), mlp),
+def _search(mlp, search_class=GridSearchCV):
+    return search_class(make_pipeline(StandardScaler(), mlp),
                         {"manualmlpclassifier__alpha": [1e-4, 1e-1]}, cv=2)
 
 
-def test_progress_bar_nested_in_grid_search_of_a_pipeline(iris, capsys):
+SEARCHES = pytest.mark.parametrize("search_class", [GridSearchCV, MLPGridSearchCV])
+
+
+@SEARCHES
+def test_progress_bar_nested_in_grid_search_of_a_pipeline(
+        search_class, iris, capsys, monkeypatch):
     pytest.importorskip("rich")
-    search = _search(_mlp(max_iter=5)).set_callbacks(
+    # rich cuts lines to the console width; the nested task names are long
+    monkeypatch.setenv("COLUMNS", "160")
+    search = _search(_mlp(max_iter=5), search_class).set_callbacks(
         callback.ProgressBar(max_propagation_depth=None))
     _fit(search, *iris)
     out = capsys.readouterr().out
@@ -201,10 +209,11 @@ def test_scoring_monitor_records_the_score_of_every_epoch(make, iris):
     assert len(set(expected)) > 1  # the scores do follow the training
 
 
-def test_scoring_monitor_nested_in_grid_search_of_a_pipeline(iris):
+@SEARCHES
+def test_scoring_monitor_nested_in_grid_search_of_a_pipeline(search_class, iris):
     X, y = iris
     monitor = callback.ScoringMonitor(scoring="accuracy")
-    _fit(_search(_mlp(max_iter=5).set_callbacks(monitor)), X, y)
+    _fit(_search(_mlp(max_iter=5).set_callbacks(monitor), search_class), X, y)
     logs = monitor.get_logs(select="all")
     epoch_rows = [r for log in logs for r in log.data if r["task_name"] == "epoch"]
     # 2 candidates x 2 splits + the refit, 5 epochs each
@@ -260,3 +269,24 @@ def test_minimum_risk_and_density_bayes_support_callbacks(iris, capsys):
     assert "MinimumRiskClassifier - fit" in out
     assert "ManualMLPClassifier - fit" in out and "100%" in out
     assert len(inner_recorder.epochs("end")) == meta.estimator_.n_iter_ == 4
+
+
+def test_stacked_search_gives_each_candidate_its_epoch_subtasks(iris):
+    # MLPGridSearchCV trains the two candidates of a split as one stack; each
+    # network still reports its own epochs, and a callback stops only its own
+    # network: the same tasks and the same results as GridSearchCV's.
+    X, y = iris
+    runs = {}
+    for search_class in (GridSearchCV, MLPGridSearchCV):
+        recorder = Recorder(stop_at=3)
+        search = _fit(_search(_mlp(max_iter=6).set_callbacks(recorder), search_class),
+                      X, y)
+        runs[search_class] = recorder, search
+    (grid_rec, grid), (stack_rec, stacked) = runs[GridSearchCV], runs[MLPGridSearchCV]
+    # 2 candidates x 2 splits + the refit, each stopped after its 3rd epoch
+    assert len(stack_rec.epochs("end")) == len(grid_rec.epochs("end")) == 5 * 3
+    assert stacked.best_estimator_[-1].n_iter_ == 3
+    assert_allclose(stacked.cv_results_["mean_test_score"],
+                    grid.cv_results_["mean_test_score"], rtol=0, atol=1e-12)
+    snapshots = [c[3] for c in stack_rec.epochs("end")]
+    assert all(s.predict(X[:5]).shape == (5,) for s in snapshots)
