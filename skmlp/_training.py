@@ -291,13 +291,17 @@ class _Stack:
 
 def forward_backward(net, X, T, sample_weight, coefs, intercepts, alpha, acts_out,
                      deltas, buffers):
-    """nn.forward then nn.backward of ``net``'s network(s) into the buffers."""
-    acts = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_,
-                      out=acts_out)
-    return nn.backward(
-        acts, T, coefs, net.activation, net.out_activation_, loss=net.loss, alpha=alpha,
-        sample_weight=sample_weight, coef_grads=buffers.coef_grads,
-        intercept_grads=buffers.intercept_grads, deltas=deltas,
+    """nn.forward then nn.backward of ``net``'s network(s) into the buffers.
+
+    The unchecked paths of :mod:`skmlp.nn`: the estimator has validated its
+    parameters and shaped the arrays, so nothing is checked per minibatch.
+    Its targets come from a label binarizer: one-hot rows for softmax.
+    """
+    activation, out_activation = net.activation, net.out_activation_
+    acts = nn._forward(X, coefs, intercepts, activation, out_activation, acts_out)
+    return nn._backward(
+        acts, T, coefs, activation, out_activation, net.loss, alpha, sample_weight,
+        buffers.coef_grads, buffers.intercept_grads, deltas, one_hot=True,
     )
 
 

@@ -159,8 +159,10 @@ def tanh_derivative(A, delta):
 
 def relu_derivative(A, delta):
     """``f'(a) = 1 if A > 0 else 0`` for ``A = relu(a)``; delta is zeroed in place."""
-    np.copyto(delta, 0, where=A <= 0)
-    return delta
+    # A multiplication by the mask: several times faster than copyto(where=)
+    # on minibatch-sized arrays. Where A = 0 it leaves a zero of delta's sign
+    # (equal to 0 in every later sum and update; a non-finite delta stays NaN).
+    return np.multiply(delta, A > 0, out=delta)
 
 
 DERIVATIVES = {
@@ -335,9 +337,13 @@ def _penalty(coefs, alpha, S):
     A float, or one float64 per network of a stack.
     """
     if coefs[0].ndim == 3:  # a stack: the single network's sums, network by network
-        norms = [sum(float(np.vdot(W[k], W[k])) for W in coefs)
-                 for k in range(coefs[0].shape[0])]
-        return np.asarray(alpha, dtype=np.float64) / (2 * S) * np.array(norms)
+        # vecdot of each network's flattened weights runs the very dot
+        # product vdot runs for one network, in one call for the stack.
+        norms = 0.0
+        for W in coefs:
+            flat = W.reshape(W.shape[0], -1)
+            norms = norms + np.vecdot(flat, flat).astype(np.float64)
+        return np.asarray(alpha, dtype=np.float64) / (2 * S) * norms
     if alpha == 0:
         return 0.0
     return alpha / (2 * S) * sum(float(np.vdot(W, W)) for W in coefs)
@@ -400,6 +406,15 @@ default='softmax'
     X, coefs, intercepts = _check_network(X, coefs, intercepts)
     if out is None:
         out = _layer_buffers(X.shape[0], coefs, _float_dtype(X))
+    return _forward(X, coefs, intercepts, activation, out_activation, out)
+
+
+def _forward(X, coefs, intercepts, activation, out_activation, out):
+    """:func:`forward` without the checks, into the buffers ``out``.
+
+    The training loop's path: its arrays are checked once per fit, not
+    once per minibatch (the checks cost as much as a small network's step).
+    """
     acts = [X]
     last = len(coefs) - 1
     for l, (W, b, A) in enumerate(zip(coefs, intercepts, out)):
@@ -410,16 +425,25 @@ default='softmax'
     return acts
 
 
-def _row_losses(Y, T, loss, out_activation):
+def _row_losses(Y, T, loss, out_activation, one_hot=False):
     """Loss of every sample (summed over outputs), shape (n_samples,), float64.
 
     These arrays are (n_samples, n_outputs): small, so temporaries are fine.
+    ``one_hot=True`` promises one-hot rows of T (the training loop's
+    multiclass targets): softmax's cross-entropy then reads only the
+    probability of each sample's class.
     """
     if loss == "squared_error":
         return 0.5 * np.square(Y - T).sum(axis=-1, dtype=np.float64)
     # Clip so that log(0) never happens: outputs of exactly 0 or 1 give a
     # large but finite loss. xlogy(0, .) = 0 drops the terms with t = 0.
     eps = np.finfo(_float_dtype(Y)).eps
+    if one_hot and out_activation == "softmax":
+        # y . t = y of the class exactly (the other terms are 0), and
+        # xlogy(1, y) = ln y: the very value of the sum below, for a tenth
+        # of its work. A one of Y's dtype keeps scipy's float32 loop.
+        Y = np.clip(np.vecdot(Y, T), eps, 1 - eps)
+        return -xlogy(Y.dtype.type(1), Y).astype(np.float64)
     Y = np.clip(Y, eps, 1 - eps)
     terms = xlogy(T, Y)
     if out_activation == "logistic":  # binary cross-entropy of every unit
@@ -475,7 +499,12 @@ default='softmax'
             f"n_samples, n_outputs); got shape {Y.shape}.")
     T = _check_targets(Y, T)
     sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])
-    rows = _row_losses(Y, T, loss, out_activation)
+    return _data_loss(Y, T, loss, out_activation, sample_weight, S)
+
+
+def _data_loss(Y, T, loss, out_activation, sample_weight, S, one_hot=False):
+    """:func:`loss_value` of checked arrays, ``S`` the sum of the weights."""
+    rows = _row_losses(Y, T, loss, out_activation, one_hot)
     if sample_weight is None:
         total = rows.sum(axis=-1)
     elif rows.ndim == 1:
@@ -485,9 +514,10 @@ default='softmax'
     return float(total) / S if Y.ndim == 2 else total / S
 
 
-def _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S):
+def _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S, one_hot=False):
     """Data term plus the L2 penalty: the objective that backward differentiates."""
-    return loss_value(Y, T, loss, out_activation, sample_weight) + _penalty(coefs, alpha, S)
+    return (_data_loss(Y, T, loss, out_activation, sample_weight, S, one_hot)
+            + _penalty(coefs, alpha, S))
 
 
 def _output_delta(Y, T, loss, out_activation, delta):
@@ -611,15 +641,27 @@ default='softmax'
         )
     Y = acts[-1]
     T = _check_targets(Y, T)
-    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])
-    value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
     if deltas is None:
         deltas = [np.empty_like(A) for A in acts[1:]]
     if coef_grads is None:
         coef_grads = [np.empty(W.shape, dtype=Y.dtype) for W in coefs]
     if intercept_grads is None:
         intercept_grads = [np.empty(W.shape[:-2] + W.shape[-1:], dtype=Y.dtype) for W in coefs]
+    return _backward(acts, T, coefs, activation, out_activation, loss, alpha, sample_weight,
+                     coef_grads, intercept_grads, deltas)
 
+
+def _backward(acts, T, coefs, activation, out_activation, loss, alpha, sample_weight,
+              coef_grads, intercept_grads, deltas, one_hot=False):
+    """:func:`backward` without the checks, into the given buffers.
+
+    The training loop's path (see :func:`_forward`); only the sample
+    weights are checked. ``one_hot=True`` promises one-hot rows of ``T``
+    (see ``_row_losses``).
+    """
+    Y = acts[-1]
+    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])  # ValueError if S = 0
+    value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S, one_hot)
     _output_delta(Y, T, loss, out_activation, deltas[-1])
     _scale_rows(deltas[-1], sample_weight, S)
     lam = alpha / S  # the seeds' lambda
