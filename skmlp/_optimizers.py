@@ -53,8 +53,22 @@ class _PerNetwork:
     def _set(self, name, k, value):
         if k is None:
             setattr(self, name, value)
-        else:
-            getattr(self, name)[k] = value
+        else:  # a new array, never a change in place (see _broadcast)
+            values = getattr(self, name).copy()
+            values[k] = value
+            setattr(self, name, values)
+
+    def _broadcast(self, key, value, params, transform=None):
+        """``_per_param(transform(value), params)``, computed once per ``value``.
+
+        The per-network arrays are replaced, never changed in place
+        (``_set``, ``keep``), so the same object means the same values: a
+        stack's step then does not recast its constant hyperparameters.
+        """
+        cache = self.__dict__.setdefault("_broadcasts", {})
+        if key not in cache or cache[key][0] is not value:
+            cache[key] = (value, _per_param(transform(value) if transform else value, params))
+        return cache[key][1]
 
     def keep(self, index):
         """Keep only the networks ``index`` of a stack (the others stopped).
@@ -152,8 +166,8 @@ class SGDOptimizer(_PerNetwork):
         grads : list of ndarray
             Gradients aligned with ``params``.
         """
-        etas = _per_param(self.learning_rate, params)
-        mus = _per_param(self.momentum, params)
+        etas = self._broadcast("eta", self.learning_rate, params)
+        mus = self._broadcast("mu", self.momentum, params)
         plain = not isinstance(self.momentum, np.ndarray) and self.momentum == 0.0
         for param, velocity, grad, eta, mu in zip(params, self.velocities, grads, etas, mus):
             grad *= eta  # grad is now the plain gradient step eta * g
@@ -291,8 +305,12 @@ class AdamOptimizer(_PerNetwork):
         else:  # Python's power per network: bit for bit the single network's
             b1_t, b2_t = (np.array([b**self.t for b in beta.tolist()]) for beta in (b1, b2))
             self.learning_rate = self.learning_rate_init * np.sqrt(1 - b2_t) / (1 - b1_t)
-        per_param = [_per_param(value, params) for value in
-                     (b1, 1 - b1, b2, 1 - b2, self.epsilon, self.learning_rate)]
+        per_param = [self._broadcast("b1", b1, params),
+                     self._broadcast("c1", b1, params, lambda b: 1 - b),
+                     self._broadcast("b2", b2, params),
+                     self._broadcast("c2", b2, params, lambda b: 1 - b),
+                     self._broadcast("eps", self.epsilon, params),
+                     _per_param(self.learning_rate, params)]  # new every step
         for param, m, v, grad, b1, c1, b2, c2, eps, eta in zip(
                 params, self.ms, self.vs, grads, *per_param):
             m *= b1
