@@ -13,7 +13,7 @@ Python loop over samples, never a float64 copy of the whole X) and merged
 with Chan et al.'s stable update, between blocks and between calls of
 ``partial_fit``. Log-densities go through the
 inverse Cholesky factor of each covariance (a triangular matrix product) and
-the posteriors through ``logsumexp``.
+the posteriors through ``logsumexp`` (``skmlp._risk.log_posteriors``).
 """
 
 from numbers import Real
@@ -21,7 +21,6 @@ from numbers import Real
 import numpy as np
 from scipy import linalg
 from scipy.linalg.blas import get_blas_funcs
-from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -33,7 +32,13 @@ from sklearn.utils.validation import (
 )
 
 from ._callbacks import CallbackSupportMixin, FitTasks
-from ._risk import MinimumRiskMixin, check_cost_matrix, class_priors, minimum_risk_index
+from ._risk import (
+    MinimumRiskMixin,
+    check_cost_matrix,
+    class_priors,
+    log_posteriors,
+    minimum_risk_index,
+)
 from ._utils import all_or_nothing
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -841,7 +846,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, Classifier
         return self._joint_log_likelihood(self._validated(X))
 
     def predict_log_proba(self, X):
-        """Log-posteriors ln P(j | x), computed with logsumexp.
+        """Log-posteriors ln P(j | x): the joint log-likelihoods minus their logsumexp.
 
         Parameters
         ----------
@@ -854,8 +859,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, Classifier
             Log-posteriors (-inf for a class that cannot be decided: zero prior
             or no samples yet).
         """
-        jll = self.predict_joint_log_proba(X)
-        return jll - logsumexp(jll, axis=1, keepdims=True)
+        return log_posteriors(self.predict_joint_log_proba(X), self.class_prior_)
 
     def predict_proba(self, X):
         """Posteriors P(j | x).
