@@ -7,13 +7,17 @@ same data in float32. Wall time, ratio, CPU time of this process (with n_jobs=1 
 whole search: on a shared machine a fairer measure of the work than wall time), best
 candidate and score, peak RSS of the main process, and the search's achieved
 GFLOP/s against numpy's matmul throughput on the same shapes, measured in the same
-run (how close to the limit the search gets).
+run (how close to the limit the search gets). Also measured in the same run, the
+numpy floor: the time of the bare numpy calls every SGD step of the grid needs
+(``_floor_steps``), run the fastest of several ways, and from it the largest speed-up
+a search made of these numpy calls could show against each GridSearchCV.
 
     python benchmarks/bench_search.py [--quick]
 """
 
 import argparse
 import sys
+import threading
 import time
 
 import numpy as np
@@ -83,12 +87,133 @@ def matmul_gflops(X, y, grid, dtype):
     return min(rates), max(rates)
 
 
+# ---------------------------------------------------------------- numpy floor
+def _floor_steps(X, labels, folds_rows, hidden, alphas, rates, epochs, batch_size):
+    """Time the minimal numpy calls of the grid's SGD steps for one hidden shape.
+
+    The networks of every fold in ``folds_rows`` (one array of training rows per
+    fold) are stacked with the candidates, weights of shape (F, C, fan_in, fan_out):
+    one call per operation for all of them. Per minibatch: the gather, forward
+    (product, bias, ReLU; softmax), the log-loss with its L2 term, backward
+    (output delta, weight and bias gradients with the penalty, hidden deltas) and
+    Nesterov's momentum update: what any numpy SGD of these networks must call,
+    without the bookkeeping around it (no checks, no callbacks, no stopping).
+    """
+    dtype = X.dtype.type
+    F, C = len(folds_rows), len(alphas)
+    units = [X.shape[1], *hidden, int(labels.max()) + 1]
+    rng = np.random.default_rng(0)
+    W = [rng.uniform(-0.1, 0.1, (F, C, a, b)).astype(dtype) for a, b in zip(units, units[1:])]
+    B = [np.zeros((F, C, 1, b), dtype) for b in units[1:]]
+    params = W + B
+    velocities = [np.zeros_like(p) for p in params]
+    grads = [np.empty_like(p) for p in params]
+    scratch = [np.empty_like(w) for w in W]
+    acts = [np.empty((F, C, batch_size, b), dtype) for b in units[1:]]
+    deltas = [np.empty((F, C, batch_size, b), dtype) for b in units[1:]]
+    X_batch = np.empty((F, 1, batch_size, X.shape[1]), dtype)
+    T_batch = np.empty((F, 1, batch_size, units[-1]), dtype)
+    T = np.eye(units[-1], dtype=dtype)[labels]
+    alpha = np.asarray(alphas, dtype).reshape(1, C, 1, 1)
+    rate = np.asarray(rates, dtype).reshape(1, C, 1, 1)
+    momentum = dtype(0.9)
+    n_train = min(len(rows) for rows in folds_rows)  # equal batches in every fold
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for batch in range(0, n_train, batch_size):
+            m = min(batch_size, n_train - batch)
+            idx = np.stack([rows[batch:batch + m] for rows in folds_rows])
+            Xb, Tb = X_batch[:, :, :m], T_batch[:, :, :m]
+            np.take(X, idx, axis=0, out=Xb[:, 0])
+            np.take(T, idx, axis=0, out=Tb[:, 0])
+            A = Xb
+            for l, (w, b) in enumerate(zip(W, B)):  # forward
+                Z = acts[l][..., :m, :]
+                np.matmul(A, w, out=Z)
+                Z += b
+                if l < len(W) - 1:
+                    np.maximum(Z, 0, out=Z)
+                A = Z
+            A -= A.max(axis=-1, keepdims=True)  # softmax
+            np.exp(A, out=A)
+            A /= A.sum(axis=-1, keepdims=True)
+            loss = -np.log(np.take_along_axis(A, labels[idx][:, None, :, None], -1)).sum(
+                axis=(-2, -1)) / m
+            for w in W:
+                flat = w.reshape(F, C, -1)
+                loss += alpha[..., 0, 0] / (2 * m) * np.vecdot(flat, flat)
+            delta = np.subtract(A, Tb, out=deltas[-1][..., :m, :])
+            delta *= dtype(1 / m)
+            inputs = [Xb] + [a[..., :m, :] for a in acts[:-1]]
+            for l in range(len(W) - 1, -1, -1):  # backward
+                delta = deltas[l][..., :m, :]
+                np.matmul(np.swapaxes(inputs[l], -1, -2), delta, out=grads[l])
+                grads[l] += np.multiply(W[l], alpha / m, out=scratch[l])
+                np.sum(delta, axis=-2, keepdims=True, out=grads[len(W) + l])
+                if l:
+                    np.matmul(delta, np.swapaxes(W[l], -1, -2), out=deltas[l - 1][..., :m, :])
+                    deltas[l - 1][..., :m, :] *= inputs[l] > 0
+            for p, g, v in zip(params, grads, velocities):  # Nesterov momentum
+                g *= rate  # no temporaries: w += mu (mu v - eta g) - eta g
+                v *= momentum
+                v -= g
+                p -= g
+                p += np.multiply(v, momentum, out=g)
+    return time.perf_counter() - start
+
+
+def numpy_floor(X, y, grid, folds, epochs, batch_size=64):
+    """Seconds of the minimal numpy SGD steps of the grid search (fits only, no refit).
+
+    Every network runs ``epochs`` epochs; a fit that tol stops sooner does less
+    (its share of the floor is then an overestimate).
+
+    For each hidden shape, the best of the ways to run the candidates of every
+    fold: a stack per fold (as MLPGridSearchCV does), every fold stacked together
+    (fewer, larger calls), each with BLAS's default threads and with BLAS on one
+    thread, and a stack per fold with its two halves in two threads (both cores
+    busy even where BLAS would not thread). Returns (total seconds, {way: seconds}).
+    """
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    rows = [train for train, _ in StratifiedKFold(folds).split(X, y)]
+    shuffled = [np.random.default_rng(0).permutation(r) for r in rows]
+    rates, alphas = zip(*[(r, a) for r in grid["learning_rate_init"] for a in grid["alpha"]])
+    half = (len(rates) + 1) // 2
+    ways, total = {}, 0.0
+    for hidden in grid["hidden_layer_sizes"]:
+        def per_fold(alphas=alphas, rates=rates):
+            return sum(_floor_steps(X, y, [r], hidden, alphas, rates, epochs, batch_size)
+                       for r in shuffled)
+
+        def folds_stacked():
+            return _floor_steps(X, y, shuffled, hidden, alphas, rates, epochs, batch_size)
+
+        def halves_in_threads():
+            second = threading.Thread(target=per_fold, args=(alphas[half:], rates[half:]))
+            start = time.perf_counter()
+            second.start()
+            per_fold(alphas[:half], rates[:half])
+            second.join()
+            return time.perf_counter() - start
+
+        times = {"stack per fold": per_fold(), "folds stacked": folds_stacked()}
+        with threadpool_limits(1):
+            times["stack per fold, BLAS 1 thread"] = per_fold()
+            times["folds stacked, BLAS 1 thread"] = folds_stacked()
+            times["halves in 2 threads, BLAS 1 thread each"] = halves_in_threads()
+        for way, seconds in times.items():
+            ways[way] = ways.get(way, 0.0) + seconds
+        total += min(times.values())
+    return total, ways
+
 def run(quick, targets: Targets, n_jobs_list=(1, 2)):
     """Run every search, print the table, record the targets of issue 12."""
     grid, folds, epochs = (QUICK_GRID, 2, 3) if quick else (GRID, 5, 30)
     header = ["data", "n_jobs", "search", "time s", "x vs this", "CPU s", "x CPU",
               "best params", "best score", "peak RSS MiB", "GFLOP/s"]
-    rows, times, cpu, best = [], {}, {}, {}
+    rows, times, cpu, best, floors = [], {}, {}, {}, {}
     for dtype in (np.float64, np.float32):
         X, y = load(dtype)
         flops = search_flops(X, y, grid, folds, epochs)
@@ -96,6 +221,10 @@ def run(quick, targets: Targets, n_jobs_list=(1, 2)):
         print(f"{np.dtype(dtype).name}: numpy matmul on the epoch's products "
               f"{low:.1f}-{high:.1f} GFLOP/s; the search's products: {flops / 1e9:.1f} GFLOP "
               f"(at {epochs} epochs per fit)")
+        floors[np.dtype(dtype).name], ways = numpy_floor(X, y, grid, folds, epochs)
+        print(f"{np.dtype(dtype).name}: numpy floor of the search's SGD steps: "
+              + ", ".join(f"{way} {fmt_s(s)} s" for way, s in ways.items())
+              + f"; best per shape {fmt_s(floors[np.dtype(dtype).name])} s")
         for n_jobs in n_jobs_list:
             _warm_up(n_jobs)
             for name, make in searches(grid, folds, epochs, n_jobs).items():
@@ -118,7 +247,16 @@ def run(quick, targets: Targets, n_jobs_list=(1, 2)):
         if row[1] == 1:  # CPU time of this process: the whole search only with n_jobs=1
             row[6] = f"{cpu[(row[0], 1, row[2])] / cpu[(row[0], 1, 'MLPGridSearchCV')]:.2f}"
     print(format_table(header, rows))
+    _print_bounds(times, floors, n_jobs_list)
     _check_targets(times, best, n_jobs_list, targets)
+
+
+def _print_bounds(times, floors, n_jobs_list):
+    """The fastest each search could be beaten by a numpy search taking the floor's time."""
+    for (dtype, n_jobs, name), seconds in sorted(times.items()):
+        if n_jobs == 1 and name != "MLPGridSearchCV":
+            print(f"{dtype}: a search at the numpy floor ({fmt_s(floors[dtype])} s) would be at "
+                  f"most {seconds / floors[dtype]:.2f}x faster than {name} (n_jobs=1)")
 
 
 def _warm_up(n_jobs):

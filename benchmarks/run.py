@@ -4,8 +4,8 @@
     python benchmarks/run.py --memory   # peak RSS on 1,000,000 x 784 float32 (subprocesses)
     python benchmarks/run.py --quick    # bundled MNIST subset, small: a CI smoke test
 
-Prints one table per comparison and a summary of the targets of issue 6. Nothing
-is asserted: the exit code is 0 whenever every benchmark ran.
+Prints one table per comparison and a summary of the targets of issues 6, 11 and
+12. Nothing is asserted: the exit code is 0 whenever every benchmark ran.
 """
 
 import argparse
@@ -68,8 +68,8 @@ def main(argv=None):
                        names, threads=args.threads)
         if not args.memory:
             run_speed(args, targets)
-    print("\n== Targets (issue 6)" + (": --quick is a smoke test, its numbers judge nothing"
-                                      if args.quick else "") + " ==")
+    smoke = ": --quick is a smoke test, its numbers judge nothing" if args.quick else ""
+    print(f"\n== Targets (issues 6, 11, 12){smoke} ==")
     print(targets.table())
     print("load average at end: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())
     print(f"total {time.perf_counter() - started:.0f} s")
