@@ -12,7 +12,7 @@ numpy floor: the time of the bare numpy calls every SGD step of the grid needs
 (``_floor_steps``), run the fastest of several ways, and from it the largest speed-up
 a search made of these numpy calls could show against each GridSearchCV.
 
-    python benchmarks/bench_search.py [--quick]
+    python benchmarks/bench_search.py [--quick] [--profile float64|float32]
 """
 
 import argparse
@@ -294,13 +294,34 @@ def _check_targets(times, best, n_jobs_list, targets):
                           " | ".join(sorted(found)), len(found) == 1)
 
 
+def profile(quick, dtype, top=25):
+    """cProfile of one MLPGridSearchCV fit at n_jobs=1: where its time goes, by function."""
+    import cProfile
+    import pstats
+
+    grid, folds, epochs = (QUICK_GRID, 2, 3) if quick else (GRID, 5, 30)
+    X, y = load(dtype)
+    search = searches(grid, folds, epochs, n_jobs=1)["MLPGridSearchCV"]()
+    profiler = cProfile.Profile()
+    quiet(lambda: profiler.runcall(search.fit, X, y))
+    stats = pstats.Stats(profiler)
+    print(f"{dtype.name}: MLPGridSearchCV.fit under cProfile (which slows the Python parts), "
+          f"{stats.total_tt:.1f} s; the {top} functions with the most time of their own:")
+    stats.sort_stats("tottime").print_stats(top)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny grid, 2 folds, 3 epochs")
     parser.add_argument("--n-jobs", type=int, action="append",
                         help="joblib workers (repeatable; default 1 and 2)")
+    parser.add_argument("--profile", choices=["float64", "float32"],
+                        help="instead: profile one MLPGridSearchCV (n_jobs=1) on this dtype")
     args = parser.parse_args(argv)
     print(f"machine: {machine_line()}")
+    if args.profile:
+        profile(args.quick, np.dtype(args.profile))
+        return 0
     targets = Targets()
     run(args.quick, targets, tuple(args.n_jobs or (1, 2)))
     print(targets.table())
