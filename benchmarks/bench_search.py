@@ -137,6 +137,7 @@ def _floor_steps(X, labels, folds_rows, hidden, alphas, rates, epochs, batch_siz
             A -= A.max(axis=-1, keepdims=True)  # softmax
             np.exp(A, out=A)
             A /= A.sum(axis=-1, keepdims=True)
+            # The loss of every step, as a fit needs it (loss curve, divergence, tol).
             loss = -np.log(np.take_along_axis(A, labels[idx][:, None, :, None], -1)).sum(
                 axis=(-2, -1)) / m
             for w in W:
@@ -247,12 +248,12 @@ def run(quick, targets: Targets, n_jobs_list=(1, 2)):
         if row[1] == 1:  # CPU time of this process: the whole search only with n_jobs=1
             row[6] = f"{cpu[(row[0], 1, row[2])] / cpu[(row[0], 1, 'MLPGridSearchCV')]:.2f}"
     print(format_table(header, rows))
-    _print_bounds(times, floors, n_jobs_list)
+    _print_bounds(times, floors)
     _check_targets(times, best, n_jobs_list, targets)
 
 
-def _print_bounds(times, floors, n_jobs_list):
-    """The fastest each search could be beaten by a numpy search taking the floor's time."""
+def _print_bounds(times, floors):
+    """Per GridSearchCV at n_jobs=1: the speed-up over it of a search taking the floor's time."""
     for (dtype, n_jobs, name), seconds in sorted(times.items()):
         if n_jobs == 1 and name != "MLPGridSearchCV":
             print(f"{dtype}: a search at the numpy floor ({fmt_s(floors[dtype])} s) would be at "
