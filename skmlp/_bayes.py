@@ -34,9 +34,9 @@ from sklearn.utils.validation import (
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
+    PosteriorMixin,
     check_cost_matrix,
     class_priors,
-    log_posteriors,
     minimum_risk_index,
 )
 from ._utils import all_or_nothing
@@ -517,7 +517,8 @@ class QuadraticBoundary:
 # ---------------------------------------------------------------------------
 
 
-class GaussianBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, ClassifierMixin, BaseEstimator):
+class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMixin,
+                              ClassifierMixin, BaseEstimator):
     """Minimum-risk Bayes classifier with Gaussian class densities.
 
     Each class j has a prior p_j and a Gaussian density N(mu_j, Sigma_j) with
@@ -844,37 +845,6 @@ class GaussianBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, Classifier
             Joint log-likelihoods, in the dtype of X.
         """
         return self._joint_log_likelihood(self._validated(X))
-
-    def predict_log_proba(self, X):
-        """Log-posteriors ln P(j | x): the joint log-likelihoods minus their logsumexp.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-posteriors (-inf for a class that cannot be decided: zero prior
-            or no samples yet).
-        """
-        return log_posteriors(self.predict_joint_log_proba(X), self.class_prior_)
-
-    def predict_proba(self, X):
-        """Posteriors P(j | x).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Posteriors, rows summing to 1.
-        """
-        return np.exp(self.predict_log_proba(X))
 
     def decision_function(self, X):
         """Binary: the log likelihood-ratio test statistic; multiclass: minus the risks.

@@ -22,10 +22,10 @@ from sklearn.utils.validation import (
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
+    PosteriorMixin,
     check_cost_matrix,
     class_priors,
     log_or_minus_inf,
-    log_posteriors,
 )
 from ._utils import all_or_nothing
 
@@ -97,7 +97,8 @@ def _log_density(density, X, k):
     return values
 
 
-class DensityBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, ClassifierMixin, BaseEstimator):
+class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMixin,
+                             ClassifierMixin, BaseEstimator):
     """Minimum-risk Bayes classifier with any class-conditional densities.
 
     Each class j has a prior p_j and a density f(x | C_j), learned from its
@@ -260,32 +261,3 @@ class DensityBayesClassifier(CallbackSupportMixin, MinimumRiskMixin, ClassifierM
         log_density = np.column_stack([_log_density(dist, X, k)
                                        for k, dist in enumerate(self.densities_)])
         return (log_density + log_or_minus_inf(self.class_prior_)).astype(X.dtype, copy=False)
-
-    def predict_log_proba(self, X):
-        """Log-posteriors ln P(j | x); the log-priors where no class has density.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        return log_posteriors(self.predict_joint_log_proba(X), self.class_prior_)
-
-    def predict_proba(self, X):
-        """Posteriors P(j | x); the priors where no class has density.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Rows summing to 1, never NaN.
-        """
-        return np.exp(self.predict_log_proba(X))

@@ -266,6 +266,43 @@ def binary_decision(risk):
     return risk[:, 0] - risk[:, 1]
 
 
+class PosteriorMixin:
+    """predict_log_proba and predict_proba from ``predict_joint_log_proba`` and
+    ``class_prior_``: Bayes' rule for the classifiers built on class densities."""
+
+    def predict_log_proba(self, X):
+        """Log-posteriors ln P(j | x): the joint log-likelihoods minus their logsumexp.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-posteriors in the dtype of X: -inf for a class that cannot be
+            decided (zero prior, or no samples yet), the log-priors where no
+            class has density.
+        """
+        return log_posteriors(self.predict_joint_log_proba(X), self.class_prior_)
+
+    def predict_proba(self, X):
+        """Posteriors P(j | x); the priors where no class has density.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows summing to 1, never NaN.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+
 class MinimumRiskMixin:
     """predict_risk, decision_function and predict from ``predict_proba`` and
     ``cost_matrix_``: the minimum-risk rule, for the classifiers that use it."""
