@@ -39,8 +39,7 @@ from sklearn.utils.validation import (
 
 from . import nn
 from ._callbacks import CallbackSupportMixin, FitTasks
-from ._optimizers import minimize_lbfgs, unpack
-from ._training import _Buffers, forward_backward, train_stochastic
+from ._training import thread_budget, train_lbfgs, train_stochastic
 from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -715,34 +714,17 @@ default='glorot_uniform'
 
         Every L-BFGS iteration is a callback subtask (both hooks at its end).
         """
-        buffers = _Buffers(layer_units, X.shape[0], X.dtype, minibatches=False)
-        params = self.coefs_ + self.intercepts_
         self.n_iter_ = 0
         start = {"snapshot": self._snapshot()}
 
-        def iteration_end(theta):
-            weights = [np.empty_like(p) for p in params]
-            unpack(theta, weights)
-            n_layers = len(self.coefs_)
+        def iteration_end(coefs, intercepts):
             self.n_iter_ += 1
-            end = {"coefs_": weights[:n_layers], "intercepts_": weights[n_layers:],
-                   "n_iter_": self.n_iter_}
+            end = {"coefs_": coefs, "intercepts_": intercepts, "n_iter_": self.n_iter_}
             tasks.begin_epoch(start["snapshot"])
             start["snapshot"] = end
             return tasks.end_epoch(end)
 
-        def loss_grad():
-            loss, coef_grads, intercept_grads = forward_backward(
-                self, X, T, sample_weight, self.coefs_, self.intercepts_, self.alpha,
-                buffers.acts, buffers.deltas, buffers,
-            )
-            self._check_loss(loss, "lbfgs")
-            return loss, coef_grads + intercept_grads
-
-        result = minimize_lbfgs(
-            loss_grad, params, max_iter=self.max_iter, max_fun=self.max_fun,
-            tol=self.tol, verbose=bool(self.verbose), iteration_end=iteration_end,
-        )
+        result = train_lbfgs(self, X, T, sample_weight, layer_units, iteration_end)
         self._check_weights_finite(self.coefs_ + self.intercepts_)
         if result.status not in (0, _STOPPED_BY_CALLBACK):
             warnings.warn(
@@ -988,7 +970,8 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
              for i in prepared]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trained = train_stochastic([nets[i] for i in prepared], *data, incremental=False,
-                                   collect_errors=True, tasks=tasks)
+                                   collect_errors=True, tasks=tasks,
+                                   n_threads=thread_budget())
     for i, error, net_tasks in zip(prepared, trained, tasks):
         errors[i] = error
         if error is None:

@@ -1,18 +1,17 @@
 """Optimizers for :class:`skmlp.ManualMLPClassifier`.
 
 Each stochastic optimizer is a small class whose ``update_params(params,
-grads)`` changes the parameter arrays *in place*, so the estimator can keep
-one set of weight arrays (and the buffers around them) for a whole fit.
-``params`` and ``grads`` are aligned lists: ``coefs + intercepts`` and
-``coef_grads + intercept_grads``. The gradient arrays are scratch space: an
-optimizer may overwrite them (the estimator recomputes them every minibatch).
+grads)`` changes the parameters *in place*. The parameters of a network are
+one flat row (its weight matrices, then its bias vectors, as
+:func:`pack` lays them out), and a stack of ``K`` networks trained together
+is a ``(K, P)`` array with one row per network; the gradients and the
+optimizer's state (velocities, Adam's moments) are arrays of the same shape.
+One pass of a compiled kernel (:mod:`skmlp._kernels`) adds the L2 penalty to
+the gradient and takes the step, for every parameter of the stack at once.
 
-Stacks of networks (see :mod:`skmlp.nn`): when the hyperparameters are
-arrays of shape ``(K,)`` (one value per network), the parameters are
-stacks with the network index first, ``(K, fan_in, fan_out)`` and
-``(K, fan_out)``; every value then applies to its own network.
-``iteration_ends`` and ``trigger_stopping`` take the index ``k`` of the
-network whose epoch ended, and ``keep`` drops the networks that stopped.
+The hyperparameters are per network, arrays of shape ``(K,)`` (given as
+scalars, every network of the stack gets the same value). ``iteration_ends`` and ``trigger_stopping`` take the index ``k`` of
+the network whose epoch ended, and ``keep`` drops the networks that stopped.
 
 The semantics (momentum, Nesterov's momentum, the learning-rate schedules,
 Adam's bias correction, when the schedule is updated) are those of
@@ -24,50 +23,56 @@ parameters into one vector and hands them to :func:`scipy.optimize.minimize`.
 import numpy as np
 import scipy.optimize
 
-
-def _per_param(value, params):
-    """``value`` shaped to broadcast against each parameter array.
-
-    A scalar serves every array as is; one value per network ``(K,)``
-    becomes ``(K, 1, ...)`` in the parameters' dtype, to scale each
-    network's slice of a stack as a Python float scales one network (numpy
-    computes float32 parameters in float32 either way).
-    """
-    if not isinstance(value, np.ndarray):  # (np.ndim would cost an array per call)
-        return [value] * len(params)
-    return [value.astype(p.dtype).reshape((-1,) + (1,) * (p.ndim - 1)) for p in params]
+from . import _kernels
 
 
-def _at(value, k):
-    """The value of network ``k`` (``k=None``: a single network's scalar)."""
-    return value if k is None else value[k]
+def _rows(array):
+    """A ``(K, P)`` view of a stack's parameters (one network's ``(P,)`` is K = 1)."""
+    return array.reshape(1, -1) if array.ndim == 1 else array
+
+
+def _per_network(value, n_networks):
+    """One value per network, shape (K,): float64 (a schedule's name stays a str)."""
+    dtype = object if np.asarray(value).dtype.kind in "OUS" else np.float64
+    return np.array(np.broadcast_to(np.asarray(value, dtype=dtype), (n_networks,)))
 
 
 class _PerNetwork:
-    """Per-network hyperparameters and state of a stack of networks."""
+    """Per-network hyperparameters and state of a stack of networks.
 
-    # Names of the attributes with one entry per network when stacked.
+    Each hyperparameter is an array of shape ``(K,)`` (K = 1 for one
+    network) and each state a ``(K, P)`` array.
+    """
+
+    # Names of the per-network hyperparameters and of the (K, P) states.
     _per_network = ()
     _states = ()
 
+    def _init_per_network(self, params, **values):
+        rows = _rows(params)
+        for name, value in values.items():
+            setattr(self, name, _per_network(value, rows.shape[0]))
+        return rows
+
     def _set(self, name, k, value):
-        if k is None:
-            setattr(self, name, value)
-        else:  # a new array, never a change in place (see _broadcast)
-            values = getattr(self, name).copy()
-            values[k] = value
-            setattr(self, name, values)
+        """Network k's value; a new array, never a change in place (see _in_dtype)."""
+        values = getattr(self, name).copy()
+        values[k] = value
+        setattr(self, name, values)
 
-    def _broadcast(self, key, value, params, transform=None):
-        """``_per_param(transform(value), params)``, computed once per ``value``.
+    def _in_dtype(self, name, dtype, transform=None):
+        """The per-network array ``name`` (or ``transform`` of it) cast to ``dtype``.
 
-        The per-network arrays are replaced, never changed in place
-        (``_set``, ``keep``), so the same object means the same values: a
-        stack's step then does not recast its constant hyperparameters.
+        Computed once per array: the arrays are replaced, never changed in
+        place (``_set``, ``keep``), so the same object means the same values,
+        and a step does not recast its constant hyperparameters.
         """
-        cache = self.__dict__.setdefault("_broadcasts", {})
-        if key not in cache or cache[key][0] is not value:
-            cache[key] = (value, _per_param(transform(value) if transform else value, params))
+        values = getattr(self, name)
+        cache = self.__dict__.setdefault("_casts", {})
+        key = (name, transform, np.dtype(dtype))
+        if key not in cache or cache[key][0] is not values:
+            cast = (transform(values) if transform else values).astype(dtype)
+            cache[key] = (values, cast)
         return cache[key][1]
 
     def keep(self, index):
@@ -78,10 +83,15 @@ class _PerNetwork:
         index : ndarray of int
             Positions of the networks that go on training.
         """
-        for name in self._per_network:
+        for name in self._per_network + self._states:
             setattr(self, name, getattr(self, name)[index])
-        for name in self._states:
-            setattr(self, name, [state[index] for state in getattr(self, name)])
+
+    @staticmethod
+    def _penalty(lam, params):
+        """``lam`` (float64, one per network) in the parameters' dtype; 0 if None."""
+        if lam is None:
+            return np.zeros(params.shape[0], dtype=params.dtype)
+        return np.broadcast_to(lam, params.shape[:1]).astype(params.dtype)
 
 
 class SGDOptimizer(_PerNetwork):
@@ -98,13 +108,13 @@ class SGDOptimizer(_PerNetwork):
 
     Parameters
     ----------
-    params : list of ndarray
-        The parameter arrays (``coefs + intercepts``); only their shapes and
-        dtypes are used here, to allocate the velocities.
+    params : ndarray of shape (P,) or (K, P)
+        The parameters of one network, or of a stack of K networks (one row
+        each); only the shape and dtype are used here, to allocate the
+        velocities.
     learning_rate_init : float or ndarray of shape (K,), default=0.1
-        The initial learning rate ``eta``. An array means a stack of K
-        networks: ``lr_schedule``, ``momentum`` and ``power_t`` are then
-        arrays of shape (K,) too.
+        The initial learning rate ``eta``, one per network of a stack, as
+        are ``lr_schedule``, ``momentum`` and ``power_t``.
     lr_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
         'constant' keeps ``eta``; 'invscaling' sets
         ``eta = learning_rate_init / (t + 1) ** power_t`` at the end of each
@@ -120,20 +130,24 @@ class SGDOptimizer(_PerNetwork):
 
     Attributes
     ----------
-    learning_rate : float or ndarray of shape (K,)
-        The current learning rate.
-    velocities : list of ndarray
-        One velocity per parameter array.
+    learning_rate : ndarray of shape (K,)
+        The current learning rate of each network.
+    velocities : ndarray of shape (K, P)
+        The velocity of every parameter.
 
     Examples
     --------
     >>> import numpy as np
     >>> w = np.array([1.0, 2.0])
-    >>> opt = SGDOptimizer([w], learning_rate_init=0.5, momentum=0.0)
-    >>> opt.update_params([w], [np.array([1.0, -2.0])])
+    >>> opt = SGDOptimizer(w, learning_rate_init=0.5, momentum=0.0)
+    >>> _ = opt.update_params(w, np.array([1.0, -2.0]))
     >>> w
     array([0.5, 3. ])
     """
+
+    _per_network = ("learning_rate_init", "learning_rate", "lr_schedule", "momentum",
+                    "power_t")
+    _states = ("velocities",)
 
     def __init__(
         self,
@@ -144,60 +158,57 @@ class SGDOptimizer(_PerNetwork):
         nesterov=True,
         power_t=0.5,
     ):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = _float_copy(learning_rate_init)
-        self.lr_schedule = lr_schedule
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.power_t = power_t
-        self.velocities = [np.zeros_like(p) for p in params]
+        rows = self._init_per_network(
+            params, learning_rate_init=learning_rate_init, learning_rate=learning_rate_init,
+            lr_schedule=lr_schedule, momentum=momentum, power_t=power_t)
+        self.nesterov = bool(nesterov)
+        self.velocities = np.zeros_like(rows)
 
-    _per_network = ("learning_rate_init", "learning_rate", "lr_schedule", "momentum",
-                    "power_t")
-    _states = ("velocities",)
-
-    def update_params(self, params, grads):
-        """Take one step in place; ``grads`` are overwritten (scratch).
+    def update_params(self, params, grads, n_penalized=0, lam=None):
+        """Add the penalty to the gradients and take one step, in place.
 
         Parameters
         ----------
-        params : list of ndarray
-            Parameter arrays, updated in place.
-        grads : list of ndarray
-            Gradients aligned with ``params``.
-        """
-        etas = self._broadcast("eta", self.learning_rate, params)
-        mus = self._broadcast("mu", self.momentum, params)
-        plain = not isinstance(self.momentum, np.ndarray) and self.momentum == 0.0
-        for param, velocity, grad, eta, mu in zip(params, self.velocities, grads, etas, mus):
-            grad *= eta  # grad is now the plain gradient step eta * g
-            if plain:  # plain gradient descent: the velocity is unused
-                param -= grad
-                continue
-            velocity *= mu
-            velocity -= grad  # v = mu v - eta g
-            if self.nesterov:
-                param -= grad
-                np.multiply(velocity, mu, out=grad)
-                param += grad  # w += mu v - eta g
-            else:
-                param += velocity
+        params : ndarray of shape (P,) or (K, P)
+            Parameters, updated in place.
+        grads : ndarray of the same shape
+            Their gradients (data term only).
+        n_penalized : int, default=0
+            The first ``n_penalized`` parameters of each row are weights,
+            penalised by ``lam``: their gradient gains ``lam * w``.
+        lam : float or ndarray of shape (K,), default=None
+            The L2 factor ``alpha / S`` of each network (None: 0).
 
-    def iteration_ends(self, time_step, k=None):
+        Returns
+        -------
+        sq_norms : ndarray of shape (K,) of float64
+            The squared norm of each network's penalised weights before the
+            step (for the penalty term of the loss).
+        """
+        params, grads = _rows(params), _rows(grads)
+        dtype = params.dtype
+        sq_norms = np.empty(params.shape[0])
+        _kernels.sgd_update(params, grads, self.velocities, n_penalized,
+                            self._penalty(lam, params),
+                            self._in_dtype("learning_rate", dtype),
+                            self._in_dtype("momentum", dtype), self.nesterov, sq_norms)
+        return sq_norms
+
+    def iteration_ends(self, time_step, k=0):
         """Update the 'invscaling' learning rate at the end of an epoch.
 
         Parameters
         ----------
         time_step : int
             Number of training samples seen so far.
-        k : int, default=None
-            The network of a stack whose epoch ended (None: not a stack).
+        k : int, default=0
+            The network of a stack whose epoch ended.
         """
-        if _at(self.lr_schedule, k) == "invscaling":
-            self._set("learning_rate", k, float(_at(self.learning_rate_init, k))
-                      / (time_step + 1) ** _at(self.power_t, k))
+        if self.lr_schedule[k] == "invscaling":
+            self._set("learning_rate", k, float(self.learning_rate_init[k])
+                      / (time_step + 1) ** float(self.power_t[k]))
 
-    def trigger_stopping(self, msg, verbose, k=None):
+    def trigger_stopping(self, msg, verbose, k=0):
         """Decide what to do when the training stalls.
 
         'adaptive' divides the learning rate by 5 and goes on until it falls
@@ -209,25 +220,26 @@ class SGDOptimizer(_PerNetwork):
             Why training stalled, printed when ``verbose``.
         verbose : bool
             Print what is decided.
-        k : int, default=None
-            The network of a stack that stalled (None: not a stack).
+        k : int, default=0
+            The network of a stack that stalled.
 
         Returns
         -------
         is_stopping : bool
             True when training must stop.
         """
-        if _at(self.lr_schedule, k) != "adaptive":
+        if self.lr_schedule[k] != "adaptive":
             if verbose:
                 print(msg + " Stopping.")
             return True
-        if _at(self.learning_rate, k) <= 1e-6:
+        learning_rate = float(self.learning_rate[k])
+        if learning_rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
             return True
-        self._set("learning_rate", k, _at(self.learning_rate, k) / 5.0)
+        self._set("learning_rate", k, learning_rate / 5.0)
         if verbose:
-            print(msg + " Setting learning rate to %f" % _at(self.learning_rate, k))
+            print(msg + " Setting learning rate to %f" % (learning_rate / 5.0))
         return False
 
 
@@ -243,11 +255,12 @@ class AdamOptimizer(_PerNetwork):
 
     Parameters
     ----------
-    params : list of ndarray
-        The parameter arrays; used for the shapes of ``m`` and ``v``.
+    params : ndarray of shape (P,) or (K, P)
+        The parameters (one row per network); used for the shapes of ``m``
+        and ``v``.
     learning_rate_init : float or ndarray of shape (K,), default=0.001
-        The step size. An array means a stack of K networks: ``beta_1``,
-        ``beta_2`` and ``epsilon`` are then arrays of shape (K,) too.
+        The step size, one per network of a stack, as are ``beta_1``,
+        ``beta_2`` and ``epsilon``.
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float, default=1e-8
@@ -255,80 +268,61 @@ class AdamOptimizer(_PerNetwork):
 
     Attributes
     ----------
-    learning_rate : float
+    learning_rate : ndarray of shape (K,)
         The bias-corrected step size ``eta_t`` of the last step.
     t : int
         Number of steps taken.
-    ms, vs : list of ndarray
+    ms, vs : ndarray of shape (K, P)
         First and second moment estimates.
 
     Examples
     --------
     >>> import numpy as np
     >>> w = np.array([1.0, 1.0])
-    >>> opt = AdamOptimizer([w], learning_rate_init=0.1)
-    >>> opt.update_params([w], [np.array([3.0, -0.5])])
+    >>> opt = AdamOptimizer(w, learning_rate_init=0.1)
+    >>> _ = opt.update_params(w, np.array([3.0, -0.5]))
     >>> np.round(w, 6)  # the first Adam step moves by ~lr * sign(g)
     array([0.9, 1.1])
     """
 
-    def __init__(
-        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
-    ):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = _float_copy(learning_rate_init)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.t = 0
-        self.ms = [np.zeros_like(p) for p in params]
-        self.vs = [np.zeros_like(p) for p in params]
-
     _per_network = ("learning_rate_init", "learning_rate", "beta_1", "beta_2", "epsilon")
     _states = ("ms", "vs")
 
-    def update_params(self, params, grads):
-        """Take one Adam step in place; ``grads`` are overwritten (scratch).
+    def __init__(
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        rows = self._init_per_network(
+            params, learning_rate_init=learning_rate_init, learning_rate=learning_rate_init,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        self.t = 0
+        self.ms = np.zeros_like(rows)
+        self.vs = np.zeros_like(rows)
 
-        Parameters
-        ----------
-        params : list of ndarray
-            Parameter arrays, updated in place.
-        grads : list of ndarray
-            Gradients aligned with ``params``.
+    def update_params(self, params, grads, n_penalized=0, lam=None):
+        """Add the penalty to the gradients and take one Adam step, in place.
+
+        Parameters and return value as :meth:`SGDOptimizer.update_params`.
         """
+        params, grads = _rows(params), _rows(grads)
+        dtype = params.dtype
         self.t += 1
-        b1, b2 = self.beta_1, self.beta_2
-        if not isinstance(b1, np.ndarray):
-            self.learning_rate = float(
-                self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t))
-        else:  # Python's power per network: bit for bit the single network's
-            b1_t, b2_t = (np.array([b**self.t for b in beta.tolist()]) for beta in (b1, b2))
-            self.learning_rate = self.learning_rate_init * np.sqrt(1 - b2_t) / (1 - b1_t)
-        per_param = [self._broadcast("b1", b1, params),
-                     self._broadcast("c1", b1, params, lambda b: 1 - b),
-                     self._broadcast("b2", b2, params),
-                     self._broadcast("c2", b2, params, lambda b: 1 - b),
-                     self._broadcast("eps", self.epsilon, params),
-                     _per_param(self.learning_rate, params)]  # new every step
-        for param, m, v, grad, b1, c1, b2, c2, eps, eta in zip(
-                params, self.ms, self.vs, grads, *per_param):
-            m *= b1
-            m += c1 * grad
-            v *= b2
-            np.square(grad, out=grad)
-            grad *= c2
-            v += grad  # grad is free from here on: use it as scratch
-            np.sqrt(v, out=grad)
-            grad += eps
-            np.divide(m, grad, out=grad)
-            grad *= eta
-            param -= grad
+        # Python's power per network: bit for bit a single network's
+        b1_t, b2_t = (np.array([b**self.t for b in beta.tolist()])
+                      for beta in (self.beta_1, self.beta_2))
+        self.learning_rate = self.learning_rate_init * np.sqrt(1 - b2_t) / (1 - b1_t)
+        sq_norms = np.empty(params.shape[0])
+        _kernels.adam_update(
+            params, grads, self.ms, self.vs, n_penalized, self._penalty(lam, params),
+            self.learning_rate.astype(dtype), self._in_dtype("beta_1", dtype),
+            self._in_dtype("beta_1", dtype, _one_minus), self._in_dtype("beta_2", dtype),
+            self._in_dtype("beta_2", dtype, _one_minus), self._in_dtype("epsilon", dtype),
+            sq_norms)
+        return sq_norms
 
-    def iteration_ends(self, time_step, k=None):
+    def iteration_ends(self, time_step, k=0):
         """Nothing to update at the end of an epoch (kept for the interface)."""
 
-    def trigger_stopping(self, msg, verbose, k=None):
+    def trigger_stopping(self, msg, verbose, k=0):
         """Stop when training stalls (Adam has no schedule to lower).
 
         Returns
@@ -341,9 +335,8 @@ class AdamOptimizer(_PerNetwork):
         return True
 
 
-def _float_copy(value):
-    """A float, or a float64 copy of one value per network."""
-    return float(value) if np.ndim(value) == 0 else np.array(value, dtype=np.float64)
+def _one_minus(values):
+    return 1 - values
 
 
 def pack(arrays):

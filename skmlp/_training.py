@@ -1,45 +1,151 @@
 """The training loop of the MLP, for one network or a stack of K networks.
 
 :class:`skmlp.ManualMLPClassifier` trains one network (K = 1) with it and
-:class:`skmlp.model_selection.MLPGridSearchCV` trains the candidates of a grid
-search that share a network shape and the minibatches (K > 1): their weights
-stacked along a leading axis (see :mod:`skmlp.nn`), one pass over the
-minibatches for all of them, with each network's own learning rate, penalty,
-optimizer state and stopping.
+the searches of :mod:`skmlp.model_selection` train the candidates that share
+a network shape and the minibatches (K > 1): one pass over the minibatches
+for all of them, with each network's own learning rate, penalty, optimizer
+state and stopping.
 
 The loop, like skorch's ``fit_loop -> run_single_epoch -> train_step``, is
 split into short steps: :func:`train_stochastic` runs epochs, ``_run_epoch``
 the minibatches of one epoch, ``_train_step`` one forward / backward /
-update. All per-layer arrays (the minibatch of X, the activations, the
-deltas, the gradients) are allocated once in a :class:`_Buffers` and reused
-for every minibatch.
+update. A step is the matrix products (numpy's matmul, i.e. BLAS) and,
+between them, compiled kernels (:mod:`skmlp._kernels`) that each do in one
+pass what :mod:`skmlp.nn` (the readable reference, tested equal) does in
+several: bias + activation, output activation + loss + output delta, the
+derivative times the delta + the bias gradients, and penalty + optimizer
+update over one flat buffer of every parameter of the stack.
+
+Parameters live in one ``(K, P)`` array, a row per network laid out by
+:class:`ParameterLayout` (weights first, then biases, as
+:func:`skmlp._optimizers.pack`); the gradients and the optimizer state are
+arrays of the same shape. Each network's ``coefs_`` and ``intercepts_`` are
+views of its row during training. All per-minibatch arrays (the rows of X,
+the activations, the deltas) are allocated once in a :class:`_Buffers`.
+
+The kernels release the GIL: a stack of several networks can be split in
+groups that step in threads (:func:`thread_budget` says how many the
+process may use), BLAS then on one thread each. Every network computes
+exactly what it would compute alone, whatever the grouping.
 
 What is per network lives on the estimators, this module calls it: each
-network is a ManualMLPClassifier whose ``coefs_`` and ``intercepts_`` are
-views of its slice of the stack during training, and whose own methods do the
-bookkeeping of an epoch (``_end_epoch``: loss curve, tol / n_iter_no_change,
-early stopping, the learning-rate schedule) and catch a diverging loss
-(``_check_loss``). A network that stops or fails leaves the stack at the end
-of the epoch; one that fails in the middle of an epoch is masked until then
-(its slice of a matrix product never touches the other networks' slices).
+network is a ManualMLPClassifier whose own methods do the bookkeeping of an
+epoch (``_end_epoch``: loss curve, tol / n_iter_no_change, early stopping,
+the learning-rate schedule) and catch a diverging loss (``_check_loss``). A
+network that stops or fails leaves the stack at the end of the epoch; one
+that fails in the middle of an epoch is masked until then (its row of the
+stack never touches the other networks' rows).
 """
 
 import copy
+import os
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches, shuffle
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from . import nn
-from ._optimizers import AdamOptimizer, SGDOptimizer
+from . import _kernels, nn
+from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, unpack
+
+
+class ParameterLayout:
+    """Where each layer's weights and biases sit in a network's row of parameters.
+
+    A row holds ``W_1, ..., W_L`` (each flattened in C order), then
+    ``b_1, ..., b_L``: the first :attr:`n_coefs` entries are the penalised
+    weights.
+
+    Parameters
+    ----------
+    layer_units : list of int
+        Units per layer, input layer first.
+
+    Attributes
+    ----------
+    shapes : list of tuple
+        ``(fan_in, fan_out)`` of each layer.
+    n_coefs : int
+        Number of weights (the penalised part of a row).
+    size : int
+        Parameters per network, ``P``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layout = ParameterLayout([2, 3, 1])
+    >>> layout.n_coefs, layout.size
+    (9, 13)
+    >>> coefs, intercepts = layout.views(np.arange(13.0))
+    >>> coefs[1].ravel(), intercepts[0]
+    (array([6., 7., 8.]), array([ 9., 10., 11.]))
+    """
+
+    def __init__(self, layer_units):
+        self.shapes = list(zip(layer_units[:-1], layer_units[1:]))
+        sizes = [a * b for a, b in self.shapes] + [b for _, b in self.shapes]
+        self.bounds = np.cumsum([0] + sizes).tolist()
+        self.n_coefs = self.bounds[len(self.shapes)]
+        self.size = self.bounds[-1]
+
+    def views(self, flat):
+        """The weight matrices and bias vectors as views of ``flat``.
+
+        ``flat`` has shape (P,) for one network or (K, P) for a stack; the
+        views then have the leading axis K.
+        """
+        lead, n_layers = flat.shape[:-1], len(self.shapes)
+        coefs = [self._view(flat, l, lead + shape) for l, shape in enumerate(self.shapes)]
+        intercepts = [self._view(flat, n_layers + l, lead + (b,))
+                      for l, (_, b) in enumerate(self.shapes)]
+        return coefs, intercepts
+
+    def _view(self, flat, index, shape):
+        view = flat[..., self.bounds[index]:self.bounds[index + 1]].view()
+        view.shape = shape  # a view or an error, never a silent copy
+        return view
+
+    def offsets(self):
+        """Where each layer's biases start in a row (the kernels read them there)."""
+        n_layers = len(self.shapes)
+        return self.bounds[n_layers:2 * n_layers]
+
+    def stack(self, networks, dtype):
+        """A new (K, P) array with the ``(coefs, intercepts)`` of K networks."""
+        flat = np.empty((len(networks), self.size), dtype=dtype)
+        coefs, intercepts = self.views(flat)
+        for k, (net_coefs, net_intercepts) in enumerate(networks):
+            for view, array in zip(coefs + intercepts, list(net_coefs) + list(net_intercepts)):
+                view[k] = array
+        return flat
+
+
+class _Codes(NamedTuple):
+    """What the kernels need to know of the networks: activations, loss, eps."""
+
+    activation: int
+    out_activation: int
+    loss: int
+    eps: object  # machine epsilon in the dtype of the parameters
+
+    @classmethod
+    def of(cls, net, dtype):
+        return cls(_kernels.ACTIVATION_CODES[net.activation],
+                   _kernels.ACTIVATION_CODES[net.out_activation_],
+                   _kernels.LOSS_CODES[net.loss], np.finfo(dtype).eps)
 
 
 class _Buffers:
     """Arrays reused for every minibatch of one fit (no allocation per batch).
 
-    For a stack of K networks every per-layer array gets a leading axis K.
+    Every per-layer array has a leading axis K (the networks of the stack).
+    A smaller last minibatch uses the first rows of the same memory, laid
+    out contiguously, so the kernels always see C-contiguous arrays.
 
     Parameters
     ----------
@@ -49,37 +155,109 @@ class _Buffers:
         Rows of the largest minibatch.
     dtype : numpy dtype
         dtype of X (float32 or float64); every buffer has it.
+    n_networks : int
+        K.
     minibatches : bool, default=True
         Also allocate the rows of X, T and the weights of a minibatch (not
         needed by the full-batch L-BFGS, which reads X itself).
-    n_networks : int or None, default=None
-        K for a stack of networks, None for one network (no leading axis).
     """
 
-    def __init__(self, layer_units, batch_size, dtype, minibatches=True, n_networks=None):
-        fan = list(zip(layer_units[:-1], layer_units[1:]))
+    def __init__(self, layer_units, batch_size, dtype, n_networks, minibatches=True):
         rows = batch_size if minibatches else 0
         self.X = np.empty((rows, layer_units[0]), dtype=dtype)
         self.T = np.empty((rows, layer_units[-1]), dtype=dtype)
         self.sample_weight = np.empty(rows, dtype=dtype)
-        stack = () if n_networks is None else (n_networks,)
         units = layer_units[1:]
-        self.acts = [np.empty(stack + (batch_size, n), dtype=dtype) for n in units]
-        self.deltas = [np.empty(stack + (batch_size, n), dtype=dtype) for n in units]
-        self.coef_grads = [np.empty(stack + f, dtype=dtype) for f in fan]
-        self.intercept_grads = [np.empty(stack + (n,), dtype=dtype) for n in units]
+        self._acts = [np.empty(n_networks * batch_size * n, dtype=dtype) for n in units]
+        self._deltas = [np.empty(n_networks * batch_size * n, dtype=dtype) for n in units]
+        self._units, self._n_networks = units, n_networks
+        self._rows = {}
+        self.losses = np.empty(n_networks)
+        self.sq_norms = np.empty(n_networks)
 
-    def rows(self, m):
-        """Views of the first ``m`` rows of the per-sample buffers."""
-        return (
-            self.X[:m], self.T[:m], self.sample_weight[:m],
-            [a[..., :m, :] for a in self.acts], [d[..., :m, :] for d in self.deltas],
-        )
+    def layers(self, m):
+        """Activations and deltas of an ``m``-row minibatch: (K, m, units) each."""
+        if m not in self._rows:
+            shapes = [(self._n_networks, m, n) for n in self._units]
+            self._rows[m] = (
+                [a[:np.prod(s)].reshape(s) for a, s in zip(self._acts, shapes)],
+                [d[:np.prod(s)].reshape(s) for d, s in zip(self._deltas, shapes)],
+            )
+        return self._rows[m]
 
 
-def _stack_layers(layers_per_network):
-    """Stack each layer's arrays of K networks along a new leading axis."""
-    return [np.stack(arrays) for arrays in zip(*layers_per_network)]
+class _Batch(NamedTuple):
+    """One minibatch: its rows of X and T, the row factors and S."""
+
+    X: object
+    T: np.ndarray
+    row_scale: np.ndarray  # s_n / S in the dtype of X
+    loss_weight: np.ndarray  # s_n, float64 (ones without weights)
+    S: float  # sum of the weights (m without weights)
+
+
+def _batch(X, T, sample_weight, dtype, unweighted):
+    """The minibatch of the rows X, T (weights ``sample_weight``); None if they are all 0.
+
+    ``unweighted`` caches the row factors of unweighted minibatches by size.
+    """
+    m = T.shape[0]
+    if sample_weight is None:
+        S = float(m)
+        if m not in unweighted:  # 1/S in the dtype, as nn
+            unweighted[m] = (np.full(m, 1.0 / S, dtype=dtype), np.ones(m))
+        return _Batch(X, T, *unweighted[m], S)
+    S = float(sample_weight.sum(dtype=np.float64))
+    if S == 0:
+        return None  # nothing to learn from this minibatch
+    return _Batch(X, T, (sample_weight / S).astype(dtype, copy=False),
+                  sample_weight.astype(np.float64), S)
+
+
+def _gather(buffers, X, T, sample_weight, idx, unweighted):
+    """The minibatch of the rows ``idx``, copied into the buffers."""
+    m = idx.shape[0]
+    if sample_weight is not None:
+        sample_weight = np.take(sample_weight, idx, out=buffers.sample_weight[:m],
+                                mode="clip")
+        if not sample_weight.any():
+            return None  # (before copying the rows of X)
+    if sp.issparse(X):
+        X_batch = X[idx]
+    else:
+        X_batch = np.take(X, idx, axis=0, out=buffers.X[:m], mode="clip")
+    T_batch = np.take(T, idx, axis=0, out=buffers.T[:m], mode="clip")
+    return _batch(X_batch, T_batch, sample_weight, buffers.T.dtype, unweighted)
+
+
+def loss_and_gradients(codes, batch, coefs, params, layout, acts, deltas, coef_grads, grads,
+                       losses):
+    """Forward and backward pass of a stack on a minibatch, into the buffers.
+
+    The compiled counterpart of :func:`skmlp.nn.forward` followed by
+    :func:`skmlp.nn.backward` without the penalty (which the optimizer's
+    update adds, fused): on return ``losses[k]`` is network k's summed
+    weighted data loss ``sum_n s_n L_n`` (divide by S for the mean) and
+    ``grads`` holds the gradients of the data term, every layer's weights
+    (``coef_grads`` are views of ``grads``) and biases.
+    """
+    last = len(coefs) - 1
+    offsets = layout.offsets()
+    inputs = [batch.X] + acts[:-1]
+    for l in range(last):
+        nn._matmul_into(inputs[l], coefs[l], out=acts[l])
+        _kernels.bias_activation(acts[l], params, offsets[l], codes.activation)
+    nn._matmul_into(inputs[last], coefs[last], out=acts[last])
+    _kernels.output_layer(acts[last], params, offsets[last], batch.T, codes.out_activation,
+                          codes.loss, codes.eps, batch.row_scale, batch.loss_weight,
+                          deltas[last], grads, losses)
+    for l in range(last, -1, -1):
+        nn._matmul_into(nn._T(inputs[l]), deltas[l], out=coef_grads[l])
+        if l > 0:  # no delta for the input layer
+            np.matmul(deltas[l], nn._T(coefs[l]), out=deltas[l - 1])
+            _kernels.hidden_delta(deltas[l - 1], acts[l - 1], codes.activation, grads,
+                                  offsets[l - 1])
+    return losses
 
 
 def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping):
@@ -103,24 +281,24 @@ def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping)
     return itemsize * (copies * n_params + 2 * batch_size * sum(layer_units[1:]))
 
 
+def _per_network(nets, name):
+    return np.array([getattr(net, name) for net in nets])
+
+
 def _make_optimizer(nets, params, incremental):
-    """The optimizer of the networks: scalars for one, arrays of K for a stack."""
+    """The optimizer of the networks, with one value per network of each hyperparameter."""
     lead = nets[0]
     if incremental and hasattr(lead, "_optimizer"):
         # A copy, so that a failed partial_fit leaves the old one intact.
         return copy.deepcopy(lead._optimizer)
-
-    def per_network(name):
-        if len(nets) == 1:
-            return getattr(lead, name)
-        return np.array([getattr(net, name) for net in nets])
-
     if lead.solver == "sgd":
-        return SGDOptimizer(params, per_network("learning_rate_init"),
-                            per_network("learning_rate"), per_network("momentum"),
-                            lead.nesterovs_momentum, per_network("power_t"))
-    return AdamOptimizer(params, per_network("learning_rate_init"), per_network("beta_1"),
-                         per_network("beta_2"), per_network("epsilon"))
+        return SGDOptimizer(params, _per_network(nets, "learning_rate_init"),
+                            _per_network(nets, "learning_rate"),
+                            _per_network(nets, "momentum"), lead.nesterovs_momentum,
+                            _per_network(nets, "power_t"))
+    return AdamOptimizer(params, _per_network(nets, "learning_rate_init"),
+                         _per_network(nets, "beta_1"), _per_network(nets, "beta_2"),
+                         _per_network(nets, "epsilon"))
 
 
 class _NetworkOptimizer:
@@ -141,10 +319,7 @@ class _AllFailed(Exception):
 
 
 class _Stack:
-    """The networks trained together: their weights, optimizer and buffers.
-
-    With one network the weights are its own ``coefs_`` / ``intercepts_``
-    (no copy, no leading axis: the plain fit runs exactly as before).
+    """The networks trained together: their parameters, optimizer and buffers.
 
     Parameters
     ----------
@@ -166,36 +341,33 @@ class _Stack:
                  tasks):
         self.nets = list(nets)
         self.tasks = list(tasks)
-        self.stacked = len(self.nets) > 1
         self.positions = list(range(len(self.nets)))
         self.errors = [None] * len(self.nets)
         self.collect_errors = collect_errors
         self.alive = np.ones(len(self.nets), dtype=bool)
         self.referenced = False  # every network has its reference loss
+        self.layout = ParameterLayout(layer_units)
+        self.codes = _Codes.of(self.nets[0], dtype)
         self._shape = (layer_units, batch_size, dtype)
-        if self.stacked:
-            self.coefs = _stack_layers([net.coefs_ for net in self.nets])
-            self.intercepts = _stack_layers([net.intercepts_ for net in self.nets])
-            self.alpha = np.array([net.alpha for net in self.nets], dtype=np.float64)
-        else:
-            self.coefs, self.intercepts = self.nets[0].coefs_, self.nets[0].intercepts_
-            self.alpha = self.nets[0].alpha
-        self.params = self.coefs + self.intercepts
+        self.params = self.layout.stack(
+            [(net.coefs_, net.intercepts_) for net in self.nets], dtype)
+        self.alpha = _per_network(self.nets, "alpha").astype(np.float64)
         self.optimizer = _make_optimizer(self.nets, self.params, incremental)
         self._views()
 
     def _views(self):
-        """Point each network's weights at its slice; fresh buffers for K."""
-        if self.stacked:
-            for k, net in enumerate(self.nets):
-                net.coefs_ = [c[k] for c in self.coefs]
-                net.intercepts_ = [b[k] for b in self.intercepts]
+        """Point each network's weights at its row; fresh buffers for the stack."""
+        self.coefs, self.intercepts = self.layout.views(self.params)
+        for k, net in enumerate(self.nets):
+            net.coefs_ = [c[k] for c in self.coefs]
+            net.intercepts_ = [b[k] for b in self.intercepts]
         layer_units, batch_size, dtype = self._shape
-        self.buffers = _Buffers(layer_units, batch_size, dtype,
-                                n_networks=len(self.nets) if self.stacked else None)
+        self.grads = np.empty_like(self.params)
+        self.coef_grads, _ = self.layout.views(self.grads)
+        self.buffers = _Buffers(layer_units, batch_size, dtype, len(self.nets))
 
     def optimizer_of(self, k):
-        return _NetworkOptimizer(self.optimizer, k) if self.stacked else self.optimizer
+        return _NetworkOptimizer(self.optimizer, k)
 
     def guard(self, k, method, *args):
         """``method(*args)`` for network k; a FloatingPointError fails only k."""
@@ -210,12 +382,8 @@ class _Stack:
 
     def check_losses(self, losses):
         """Fail the networks whose minibatch loss is not finite."""
-        if not self.stacked and not self.collect_errors:
-            self.nets[0]._check_loss(losses, self.nets[0].solver)
-            return
         if self.referenced and np.all(np.isfinite(losses) | ~self.alive):
             return
-        losses = np.atleast_1d(losses)
         for k in np.flatnonzero(self.alive):
             net = self.nets[k]
             self.guard(k, net._check_loss, float(losses[k]), net.solver)
@@ -235,13 +403,11 @@ class _Stack:
         A network stops when it converged, failed, reached max_iter, or when
         one of its callbacks returned True at the end of the epoch.
         """
-        losses = np.atleast_1d(losses) if self.stacked else [losses]
         leaving = []
         for k, net in enumerate(self.nets):
             if not self.alive[k]:
                 continue
-            loss = float(losses[k]) if self.stacked else losses[k]
-            stop = self.guard(k, net._end_epoch, loss, n_train, validation,
+            stop = self.guard(k, net._end_epoch, float(losses[k]), n_train, validation,
                               self.optimizer_of(k))
             if not self.alive[k]:
                 continue
@@ -271,9 +437,7 @@ class _Stack:
         if not self.nets:
             return
         index = np.asarray(index)
-        self.coefs = _stack_layers([net.coefs_ for net in self.nets])
-        self.intercepts = _stack_layers([net.intercepts_ for net in self.nets])
-        self.params = self.coefs + self.intercepts
+        self.params = self.params[index]
         self.alpha = self.alpha[index]
         self.optimizer.keep(index)
         self._views()
@@ -281,7 +445,7 @@ class _Stack:
     def finish(self, k, validation, incremental):
         """Network k is done: its own weights, the best ones with early stopping."""
         net = self.nets[k]
-        if self.stacked:
+        if len(self.nets) > 1:  # its own arrays, not views of the stack
             net.coefs_ = [np.array(c) for c in net.coefs_]
             net.intercepts_ = [np.array(b) for b in net.intercepts_]
         else:
@@ -289,24 +453,24 @@ class _Stack:
         net._end_epochs(validation, incremental)
 
 
-def forward_backward(net, X, T, sample_weight, coefs, intercepts, alpha, acts_out,
-                     deltas, buffers):
-    """nn.forward then nn.backward of ``net``'s network(s) into the buffers.
+def thread_budget():
+    """How many threads a training loop in this process may use.
 
-    The unchecked paths of :mod:`skmlp.nn`: the estimator has validated its
-    parameters and shaped the arrays, so nothing is checked per minibatch.
-    Its targets come from a label binarizer: one-hot rows for softmax.
+    The smallest of the CPUs this process may run on, numba's thread count
+    (``NUMBA_NUM_THREADS``, which joblib's worker processes set to their
+    share of the cores) and the number of threads the BLAS libraries are
+    allowed at this point (threadpoolctl's limits, e.g.
+    ``threadpool_limits(1)``, or ``OPENBLAS_NUM_THREADS``): training never
+    uses more threads than the process was given.
     """
-    activation, out_activation = net.activation, net.out_activation_
-    acts = nn._forward(X, coefs, intercepts, activation, out_activation, acts_out)
-    return nn._backward(
-        acts, T, coefs, activation, out_activation, net.loss, alpha, sample_weight,
-        buffers.coef_grads, buffers.intercept_grads, deltas, one_hot=True,
-    )
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return max(1, min([cpus, _kernels.max_threads()] + blas))
 
 
 def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
-                     collect_errors=False, tasks=None):
+                     collect_errors=False, tasks=None, n_threads=1):
     """Train the networks of ``nets`` together with minibatch SGD or Adam.
 
     Parameters
@@ -333,6 +497,10 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     tasks : list of FitTasks or None, default=None
         Each network's callback tasks (one epoch subtask per epoch); None:
         no callbacks.
+    n_threads : int, default=1
+        Split the networks into up to this many groups that train in
+        threads (BLAS on one thread each); each network trains exactly as
+        it would alone.
 
     Returns
     -------
@@ -342,65 +510,173 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     lead = nets[0]
     if lead.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
+    tasks = [None] * len(nets) if tasks is None else list(tasks)
     validation = None
     train = np.arange(X.shape[0])
     if lead.early_stopping:
         train, validation = lead._validation_split(X, T, sample_weight)
-    batch_size = lead._batch_size(train.shape[0])
-    stack = _Stack(nets, layer_units, batch_size, X.dtype, incremental, collect_errors,
-                   [None] * len(nets) if tasks is None else tasks)
+    run = _Run(X, T, sample_weight, train, validation, layer_units,
+               lead._batch_size(train.shape[0]), incremental, collect_errors)
     for net in nets:
         net._begin_epochs(validation)
-    try:
-        while stack.nets:
-            if lead.shuffle:
-                # Shuffle the indices, never X itself (no copy of the data);
-                # each epoch reshuffles the previous order, as MLPClassifier.
-                train = shuffle(train, random_state=lead._random_state)
-            stack.begin_epoch()
+    n_groups = min(n_threads, len(nets))
+    if n_groups <= 1:
+        return run.train(nets, tasks, lead._random_state)
+    return run.train_in_threads(nets, tasks, lead._random_state, n_groups)
+
+
+class _Run:
+    """What the networks of one call of :func:`train_stochastic` share."""
+
+    def __init__(self, X, T, sample_weight, train, validation, layer_units, batch_size,
+                 incremental, collect_errors):
+        self.X, self.T, self.sample_weight = X, T, sample_weight
+        self.train_rows, self.validation = train, validation
+        self.layer_units, self.batch_size = layer_units, batch_size
+        self.incremental, self.collect_errors = incremental, collect_errors
+        self.stop = threading.Event()  # set by the caller of threads to end them
+
+    def train(self, nets, tasks, random_state):
+        """Train a stack of ``nets`` to the end; their errors, in order."""
+        stack = _Stack(nets, self.layer_units, self.batch_size, self.X.dtype,
+                       self.incremental, self.collect_errors, tasks)
+        train = self.train_rows
+        interruptible = len(nets) == 1 and not self.collect_errors
+        finished = None  # the weights and optimizer of the last finished epoch
+        try:
+            while stack.nets:
+                if stack.nets[0].shuffle:
+                    # Shuffle the indices, never X itself (no copy of the data);
+                    # each epoch reshuffles the previous order, as MLPClassifier.
+                    train = shuffle(train, random_state=random_state)
+                stack.begin_epoch()
+                try:
+                    losses = self._run_epoch(stack, train)
+                except _AllFailed:
+                    break
+                if interruptible:
+                    finished = (stack.params.copy(), copy.deepcopy(stack.optimizer))
+                stack.end_epoch(losses, train.shape[0], self.validation, self.incremental)
+        except KeyboardInterrupt:
+            if not interruptible or finished is None:
+                raise  # nothing finished to keep: the caller restores the estimator
+            warnings.warn("Training interrupted by user. The model keeps the weights of "
+                          "the last finished epoch.")
+            stack.params[...] = finished[0]
+            stack.optimizer = finished[1]
+            stack.finish(0, self.validation, self.incremental)
+        return stack.errors
+
+    def train_in_threads(self, nets, tasks, random_state, n_groups):
+        """Train ``nets`` in ``n_groups`` threads, BLAS on one thread each."""
+        groups = np.array_split(np.arange(len(nets)), n_groups)
+        errors = [None] * len(nets)
+        with threadpool_limits(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(n_groups) as pool:
+            futures = [pool.submit(self._train_group, [nets[i] for i in group],
+                                   [tasks[i] for i in group], copy.deepcopy(random_state))
+                       for group in groups]
             try:
-                losses = _run_epoch(stack, X, T, sample_weight, train, batch_size)
-            except _AllFailed:
-                break
-            stack.end_epoch(losses, train.shape[0], validation, incremental)
-    except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.")
-        for k in range(len(stack.nets)):
-            stack.finish(k, validation, incremental)
-    return stack.errors
+                for group, future in zip(groups, futures):
+                    for i, error in zip(group, future.result()):
+                        errors[i] = error
+            except BaseException:  # an interrupt, or a group's exception: end the others
+                self.stop.set()
+                raise
+        return errors
+
+    def _train_group(self, nets, tasks, random_state):
+        # numpy's error state is per thread: the group's as the caller's.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self.train(nets, tasks, random_state)
+
+    def _run_epoch(self, stack, train):
+        """One pass over the rows ``train`` in order; the epoch's mean loss(es).
+
+        The minibatch losses are averaged weighted by the sample weight each
+        minibatch carries (its size without weights, as MLPClassifier), so
+        that minibatches whose weights are all 0 count for nothing.
+        """
+        total, seen = 0.0, 0.0
+        unweighted = {}
+        for batch in gen_batches(train.shape[0], self.batch_size):
+            if self.stop.is_set():
+                raise KeyboardInterrupt
+            step = _train_step(stack, self.X, self.T, self.sample_weight, train[batch],
+                               unweighted)
+            if step is not None:
+                total = total + step[0] * step[1]
+                seen += step[1]
+        return total / seen
 
 
-def _run_epoch(stack, X, T, sample_weight, train, batch_size):
-    """One pass over the rows ``train`` in order; returns the mean batch loss(es)."""
-    accumulated_loss = 0.0
-    n_train = train.shape[0]
-    for batch in gen_batches(n_train, batch_size):
-        idx = train[batch]
-        batch_loss = _train_step(stack, X, T, sample_weight, idx)
-        accumulated_loss += batch_loss * idx.shape[0]
-    return accumulated_loss / n_train
+def _train_step(stack, X, T, sample_weight, idx, unweighted):
+    """Forward, backward and update on the minibatch rows ``idx``.
 
-
-def _train_step(stack, X, T, sample_weight, idx):
-    """Forward, backward and update on the minibatch rows ``idx``."""
-    m = idx.shape[0]
+    Returns the loss of each network (data term and penalty, at the weights
+    before the update) and the minibatch's weight S, or None if the
+    minibatch's weights are all 0 (nothing to learn from it).
+    """
     buffers = stack.buffers
-    X_buf, T_buf, sw_buf, acts_out, deltas = buffers.rows(m)
-    sw_batch = None
-    if sample_weight is not None:
-        np.take(sample_weight, idx, out=sw_buf, mode="clip")
-        if not sw_buf.any():
-            return 0.0  # all weights 0: nothing to learn from this batch
-        sw_batch = sw_buf
-    if sp.issparse(X):
-        X_batch = X[idx]
-    else:
-        X_batch = np.take(X, idx, axis=0, out=X_buf, mode="clip")
-    np.take(T, idx, axis=0, out=T_buf, mode="clip")
-    loss, coef_grads, intercept_grads = forward_backward(
-        stack.nets[0], X_batch, T_buf, sw_batch, stack.coefs, stack.intercepts,
-        stack.alpha, acts_out, deltas, buffers,
-    )
+    batch = _gather(buffers, X, T, sample_weight, idx, unweighted)
+    if batch is None:
+        return None
+    acts, deltas = buffers.layers(idx.shape[0])
+    losses = loss_and_gradients(stack.codes, batch, stack.coefs, stack.params, stack.layout,
+                                acts, deltas, stack.coef_grads, stack.grads, buffers.losses)
+    sq_norms = stack.optimizer.update_params(stack.params, stack.grads,
+                                             stack.layout.n_coefs, stack.alpha / batch.S)
+    loss = losses / batch.S + stack.alpha / (2 * batch.S) * sq_norms
     stack.check_losses(loss)
-    stack.optimizer.update_params(stack.params, coef_grads + intercept_grads)
-    return loss
+    return loss, batch.S
+
+
+def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
+    """Full-batch L-BFGS-B of one network with the compiled loss and gradient.
+
+    Parameters
+    ----------
+    net : ManualMLPClassifier
+        Prepared estimator; its ``coefs_`` / ``intercepts_`` are the starting
+        point and become views of the solution.
+    X, T, sample_weight, layer_units :
+        As in :func:`train_stochastic`.
+    iteration_end : callable
+        ``iteration_end(coefs, intercepts) -> bool`` after each L-BFGS
+        iteration with the weights it reached (new arrays); True stops.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+        As :func:`skmlp._optimizers.minimize_lbfgs` returns it.
+    """
+    layout = ParameterLayout(layer_units)
+    codes = _Codes.of(net, X.dtype)
+    params = layout.stack([(net.coefs_, net.intercepts_)], X.dtype)
+    grads = np.empty_like(params)
+    coefs, _ = layout.views(params)
+    coef_grads, _ = layout.views(grads)
+    net.coefs_, net.intercepts_ = layout.views(params[0])
+    buffers = _Buffers(layer_units, X.shape[0], X.dtype, 1, minibatches=False)
+    batch = _batch(X, T, sample_weight, X.dtype, {})  # S > 0: checked by the estimator
+    acts, deltas = buffers.layers(X.shape[0])
+    lam = np.array([net.alpha / batch.S])
+
+    def loss_grad():
+        losses = loss_and_gradients(codes, batch, coefs, params, layout, acts, deltas,
+                                    coef_grads, grads, buffers.losses)
+        _kernels.add_penalty(params, grads, layout.n_coefs, lam.astype(params.dtype),
+                             buffers.sq_norms)
+        loss = float(losses[0] / batch.S + net.alpha / (2 * batch.S) * buffers.sq_norms[0])
+        net._check_loss(loss, "lbfgs")
+        return loss, [grads[0]]
+
+    def end(theta):
+        weights = np.empty_like(params[0])
+        unpack(theta, [weights])
+        coefs_k, intercepts_k = layout.views(weights)
+        return iteration_end(coefs_k, intercepts_k)
+
+    return minimize_lbfgs(loss_grad, [params[0]], max_iter=net.max_iter,
+                          max_fun=net.max_fun, tol=net.tol, verbose=bool(net.verbose),
+                          iteration_end=end)

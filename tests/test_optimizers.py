@@ -20,29 +20,40 @@ def _params_and_grads(seed, n_steps):
 
 def test_sgd_plain_step_by_hand():
     w = np.array([1.0, -2.0])
-    SGDOptimizer([w], learning_rate_init=0.1, momentum=0.0).update_params(
-        [w], [np.array([10.0, 5.0])]
+    SGDOptimizer(w, learning_rate_init=0.1, momentum=0.0).update_params(
+        w, np.array([10.0, 5.0])
     )
     assert_allclose(w, [1.0 - 1.0, -2.0 - 0.5])
+
+
+def test_sgd_penalty_is_added_to_the_weights_gradient_only():
+    # g = grad + lam w on the first n_penalized entries (weights), not the biases;
+    # the squared norm of those weights before the step is returned.
+    w = np.array([[1.0, -2.0, 3.0]])
+    opt = SGDOptimizer(w, learning_rate_init=0.5, momentum=0.0)
+    sq_norms = opt.update_params(w, np.array([[1.0, 1.0, 1.0]]), n_penalized=2,
+                                 lam=np.array([0.1]))
+    assert_allclose(sq_norms, [1.0 + 4.0])
+    assert_allclose(w, [[1.0 - 0.5 * (1.0 + 0.1), -2.0 - 0.5 * (1.0 - 0.2), 3.0 - 0.5]])
 
 
 def test_sgd_momentum_two_steps_by_hand():
     # classical: v1 = -eta g1, w1 = w0 + v1; v2 = mu v1 - eta g2, w2 = w1 + v2
     w = np.array([0.0])
-    opt = SGDOptimizer([w], learning_rate_init=0.5, momentum=0.9, nesterov=False)
-    opt.update_params([w], [np.array([1.0])])
+    opt = SGDOptimizer(w, learning_rate_init=0.5, momentum=0.9, nesterov=False)
+    opt.update_params(w, np.array([1.0]))
     assert_allclose(w, [-0.5])
-    opt.update_params([w], [np.array([2.0])])
+    opt.update_params(w, np.array([2.0]))
     assert_allclose(w, [-0.5 + (0.9 * -0.5 - 1.0)])
 
 
 def test_sgd_nesterov_two_steps_by_hand():
     # Nesterov: v = mu v - eta g; w += mu v - eta g
     w = np.array([0.0])
-    opt = SGDOptimizer([w], learning_rate_init=0.5, momentum=0.9, nesterov=True)
-    opt.update_params([w], [np.array([1.0])])
+    opt = SGDOptimizer(w, learning_rate_init=0.5, momentum=0.9, nesterov=True)
+    opt.update_params(w, np.array([1.0]))
     assert_allclose(w, [0.9 * -0.5 - 0.5])
-    opt.update_params([w], [np.array([2.0])])
+    opt.update_params(w, np.array([2.0]))
     v2 = 0.9 * -0.5 - 1.0
     assert_allclose(w, [-0.95 + 0.9 * v2 - 1.0])
 
@@ -51,35 +62,34 @@ def test_sgd_nesterov_two_steps_by_hand():
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_sgd_matches_sklearn(momentum, nesterov):
     params, grads = _params_and_grads(0, 6)
-    ours = [p.copy() for p in params]
+    ours = pack(params)  # one network's row of parameters
     theirs = [p.copy() for p in params]
     opt = SGDOptimizer(ours, 0.05, "invscaling", momentum, nesterov, 0.5)
     sk = SkSGD(theirs, 0.05, "invscaling", momentum, nesterov, 0.5)
     for step, g in enumerate(grads):
-        opt.update_params(ours, [x.copy() for x in g])
+        opt.update_params(ours, pack(g))
         sk.update_params(theirs, [x.copy() for x in g])
         opt.iteration_ends(10 * step)
         sk.iteration_ends(10 * step)
-    assert opt.learning_rate == sk.learning_rate
-    for a, b in zip(ours, theirs):
-        assert_allclose(a, b, rtol=1e-13, atol=1e-14)
+    assert opt.learning_rate[0] == sk.learning_rate
+    assert_allclose(ours, pack(theirs), rtol=1e-13, atol=1e-14)
 
 
 def test_sgd_invscaling_schedule():
-    opt = SGDOptimizer([np.zeros(1)], learning_rate_init=0.1, lr_schedule="invscaling",
+    opt = SGDOptimizer(np.zeros(1), learning_rate_init=0.1, lr_schedule="invscaling",
                        power_t=0.5)
     opt.iteration_ends(99)
-    assert opt.learning_rate == pytest.approx(0.1 / 100**0.5)
+    assert opt.learning_rate[0] == pytest.approx(0.1 / 100**0.5)
 
 
 def test_sgd_adaptive_divides_by_five_then_stops():
-    opt = SGDOptimizer([np.zeros(1)], learning_rate_init=1e-5, lr_schedule="adaptive")
+    opt = SGDOptimizer(np.zeros(1), learning_rate_init=1e-5, lr_schedule="adaptive")
     assert opt.trigger_stopping("stalled.", verbose=False) is False
-    assert opt.learning_rate == pytest.approx(2e-6)
+    assert opt.learning_rate[0] == pytest.approx(2e-6)
     assert opt.trigger_stopping("stalled.", verbose=False) is False
-    assert opt.learning_rate == pytest.approx(4e-7)
+    assert opt.learning_rate[0] == pytest.approx(4e-7)
     assert opt.trigger_stopping("stalled.", verbose=False) is True  # <= 1e-6
-    constant = SGDOptimizer([np.zeros(1)], lr_schedule="constant")
+    constant = SGDOptimizer(np.zeros(1), lr_schedule="constant")
     assert constant.trigger_stopping("stalled.", verbose=False) is True
 
 
@@ -88,7 +98,7 @@ def test_adam_first_step_by_hand():
     # so the step is lr * g / (|g| + eps / sqrt(1-b2)) ~ lr * sign(g).
     w = np.array([1.0, 1.0])
     g = np.array([3.0, -0.5])
-    AdamOptimizer([w], learning_rate_init=0.1, epsilon=1e-8).update_params([w], [g.copy()])
+    AdamOptimizer(w, learning_rate_init=0.1, epsilon=1e-8).update_params(w, g.copy())
     eta = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
     expected = 1.0 - eta * (0.1 * g) / (np.sqrt(0.001 * g**2) + 1e-8)
     assert_allclose(w, expected, rtol=1e-14)
@@ -96,26 +106,49 @@ def test_adam_first_step_by_hand():
 
 def test_adam_matches_sklearn():
     params, grads = _params_and_grads(1, 8)
-    ours = [p.copy() for p in params]
+    ours = pack(params)
     theirs = [p.copy() for p in params]
     opt = AdamOptimizer(ours, 0.01, 0.8, 0.95, 1e-7)
     sk = SkAdam(theirs, 0.01, 0.8, 0.95, 1e-7)
     for g in grads:
-        opt.update_params(ours, [x.copy() for x in g])
+        opt.update_params(ours, pack(g))
         sk.update_params(theirs, [x.copy() for x in g])
     assert opt.t == sk.t == 8
-    for a, b in zip(ours, theirs):
-        assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert_allclose(ours, pack(theirs), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_a_stack_steps_each_network_as_it_would_alone(solver):
+    # One (K, P) step with per-network hyperparameters = K single-network steps.
+    lr, mu = np.array([0.1, 0.01, 0.3]), np.array([0.5, 0.9, 0.0])
+
+    def make(params, k=None):  # k=None: the stack's arrays, else network k's scalars
+        pick = (lambda v: v) if k is None else (lambda v: float(v[k]))
+        if solver == "sgd":
+            return SGDOptimizer(params, pick(lr), "constant", pick(mu), True)
+        return AdamOptimizer(params, pick(lr), pick(mu), 0.99, 1e-7)  # mu as beta_1
+
+    rng = np.random.RandomState(0)
+    stack, grads = rng.normal(size=(3, 7)), rng.normal(size=(4, 3, 7))
+    lam = np.array([0.0, 0.5, 2.0])
+    alone = [stack[k].copy() for k in range(3)]
+    opt, singles = make(stack), [make(alone[k], k) for k in range(3)]
+    for g in grads:
+        opt.update_params(stack, g.copy(), n_penalized=4, lam=lam)
+        for k in range(3):
+            singles[k].update_params(alone[k], g[k].copy(), n_penalized=4, lam=lam[k])
+    for k in range(3):
+        np.testing.assert_array_equal(stack[k], alone[k])
 
 
 def test_float32_parameters_stay_float32():
     w = np.ones(3, dtype=np.float32)
-    sgd, adam = SGDOptimizer([w], 0.1), AdamOptimizer([w], 0.1)
+    sgd, adam = SGDOptimizer(w, 0.1), AdamOptimizer(w, 0.1)
     for opt in (sgd, adam):
-        opt.update_params([w], [np.ones(3, dtype=np.float32)])
+        opt.update_params(w, np.ones(3, dtype=np.float32), n_penalized=2, lam=0.5)
         assert w.dtype == np.float32
-    assert sgd.velocities[0].dtype == np.float32
-    assert adam.ms[0].dtype == adam.vs[0].dtype == np.float32
+    assert sgd.velocities.dtype == np.float32
+    assert adam.ms.dtype == adam.vs.dtype == np.float32
 
 
 def test_pack_unpack_round_trip():
