@@ -69,7 +69,7 @@ _PER_NETWORK_PARAMS = frozenset({
 _NET_FIT_PARAMS = ("sample_weight", "coefs_init", "intercepts_init")
 # Whether fit_stack can continue fitted networks (resume=True): then the
 # survivors of a halving round over max_iter continue training instead of
-# starting again (the same networks, fewer epochs).
+# starting again. Both give the same networks; continuing trains fewer epochs.
 _FIT_STACK_RESUMES = "resume" in signature(fit_stack).parameters
 _MAX_STACK_BYTES = 256 * 2**20
 _STACK_CONSTRAINTS = {"max_stack_bytes": [Interval(Integral, 1, None, closed="left")]}
@@ -399,14 +399,12 @@ class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
     ``resource='max_iter'`` (``'step__max_iter'`` for a Pipeline ending in
     the network) is the natural resource for a network: a round of ``r``
     epochs, the best ``1 / factor`` of the candidates on to ``factor * r``
-    epochs. When the installed :func:`skmlp._mlp.fit_stack` can resume
-    fitted networks, a survivor continues from the state it reached
-    (weights, optimizer state, learning-rate schedule, shuffles, stopping
-    counters), which is the network a fresh fit with the larger ``max_iter``
-    gives: the same search, and each network trains ``max_resources`` epochs
-    at most once. Otherwise, and for every other resource (``'n_samples'``,
-    another parameter), each round's candidates train from scratch, as
-    scikit-learn does.
+    epochs. A survivor continues from the state it reached (weights,
+    optimizer state, learning-rate schedule, shuffles, stopping counters),
+    which is the network a fresh fit with the larger ``max_iter`` gives: the
+    same search, and each network trains ``max_resources`` epochs at most
+    once. For every other resource (``'n_samples'``, another parameter) each
+    round's candidates train from scratch, as scikit-learn does.
 
     Parameters
     ----------
@@ -496,7 +494,7 @@ class MLPHalvingRandomSearchCV(HalvingRandomSearchCV, _StackedSearchCV):
     it: same signature, candidates, rounds, attributes and results with the
     same arguments), fitted as :class:`MLPHalvingGridSearchCV` fits its
     rounds: stacked, and with ``resource='max_iter'`` the survivors of a
-    round continue training when :func:`skmlp._mlp.fit_stack` can resume.
+    round continue training from the state they reached.
 
     Parameters
     ----------
@@ -656,13 +654,15 @@ class _Evaluator:
                                             task_id=i)
                     for i in range(len(candidates) * n_splits)]
         tasks = [(group, split) for group in groups for split in range(n_splits)]
+        survivors = [self._survivors(candidates, group, split) for group, split in tasks]
+        self.fitted = {}  # the last round's other models go before this round trains
         task_out = self.parallel(
             delayed(_fit_and_score_stack)(
                 self.base, self.X, self.y, _Split(split, n_splits, *splits[split]),
                 _Candidates(group, [candidates[i] for i in group], len(candidates),
-                            self._survivors(candidates, group, split)),
+                            task_survivors),
                 [contexts[i * n_splits + split] for i in group], self.settings)
-            for group, split in tasks)
+            for (group, split), task_survivors in zip(tasks, survivors))
         out = [None] * (len(candidates) * n_splits)
         fitted = defaultdict(list)
         for (group, split), (results, models) in zip(tasks, task_out):
