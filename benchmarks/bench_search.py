@@ -383,7 +383,8 @@ def run_family(quick, targets: Targets, n_jobs_list=(1,)):
 
 def _check_family_targets(comparison, n_jobs, times, best, targets):
     ours, sklearn_name, goal = {
-        "halving over epochs": ("MLPHalvingGridSearchCV", "HalvingGridSearchCV(MLPClassifier)", 3),
+        "halving over epochs": ("MLPHalvingGridSearchCV",
+                                "HalvingGridSearchCV(MLPClassifier)", 3),
         "randomized": ("MLPRandomizedSearchCV", "RandomizedSearchCV(MLPClassifier)", 6),
     }[comparison]
     value = times[sklearn_name] / times[ours]

@@ -27,11 +27,16 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-@pytest.fixture(scope="module")
-def data():
+def digits():
+    """240 digits of 4 classes, scaled: small and quick to fit."""
     X, y = load_digits(n_class=4, return_X_y=True)
     X, y = X[:240], y[:240]
     return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def data():
+    return digits()
 
 
 def _mlp(**params):

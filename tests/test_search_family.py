@@ -18,7 +18,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from test_model_selection import _assert_same_search, _mlp, data  # noqa: F401
+from test_model_selection import _assert_same_search, _mlp, digits
 
 import skmlp.model_selection as ms
 from skmlp._callbacks import EpochEndCallback
@@ -42,6 +42,11 @@ HALVING_ATTRIBUTES = ("n_resources_", "n_candidates_", "n_remaining_candidates_"
                       "n_iterations_", "n_required_iterations_", "n_possible_iterations_",
                       "min_resources_", "max_resources_")
 RATES_AND_PENALTIES = {"learning_rate_init": [0.003, 0.03, 0.3], "alpha": [1e-4, 1e-2, 1.0]}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return digits()
 
 
 def _same_as_sklearn(theirs_class, estimator, space, X, y, **search_params):
