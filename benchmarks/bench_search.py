@@ -12,7 +12,17 @@ numpy floor: the time of the bare numpy calls every SGD step of the grid needs
 (``_floor_steps``), run the fastest of several ways, and from it the largest speed-up
 a search made of these numpy calls could show against each GridSearchCV.
 
-    python benchmarks/bench_search.py [--quick] [--profile float64|float32]
+The family of searches (``--part family``), on the same float64 data, 5 folds, sgd,
+batch 64, random_state=0: successive halving over epochs of the grid above
+(resource='max_iter', max_resources=30, factor=3: rounds of 1, 3, 9, 27 epochs over 27,
+9, 3, 1 candidates), MLPHalvingGridSearchCV vs HalvingGridSearchCV with
+ManualMLPClassifier and with MLPClassifier; and 27 random draws of learning_rate_init ~
+loguniform(1e-3, 0.3) and alpha ~ loguniform(1e-5, 1) for a (64,) network trained 30
+epochs, MLPRandomizedSearchCV vs RandomizedSearchCV with the same two estimators. Wall
+time, ratio, CPU time, best candidate and score.
+
+    python benchmarks/bench_search.py [--quick] [--part grid|family|all]
+        [--profile float64|float32]
 """
 
 import argparse
@@ -209,8 +219,16 @@ def numpy_floor(X, y, grid, folds, epochs, batch_size=64):
         total += min(times.values())
     return total, ways
 
-def run(quick, targets: Targets, n_jobs_list=(1, 2)):
-    """Run every search, print the table, record the targets of issue 12."""
+def run(quick, targets: Targets, n_jobs_list=(1, 2), part="all"):
+    """The grid searches (issue 12) and the halving / randomized ones (issue 17)."""
+    if part in ("grid", "all"):
+        run_grid(quick, targets, n_jobs_list)
+    if part in ("family", "all"):
+        run_family(quick, targets, n_jobs_list[:1])
+
+
+def run_grid(quick, targets: Targets, n_jobs_list=(1, 2)):
+    """Run every grid search, print the table, record the targets of issue 12."""
     grid, folds, epochs = (QUICK_GRID, 2, 3) if quick else (GRID, 5, 30)
     header = ["data", "n_jobs", "search", "time s", "x vs this", "CPU s", "x CPU",
               "best params", "best score", "peak RSS MiB", "GFLOP/s"]
@@ -295,6 +313,87 @@ def _check_targets(times, best, n_jobs_list, targets):
                           " | ".join(sorted(found)), len(found) == 1)
 
 
+# ---------------------------------------------------------------- the search family
+def family_searches(grid, folds, epochs, n_iter, max_resources, n_jobs):
+    """comparison -> {name: a function making the unfitted search}; ours first."""
+    from scipy.stats import loguniform
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV, RandomizedSearchCV
+    from sklearn.neural_network import MLPClassifier
+
+    from skmlp import ManualMLPClassifier
+    from skmlp.model_selection import MLPHalvingGridSearchCV, MLPRandomizedSearchCV
+
+    params = dict(solver="sgd", batch_size=64, random_state=0)
+    halving = dict(resource="max_iter", max_resources=max_resources, factor=3, cv=folds,
+                   n_jobs=n_jobs)
+    draws = {"learning_rate_init": loguniform(1e-3, 0.3), "alpha": loguniform(1e-5, 1.0)}
+    randomized = dict(n_iter=n_iter, cv=folds, random_state=0, n_jobs=n_jobs)
+    return {
+        "halving over epochs": {
+            "MLPHalvingGridSearchCV": lambda: MLPHalvingGridSearchCV(
+                ManualMLPClassifier(**params), grid, **halving),
+            "HalvingGridSearchCV(ManualMLPClassifier)": lambda: HalvingGridSearchCV(
+                ManualMLPClassifier(**params), grid, **halving),
+            "HalvingGridSearchCV(MLPClassifier)": lambda: HalvingGridSearchCV(
+                MLPClassifier(**params), grid, **halving),
+        },
+        "randomized": {
+            "MLPRandomizedSearchCV": lambda: MLPRandomizedSearchCV(
+                ManualMLPClassifier((64,), max_iter=epochs, **params), draws, **randomized),
+            "RandomizedSearchCV(ManualMLPClassifier)": lambda: RandomizedSearchCV(
+                ManualMLPClassifier((64,), max_iter=epochs, **params), draws, **randomized),
+            "RandomizedSearchCV(MLPClassifier)": lambda: RandomizedSearchCV(
+                MLPClassifier((64,), max_iter=epochs, **params), draws, **randomized),
+        },
+    }
+
+
+def run_family(quick, targets: Targets, n_jobs_list=(1,)):
+    """Time the halving and randomized searches, print the table, record the targets."""
+    grid, folds, epochs, n_iter, max_resources = (
+        (QUICK_GRID, 2, 3, 4, 3) if quick else (GRID, 5, 30, 27, 30))
+    X, y = load(np.float64)
+    header = ["comparison", "n_jobs", "search", "time s", "x vs this", "CPU s",
+              "best params", "best score", "rounds (candidates x epochs)"]
+    rows = []
+    for n_jobs in n_jobs_list:
+        _warm_up(n_jobs)
+        for comparison, makers in family_searches(grid, folds, epochs, n_iter,
+                                                  max_resources, n_jobs).items():
+            times, best = {}, {}
+            for name, make in makers.items():
+                start, start_cpu = time.perf_counter(), time.process_time()
+                search = quiet(lambda: make().fit(X, y))
+                times[name] = time.perf_counter() - start
+                best[name] = _short(search.best_params_)  # exact: the same draws
+                shown = {k: float(f"{v:.4g}") if isinstance(v, float) else v
+                         for k, v in search.best_params_.items()}
+                rounds = " ".join(f"{n}x{r}" for n, r in zip(
+                    getattr(search, "n_candidates_", []), getattr(search, "n_resources_", [])))
+                rows.append([comparison, n_jobs, name, fmt_s(times[name]), "",
+                             fmt_s(time.process_time() - start_cpu), _short(shown),
+                             f"{search.best_score_:.4f}", rounds or "-"])
+            ours = next(iter(makers))
+            for row in rows[-len(makers):]:
+                row[4] = f"{times[row[2]] / times[ours]:.2f}"
+            _check_family_targets(comparison, n_jobs, times, best, targets)
+    print(format_table(header, rows))
+
+
+def _check_family_targets(comparison, n_jobs, times, best, targets):
+    ours, sklearn_name, goal = {
+        "halving over epochs": ("MLPHalvingGridSearchCV",
+                                "HalvingGridSearchCV(MLPClassifier)", 3),
+        "randomized": ("MLPRandomizedSearchCV", "RandomizedSearchCV(MLPClassifier)", 6),
+    }[comparison]
+    value = times[sklearn_name] / times[ours]
+    targets.check(f"{comparison} n_jobs={n_jobs}: >= {goal}x vs {sklearn_name}",
+                  f"{value:.2f}x", value >= goal)
+    targets.check(f"{comparison} n_jobs={n_jobs}: same best candidate",
+                  " | ".join(sorted(set(best.values()))), len(set(best.values())) == 1)
+
+
 def profile(quick, dtype, top=25):
     """cProfile of one MLPGridSearchCV fit at n_jobs=1: where its time goes, by function."""
     import cProfile
@@ -318,13 +417,15 @@ def main(argv=None):
                         help="joblib workers (repeatable; default 1 and 2)")
     parser.add_argument("--profile", choices=["float64", "float32"],
                         help="instead: profile one MLPGridSearchCV (n_jobs=1) on this dtype")
+    parser.add_argument("--part", choices=["grid", "family", "all"], default="all",
+                        help="the grid searches, the halving / randomized ones, or both")
     args = parser.parse_args(argv)
     print(f"machine: {machine_line()}")
     if args.profile:
         profile(args.quick, np.dtype(args.profile))
         return 0
     targets = Targets()
-    run(args.quick, targets, tuple(args.n_jobs or (1, 2)))
+    run(args.quick, targets, tuple(args.n_jobs or (1, 2)), args.part)
     print(targets.table())
     return 0
 

@@ -952,6 +952,7 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
     """
     errors = [None] * len(nets)
     prepared = []
+    X_given = X  # what the callback hooks get, as from a plain fit
     for i, net in enumerate(nets):
         try:
             net._validate_params()
@@ -962,11 +963,14 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
             continue
         if not prepared:  # validated once: the other networks reuse it, no copy of X
             X, data = X_net, (X_net, T, sample_weight_net, layer_units)
+            feature_names = getattr(net, "feature_names_in_", None)
+        elif feature_names is not None:  # the names of X_given, which X has lost
+            net.feature_names_in_ = feature_names
         prepared.append(i)
     if not prepared:
         return errors
     # Each network's callbacks (propagated by the search): one epoch subtask per epoch.
-    tasks = [FitTasks(nets[i], X, y, sample_weight, max_epochs=nets[i].max_iter)
+    tasks = [FitTasks(nets[i], X_given, y, sample_weight, max_epochs=nets[i].max_iter)
              for i in prepared]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trained = train_stochastic([nets[i] for i in prepared], *data, incremental=False,

@@ -330,8 +330,9 @@ class _Stack:
     incremental : bool
         partial_fit: continue with the estimator's optimizer.
     collect_errors : bool
-        Record a network's FloatingPointError in ``errors`` and drop the
-        network instead of raising it.
+        Record the error of a network's epoch (a diverging loss, a scorer
+        or callback that raises) in ``errors`` and drop the network instead
+        of raising it.
     tasks : list of FitTasks or None
         Each network's callback tasks (:mod:`skmlp._callbacks`), or None for
         a network without callbacks.
@@ -370,10 +371,11 @@ class _Stack:
         return _NetworkOptimizer(self.optimizer, k)
 
     def guard(self, k, method, *args):
-        """``method(*args)`` for network k; a FloatingPointError fails only k."""
+        """``method(*args)`` for network k; an error in it (a diverging loss, a
+        scorer or callback that raises) fails only k."""
         try:
             return method(*args)
-        except FloatingPointError as exc:
+        except Exception as exc:
             if not self.collect_errors:
                 raise
             self.errors[self.positions[k]] = exc
@@ -393,9 +395,9 @@ class _Stack:
 
     def begin_epoch(self):
         """Open every network's epoch callback subtask."""
-        for net, tasks in zip(self.nets, self.tasks):
-            if tasks is not None:
-                tasks.begin_epoch(net._snapshot)
+        for k, (net, tasks) in enumerate(zip(self.nets, self.tasks)):
+            if tasks is not None and self.alive[k]:
+                self.guard(k, tasks.begin_epoch, net._snapshot)
 
     def end_epoch(self, losses, n_train, validation, incremental):
         """Every network's epoch bookkeeping; the ones that stop leave.
@@ -411,8 +413,11 @@ class _Stack:
                               self.optimizer_of(k))
             if not self.alive[k]:
                 continue
-            if self.tasks[k] is not None and self.tasks[k].end_epoch(net._snapshot):
+            if self.tasks[k] is not None and self.guard(k, self.tasks[k].end_epoch,
+                                                        net._snapshot):
                 stop = True  # asked by a callback: no max_iter warning
+            if not self.alive[k]:  # a callback raised
+                continue
             if not stop and not incremental and net.n_iter_ == net.max_iter:
                 warnings.warn(
                     "Stochastic Optimizer: Maximum iterations (%d) reached and "
@@ -492,8 +497,8 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     incremental : bool
         One epoch of partial_fit.
     collect_errors : bool, default=False
-        A network whose loss diverges fails alone (its error is returned)
-        instead of raising.
+        A network whose loss diverges, or whose scorer or callback raises,
+        fails alone (its error is returned) instead of raising.
     tasks : list of FitTasks or None, default=None
         Each network's callback tasks (one epoch subtask per epoch); None:
         no callbacks.
@@ -505,7 +510,7 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     Returns
     -------
     errors : list
-        Per network, None or the FloatingPointError that stopped it.
+        Per network, None or the error that stopped it.
     """
     lead = nets[0]
     if lead.early_stopping and incremental:

@@ -1,28 +1,38 @@
-"""Grid search over ManualMLPClassifier that trains its candidates together.
+"""Searches over ManualMLPClassifier that train their candidates together.
 
-:class:`MLPGridSearchCV` is :class:`sklearn.model_selection.GridSearchCV`
-(same signature, attributes, methods and results) for a
-:class:`~skmlp.ManualMLPClassifier` or a Pipeline ending in one. Only the
-fitting of the candidates changes: the candidates of a fold that share a
-network shape and the minibatches are trained as one stack of networks by
-the training loop of :mod:`skmlp._training` (the loop of every
-ManualMLPClassifier fit), so each minibatch costs one round of numpy calls
-for the whole stack instead of one per candidate. Everything else (scorers,
-``cv_results_``, ranks, refit, multi-metric scoring) is scikit-learn's
-``BaseSearchCV``.
+:class:`MLPGridSearchCV`, :class:`MLPRandomizedSearchCV`,
+:class:`MLPHalvingGridSearchCV` and :class:`MLPHalvingRandomSearchCV` are
+scikit-learn's four searches (subclasses of them, same signatures,
+attributes, methods and results) for a :class:`~skmlp.ManualMLPClassifier`
+or a Pipeline ending in one. They share one engine, ``_StackedSearchCV``:
+``BaseSearchCV.fit`` step for step, whose ``evaluate_candidates`` (what
+each search's ``_run_search`` calls with its candidates) groups the
+candidates that share a network shape and the minibatches, and fits each
+group on each fold as one joblib task: the preprocessing once, then the
+networks as stacks trained by the loop of every ManualMLPClassifier fit
+(:func:`skmlp._mlp.fit_stack`). Everything else (candidate generation,
+halving rounds, scorers, ``cv_results_``, ranks, refit) is scikit-learn's.
 """
 
 import contextlib
+import copy
 import time
 import traceback
 from collections import defaultdict
+from inspect import signature
 from numbers import Integral, Number
+from typing import NamedTuple
 
 import numpy as np
+from joblib.logger import short_format_time
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics._scorer import _MultimetricScorer
-from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, check_cv
 from sklearn.model_selection._search import BaseSearchCV
+from sklearn.model_selection._search_successive_halving import (
+    HalvingGridSearchCV,
+    HalvingRandomSearchCV,
+)
 from sklearn.model_selection._validation import (
     _insert_error_scores,
     _score,
@@ -33,13 +43,18 @@ from sklearn.utils import indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_method_params, _num_samples
+from sklearn.utils.validation import _check_method_params, _num_features, _num_samples
 
-from ._callbacks import root_context
+from ._callbacks import _NoCallbackContext, root_context
 from ._mlp import ManualMLPClassifier, fit_stack
 from ._training import bytes_per_network
 
-__all__ = ["MLPGridSearchCV"]
+__all__ = [
+    "MLPGridSearchCV",
+    "MLPHalvingGridSearchCV",
+    "MLPHalvingRandomSearchCV",
+    "MLPRandomizedSearchCV",
+]
 
 # Parameters that may differ between the networks of one stack: each network
 # has its own value (learning rates, penalties, optimizer constants, stopping).
@@ -52,15 +67,140 @@ _PER_NETWORK_PARAMS = frozenset({
     "beta_1", "beta_2", "epsilon", "tol", "n_iter_no_change", "max_iter", "verbose",
 })
 _NET_FIT_PARAMS = ("sample_weight", "coefs_init", "intercepts_init")
+# Whether fit_stack can continue fitted networks (resume=True): then the
+# survivors of a halving round over max_iter continue training instead of
+# starting again. Both give the same networks; continuing trains fewer epochs.
+_FIT_STACK_RESUMES = "resume" in signature(fit_stack).parameters
+_MAX_STACK_BYTES = 256 * 2**20
+_STACK_CONSTRAINTS = {"max_stack_bytes": [Interval(Integral, 1, None, closed="left")]}
 
 
-class MLPGridSearchCV(BaseSearchCV):
+class _StackedSearchCV(BaseSearchCV):
+    """The engine of the searches: ``BaseSearchCV.fit`` with stacked fitting.
+
+    ``fit`` follows ``BaseSearchCV.fit`` (routing, callbacks, ``cv``, the
+    ``_run_search`` hook, multi-metric scoring, best candidate, refit);
+    only ``evaluate_candidates`` differs (:class:`_Evaluator`). A subclass
+    is a scikit-learn search class (its ``__init__`` and ``_run_search``)
+    followed by this one; it adds ``max_stack_bytes``.
+    """
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, **params):
+        """Run fit with all sets of parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target.
+        **params : dict of str -> object
+            Parameters passed to the ``fit`` method of the estimator (e.g.
+            ``sample_weight``, or ``step__sample_weight`` for a Pipeline, or
+            whatever metadata routing routes), the scorer and the CV
+            splitter, as in scikit-learn's searches.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        scorers, refit_metric = self._get_scorers()
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        routed_params = self._get_routed_params_for_fit(params)
+        metadata = _callback_metadata(params)
+        root_ctx = root_context(
+            self, max_subtasks=1 + (self.refit is not False)
+        ).call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        self._checked_cv_orig = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        if hasattr(self, "_check_input_parameters"):  # scikit-learn >= 1.9, and halving
+            self._check_input_parameters(X=X, y=y, split_params=routed_params.splitter.split)
+        self.n_splits_ = self._checked_cv_orig.get_n_splits(
+            X, y, **routed_params.splitter.split)
+        parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
+        evaluate = _Evaluator(self, X, y, scorers, routed_params, parallel)
+        with parallel:
+            if "callback_ctx" in signature(self._run_search).parameters:
+                self._run_search(evaluate, callback_ctx=root_ctx)
+            else:  # scikit-learn < 1.9
+                self._run_search(evaluate)
+        results = evaluate.results
+        self.multimetric_ = isinstance(evaluate.out[0]["test_scores"], dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(evaluate.out[0]["test_scores"])
+            refit_metric = self.refit
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
+            self.best_params_ = results["params"][self.best_index_]
+        if self.refit:
+            self._refit(X, y, routed_params.estimator.fit, root_ctx, metadata)
+        self.scorer_ = scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
+        self.cv_results_ = results
+        root_ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+        return self
+
+    def _refit(self, X, y, fit_params, root_ctx, metadata):
+        """Fit the best candidate on all the data, as scikit-learn's searches do."""
+        self.best_estimator_ = clone(self.estimator).set_params(
+            **clone(self.best_params_, safe=False))
+        refit_ctx = root_ctx.subcontext(task_name="refit-with-best-params")
+        with refit_ctx.propagate_callback_context(self.best_estimator_):
+            refit_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+            start = time.time()
+            self.best_estimator_.fit(X, y, **fit_params)
+            self.refit_time_ = time.time() - start
+        refit_ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+        if hasattr(self.best_estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.best_estimator_.feature_names_in_
+
+    def _continued_param(self):
+        """The halving resource when it is the networks' ``max_iter``, else None.
+
+        Raising it lets a fitted network continue where it stopped.
+        """
+        resource = getattr(self, "resource", None)  # the halving searches only
+        final_name = _final_step_name(self.estimator)
+        if resource is None or _net_param(resource, final_name) != "max_iter":
+            return None
+        return resource
+
+    def _groups(self, candidates):
+        """Candidate indices that can share a stack, grouped; checks the input.
+
+        Raises TypeError for an estimator that is not a ManualMLPClassifier
+        or a Pipeline ending in one, ValueError for an unknown parameter
+        name: before any training. Candidates that cannot be stacked (lbfgs,
+        a subclass with its own ``fit``) are groups of one.
+        """
+        final_name = _final_step_name(self.estimator)
+        groups = defaultdict(list)
+        for i, params in enumerate(candidates):
+            try:
+                model = clone(self.estimator).set_params(**clone(params, safe=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"candidate {params} does not fit the estimator: {exc}") from exc
+            _final_step_name(model)  # a grid may replace the final step
+            key = tuple(sorted(
+                (name, repr(value)) for name, value in params.items()
+                if _net_param(name, final_name) not in _PER_NETWORK_PARAMS))
+            if not _stackable(_network(model)):
+                key = ("alone", i)
+            groups[key].append(i)
+        return list(groups.values())
+
+
+class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
     """GridSearchCV for ManualMLPClassifier that trains its candidates together.
 
-    Same signature, attributes, methods and results as
-    :class:`sklearn.model_selection.GridSearchCV` with the same arguments
-    (same candidate order, splits, shuffles and starting weights from the
-    same ``random_state``), for an ``estimator`` that is a
+    :class:`sklearn.model_selection.GridSearchCV` (a subclass of it: same
+    signature, attributes, methods and results with the same arguments: same
+    candidate order, splits, shuffles and starting weights from the same
+    ``random_state``), for an ``estimator`` that is a
     :class:`~skmlp.ManualMLPClassifier` or a
     :class:`~sklearn.pipeline.Pipeline` ending in one. In each fold, the
     candidates that differ only in per-network parameters (``alpha``,
@@ -73,14 +213,16 @@ class MLPGridSearchCV(BaseSearchCV):
 
     Candidates that differ in anything else (hidden sizes, activation,
     solver, batch size, random_state, early stopping, class weights,
-    preprocessing parameters, ...) form separate groups; 'lbfgs' candidates
-    are fitted one by one. Each (group, fold) is one joblib task, so
-    ``n_jobs`` and any joblib backend (dask's included) apply. The
-    preprocessing steps of a Pipeline are fitted once per task and shared by
-    the group.
+    preprocessing parameters, ...) form separate groups; 'lbfgs' candidates,
+    and those of a subclass with its own ``fit``, are fitted one by one by
+    their ``fit``. Each (group, fold) is one joblib task, so ``n_jobs`` and
+    any joblib backend (dask's included) apply. The preprocessing steps of a
+    Pipeline are fitted once per task (by the Pipeline's own ``fit``, with
+    its metadata routing) and shared by the group.
 
-    A candidate whose training diverges fails on its own, like a failed fit
-    in GridSearchCV (``error_score``); the others go on.
+    A candidate whose fit fails (a diverging loss, an early-stopping split
+    that cannot be made, a callback or scorer that raises) fails on its own,
+    as in GridSearchCV (``error_score``); the others go on.
 
     Parameters
     ----------
@@ -94,14 +236,15 @@ return_train_score :
         As in :class:`~sklearn.model_selection.GridSearchCV`.
     max_stack_bytes : int, default=268435456 (256 MiB)
         Memory budget of one stack (weights, gradients, optimizer state,
-        activations and deltas of a minibatch; X is shared, never copied).
-        A larger group is split into stacks that fit it.
+        activations and deltas of a minibatch, sized from the width of X
+        after the preprocessing; X is shared, never copied). A larger group
+        trains as several stacks, one after the other.
 
     Attributes
     ----------
     cv_results_ : dict of ndarray
         As GridSearchCV's (every key); ``mean_fit_time`` is the wall time of
-        a candidate's stack divided by the number of its networks.
+        a candidate's task divided by the number of its networks.
     best_estimator_, best_score_, best_params_, best_index_, scorer_, \
 n_splits_, refit_time_, multimetric_, classes_, n_features_in_, \
 feature_names_in_ :
@@ -110,6 +253,8 @@ feature_names_in_ :
     See Also
     --------
     sklearn.model_selection.GridSearchCV : The same search, one fit at a time.
+    MLPRandomizedSearchCV : Candidates drawn from distributions.
+    MLPHalvingGridSearchCV : Successive halving over the grid.
 
     Examples
     --------
@@ -129,11 +274,8 @@ feature_names_in_ :
     (4, True)
     """
 
-    _parameter_constraints: dict = {
-        **BaseSearchCV._parameter_constraints,
-        "param_grid": [dict, list],
-        "max_stack_bytes": [Interval(Integral, 1, None, closed="left")],
-    }
+    _parameter_constraints: dict = {**GridSearchCV._parameter_constraints,
+                                    **_STACK_CONSTRAINTS}
 
     def __init__(
         self,
@@ -148,189 +290,699 @@ feature_names_in_ :
         pre_dispatch="2*n_jobs",
         error_score=np.nan,
         return_train_score=False,
-        max_stack_bytes=256 * 2**20,
+        max_stack_bytes=_MAX_STACK_BYTES,
     ):
         super().__init__(
-            estimator=estimator, scoring=scoring, n_jobs=n_jobs, refit=refit, cv=cv,
+            estimator, param_grid, scoring=scoring, n_jobs=n_jobs, refit=refit, cv=cv,
             verbose=verbose, pre_dispatch=pre_dispatch, error_score=error_score,
             return_train_score=return_train_score,
         )
-        self.param_grid = param_grid
         self.max_stack_bytes = max_stack_bytes
 
-    def _run_search(self, evaluate_candidates, **kwargs):
-        """Every candidate of the grid (BaseSearchCV's hook)."""
-        evaluate_candidates(ParameterGrid(self.param_grid))
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None, **params):
-        """Run fit with all sets of parameters.
+class MLPRandomizedSearchCV(RandomizedSearchCV, _StackedSearchCV):
+    """RandomizedSearchCV for ManualMLPClassifier that trains its candidates together.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target.
-        **params : dict of str -> object
-            Parameters passed to the ``fit`` method of the estimator (e.g.
-            ``sample_weight``, or ``step__sample_weight`` for a Pipeline),
-            the scorer and the CV splitter, as in GridSearchCV.
+    :class:`sklearn.model_selection.RandomizedSearchCV` (a subclass of it:
+    same signature, attributes, methods, and the same candidates drawn from
+    the same ``random_state``, with the same results), whose candidates are
+    fitted as :class:`MLPGridSearchCV` fits them: those that share a network
+    shape and the minibatches train as one stack per fold. Draws of
+    continuous per-network parameters (``learning_rate_init``, ``alpha``,
+    ``momentum``, ...) from distributions such as
+    :func:`scipy.stats.loguniform` all share one stack; a list of hidden
+    sizes makes one group per size.
 
-        Returns
-        -------
-        self : MLPGridSearchCV
-            The fitted search.
-        """
-        candidates = list(ParameterGrid(self.param_grid))
-        groups = self._groups(candidates)  # every check before any training
-        scorers, refit_metric = self._get_scorers()
-        X, y = indexable(X, y)
-        params = _check_method_params(X, params=params)
-        routed_params = self._get_routed_params_for_fit(params)
-        metadata = _callback_metadata(params)
-        root_ctx = root_context(
-            self, max_subtasks=1 + (self.refit is not False)
-        ).call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        self._checked_cv_orig = cv
-        self._check_input_parameters(X=X, y=y, split_params=routed_params.splitter.split)
-        self.n_splits_ = cv.get_n_splits(X, y, **routed_params.splitter.split)
-        splits = list(cv.split(X, y, **routed_params.splitter.split))
-        if len(splits) != self.n_splits_:
+    Parameters
+    ----------
+    estimator : ManualMLPClassifier or Pipeline ending in one
+        The model to tune.
+    param_distributions : dict or list of dict
+        Parameter names mapped to distributions (with an ``rvs`` method) or
+        lists, as in RandomizedSearchCV.
+    n_iter, scoring, n_jobs, refit, cv, verbose, pre_dispatch, random_state, \
+error_score, return_train_score :
+        As in :class:`~sklearn.model_selection.RandomizedSearchCV`.
+    max_stack_bytes : int, default=268435456 (256 MiB)
+        Memory budget of one stack, as in :class:`MLPGridSearchCV`.
+
+    Attributes
+    ----------
+    cv_results_, best_estimator_, best_score_, best_params_, best_index_, \
+scorer_, n_splits_, refit_time_, multimetric_, classes_, n_features_in_, \
+feature_names_in_ :
+        As in RandomizedSearchCV (``mean_fit_time`` as in MLPGridSearchCV).
+
+    See Also
+    --------
+    sklearn.model_selection.RandomizedSearchCV : The same search, one fit at a time.
+    MLPHalvingRandomSearchCV : Successive halving over random candidates.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skmlp import ManualMLPClassifier
+    >>> from skmlp.model_selection import MLPRandomizedSearchCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), ManualMLPClassifier(
+    ...     (8,), solver="sgd", max_iter=20, random_state=0))
+    >>> search = MLPRandomizedSearchCV(model, {
+    ...     "manualmlpclassifier__learning_rate_init": loguniform(1e-3, 0.3),
+    ...     "manualmlpclassifier__alpha": loguniform(1e-5, 1.0)},
+    ...     n_iter=6, cv=3, random_state=0).fit(X, y)
+    >>> len(search.cv_results_["params"])
+    6
+    """
+
+    _parameter_constraints: dict = {**RandomizedSearchCV._parameter_constraints,
+                                    **_STACK_CONSTRAINTS}
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=10,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        max_stack_bytes=_MAX_STACK_BYTES,
+    ):
+        super().__init__(
+            estimator, param_distributions, n_iter=n_iter, scoring=scoring, n_jobs=n_jobs,
+            refit=refit, cv=cv, verbose=verbose, pre_dispatch=pre_dispatch,
+            random_state=random_state, error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.max_stack_bytes = max_stack_bytes
+
+
+class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
+    """HalvingGridSearchCV for ManualMLPClassifier; survivors keep training.
+
+    scikit-learn's successive halving over a grid
+    (:class:`~sklearn.model_selection.HalvingGridSearchCV`, a subclass of
+    it: same signature, rounds, attributes and results with the same
+    arguments), whose rounds are fitted as :class:`MLPGridSearchCV` fits its
+    candidates: those of a round that share a network shape and the
+    minibatches train as one stack per fold.
+
+    ``resource='max_iter'`` (``'step__max_iter'`` for a Pipeline ending in
+    the network) is the natural resource for a network: a round of ``r``
+    epochs, the best ``1 / factor`` of the candidates on to ``factor * r``
+    epochs. A survivor continues from the state it reached (weights,
+    optimizer state, learning-rate schedule, shuffles, stopping counters),
+    which is the network a fresh fit with the larger ``max_iter`` gives: the
+    same search, and each network trains ``max_resources`` epochs at most
+    once. For every other resource (``'n_samples'``, another parameter) each
+    round's candidates train from scratch, as scikit-learn does.
+
+    Parameters
+    ----------
+    estimator : ManualMLPClassifier or Pipeline ending in one
+        The model to tune.
+    param_grid : dict or list of dict
+        As in HalvingGridSearchCV; it must not contain the resource.
+    factor, resource, max_resources, min_resources, aggressive_elimination, \
+cv, scoring, refit, error_score, return_train_score, random_state, n_jobs, \
+verbose :
+        As in :class:`~sklearn.model_selection.HalvingGridSearchCV`.
+    max_stack_bytes : int, default=268435456 (256 MiB)
+        Memory budget of one stack, as in :class:`MLPGridSearchCV`.
+
+    Attributes
+    ----------
+    n_resources_, n_candidates_, n_remaining_candidates_, \
+max_resources_, min_resources_, n_iterations_, n_possible_iterations_, \
+n_required_iterations_, cv_results_, best_estimator_, best_score_, \
+best_params_, best_index_, scorer_, n_splits_, refit_time_, multimetric_, \
+classes_, n_features_in_, feature_names_in_ :
+        As in HalvingGridSearchCV (``cv_results_`` has its ``iter`` and
+        ``n_resources`` columns; ``mean_fit_time`` as in MLPGridSearchCV).
+
+    See Also
+    --------
+    sklearn.model_selection.HalvingGridSearchCV : The same search, one fit at a time.
+    MLPHalvingRandomSearchCV : The same rounds over random candidates.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skmlp import ManualMLPClassifier
+    >>> from skmlp.model_selection import MLPHalvingGridSearchCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), ManualMLPClassifier(
+    ...     (8,), solver="sgd", random_state=0))
+    >>> search = MLPHalvingGridSearchCV(model, {
+    ...     "manualmlpclassifier__learning_rate_init": [0.003, 0.01, 0.1],
+    ...     "manualmlpclassifier__alpha": [1e-4, 1e-3, 1e-2]},
+    ...     resource="manualmlpclassifier__max_iter", max_resources=18, cv=3,
+    ...     random_state=0).fit(X, y)
+    >>> search.n_candidates_, search.n_resources_
+    ([9, 3, 1], [2, 6, 18])
+    """
+
+    _parameter_constraints: dict = {**HalvingGridSearchCV._parameter_constraints,
+                                    **_STACK_CONSTRAINTS}
+
+    def __init__(
+        self,
+        estimator,
+        param_grid,
+        *,
+        factor=3,
+        resource="n_samples",
+        max_resources="auto",
+        min_resources="exhaust",
+        aggressive_elimination=False,
+        cv=5,
+        scoring=None,
+        refit=True,
+        error_score=np.nan,
+        return_train_score=True,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+        max_stack_bytes=_MAX_STACK_BYTES,
+    ):
+        super().__init__(
+            estimator, param_grid, factor=factor, resource=resource,
+            max_resources=max_resources, min_resources=min_resources,
+            aggressive_elimination=aggressive_elimination, cv=cv, scoring=scoring,
+            refit=refit, error_score=error_score, return_train_score=return_train_score,
+            random_state=random_state, n_jobs=n_jobs, verbose=verbose,
+        )
+        self.max_stack_bytes = max_stack_bytes
+
+
+class MLPHalvingRandomSearchCV(HalvingRandomSearchCV, _StackedSearchCV):
+    """HalvingRandomSearchCV for ManualMLPClassifier; survivors keep training.
+
+    scikit-learn's successive halving over random candidates
+    (:class:`~sklearn.model_selection.HalvingRandomSearchCV`, a subclass of
+    it: same signature, candidates, rounds, attributes and results with the
+    same arguments), fitted as :class:`MLPHalvingGridSearchCV` fits its
+    rounds: stacked, and with ``resource='max_iter'`` the survivors of a
+    round continue training from the state they reached.
+
+    Parameters
+    ----------
+    estimator : ManualMLPClassifier or Pipeline ending in one
+        The model to tune.
+    param_distributions : dict or list of dict
+        As in HalvingRandomSearchCV; it must not contain the resource.
+    n_candidates, factor, resource, max_resources, min_resources, \
+aggressive_elimination, cv, scoring, refit, error_score, return_train_score, \
+random_state, n_jobs, verbose :
+        As in :class:`~sklearn.model_selection.HalvingRandomSearchCV`.
+    max_stack_bytes : int, default=268435456 (256 MiB)
+        Memory budget of one stack, as in :class:`MLPGridSearchCV`.
+
+    Attributes
+    ----------
+    n_resources_, n_candidates_, n_remaining_candidates_, \
+max_resources_, min_resources_, n_iterations_, n_possible_iterations_, \
+n_required_iterations_, cv_results_, best_estimator_, best_score_, \
+best_params_, best_index_, scorer_, n_splits_, refit_time_, multimetric_, \
+classes_, n_features_in_, feature_names_in_ :
+        As in HalvingRandomSearchCV.
+
+    See Also
+    --------
+    sklearn.model_selection.HalvingRandomSearchCV : The same search, one fit at a time.
+    MLPHalvingGridSearchCV : The same rounds over a grid.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skmlp import ManualMLPClassifier
+    >>> from skmlp.model_selection import MLPHalvingRandomSearchCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(StandardScaler(), ManualMLPClassifier(
+    ...     (8,), solver="sgd", random_state=0))
+    >>> search = MLPHalvingRandomSearchCV(model, {
+    ...     "manualmlpclassifier__learning_rate_init": loguniform(1e-3, 0.3)},
+    ...     n_candidates=9, resource="manualmlpclassifier__max_iter",
+    ...     max_resources=9, cv=3, random_state=0).fit(X, y)
+    >>> search.n_candidates_, search.n_resources_
+    ([9, 3, 1], [1, 3, 9])
+    """
+
+    _parameter_constraints: dict = {**HalvingRandomSearchCV._parameter_constraints,
+                                    **_STACK_CONSTRAINTS}
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_candidates="exhaust",
+        factor=3,
+        resource="n_samples",
+        max_resources="auto",
+        min_resources="smallest",
+        aggressive_elimination=False,
+        cv=5,
+        scoring=None,
+        refit=True,
+        error_score=np.nan,
+        return_train_score=True,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+        max_stack_bytes=_MAX_STACK_BYTES,
+    ):
+        super().__init__(
+            estimator, param_distributions, n_candidates=n_candidates, factor=factor,
+            resource=resource, max_resources=max_resources, min_resources=min_resources,
+            aggressive_elimination=aggressive_elimination, cv=cv, scoring=scoring,
+            refit=refit, error_score=error_score, return_train_score=return_train_score,
+            random_state=random_state, n_jobs=n_jobs, verbose=verbose,
+        )
+        self.max_stack_bytes = max_stack_bytes
+
+
+class _TaskSettings(NamedTuple):
+    """What every (group, fold) task of a search needs besides its candidates."""
+
+    scorer: object
+    fit_params: dict
+    score_params: dict
+    return_train_score: bool
+    error_score: object
+    verbose: int
+    max_stack_bytes: int
+    keep_models: bool  # return the fitted models (survivors continue)
+    caller: object
+
+
+class _Evaluator:
+    """``evaluate_candidates`` of the stacked searches.
+
+    A search's ``_run_search`` calls it with a batch of candidates (all of
+    them for the grid and randomized searches, one round's for the halving
+    ones); it fits and scores them on every split, one joblib task per
+    (group, fold), and returns the results of every batch so far, formatted
+    as ``cv_results_``, as ``BaseSearchCV.fit``'s own does. For a halving
+    search over the networks' ``max_iter`` it keeps the fitted models of the
+    round, per candidate and split, so that the next round's survivors
+    continue training.
+    """
+
+    def __init__(self, search, X, y, scorers, routed_params, parallel):
+        self.search, self.X, self.y, self.parallel = search, X, y, parallel
+        self.base = clone(search.estimator)
+        self.split_params = routed_params.splitter.split
+        self.continued = search._continued_param() if _FIT_STACK_RESUMES else None
+        self.settings = _TaskSettings(
+            scorers, routed_params.estimator.fit, routed_params.scorer.score,
+            search.return_train_score, search.error_score, search.verbose,
+            search.max_stack_bytes, self.continued is not None, search)
+        self.candidates, self.out, self.more_results = [], [], defaultdict(list)
+        self.results = {}
+        self.fitted = {}  # (candidate key, split) -> models fitted by the last round
+
+    def __call__(self, candidate_params, cv=None, more_results=None, callback_ctx=None):
+        search = self.search
+        cv = cv or search._checked_cv_orig
+        candidates = list(candidate_params)
+        splits = list(cv.split(self.X, self.y, **self.split_params))
+        if len(splits) != search.n_splits_:
             raise ValueError(
                 "cv.split and cv.get_n_splits return inconsistent results. Expected "
-                f"{self.n_splits_} splits, got {len(splits)}"
-            )
-        # Callback tasks as GridSearchCV's: one per (candidate, split).
-        search_ctx = root_ctx.subcontext(
-            task_name="search", max_subtasks=len(candidates) * self.n_splits_,
-            sequential_subtasks=False,
-        ).call_on_fit_task_begin(estimator=self)
-        out = self._fit_and_score_groups(
-            X, y, candidates, self._stacks(groups, candidates, X, y), splits, scorers,
-            routed_params, search_ctx,
-        )
-        search_ctx.call_on_fit_task_end(estimator=self)
-        _warn_or_raise_about_fit_failures(out, self.error_score)
-        if callable(self.scoring):
-            _insert_error_scores(out, self.error_score)
-        results = self._format_results(candidates, self.n_splits_, out)
+                f"{search.n_splits_} splits, got {len(splits)}")
+        if search.verbose > 0:
+            print(f"Fitting {len(splits)} folds for each of {len(candidates)} candidates,"
+                  f" totalling {len(candidates) * len(splits)} fits")
+        groups = search._groups(candidates)  # every check before any training
+        out = self._fit_and_score(candidates, groups, splits,
+                                  callback_ctx or _NoCallbackContext())
+        if not out:
+            raise ValueError("No fits were performed. Was the CV iterator empty? "
+                             "Were there no candidates?")
+        _warn_or_raise_about_fit_failures(out, search.error_score)
+        if callable(search.scoring):
+            _insert_error_scores(out, search.error_score)
+        self.candidates.extend(candidates)
+        self.out.extend(out)
+        for key, value in (more_results or {}).items():
+            self.more_results[key].extend(value)
+        self.results = search._format_results(
+            self.candidates, search.n_splits_, self.out, self.more_results)
+        return self.results
 
-        self.multimetric_ = isinstance(out[0]["test_scores"], dict)
-        if callable(self.scoring) and self.multimetric_:
-            self._check_refit_for_multimetric(out[0]["test_scores"])
-            refit_metric = self.refit
-        if self.refit or not self.multimetric_:
-            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
-            if not callable(self.refit):
-                self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
-            self.best_params_ = results["params"][self.best_index_]
-        if self.refit:
-            self._refit(X, y, routed_params.estimator.fit, root_ctx, metadata)
-        self.scorer_ = scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
-        self.cv_results_ = results
-        root_ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+    def _fit_and_score(self, candidates, groups, splits, callback_ctx):
+        """One task per (group, split); results in scikit-learn's order."""
+        n_splits = len(splits)
+        # Made ahead of the parallel loop, as scikit-learn does (made in the
+        # workers, they would change the search while it is being pickled).
+        contexts = [callback_ctx.subcontext(task_name="candidate-split-evaluation",
+                                            task_id=i)
+                    for i in range(len(candidates) * n_splits)]
+        tasks = [(group, split) for group in groups for split in range(n_splits)]
+        survivors = [self._survivors(candidates, group, split) for group, split in tasks]
+        self.fitted = {}  # the last round's other models go before this round trains
+        task_out = self.parallel(
+            delayed(_fit_and_score_stack)(
+                self.base, self.X, self.y, _Split(split, n_splits, *splits[split]),
+                _Candidates(group, [candidates[i] for i in group], len(candidates),
+                            task_survivors),
+                [contexts[i * n_splits + split] for i in group], self.settings)
+            for (group, split), task_survivors in zip(tasks, survivors))
+        out = [None] * (len(candidates) * n_splits)
+        fitted = defaultdict(list)
+        for (group, split), (results, models) in zip(tasks, task_out):
+            for i, result, model in zip(group, results, models):
+                out[i * n_splits + split] = result
+                if model is not None:
+                    fitted[self._key(candidates[i]), split].append(model)
+        self.fitted = fitted
+        return out
+
+    def _key(self, params):
+        """A candidate's identity across halving rounds (all but the resource)."""
+        return tuple(sorted((name, repr(value)) for name, value in params.items()
+                            if name != self.continued))
+
+    def _survivors(self, candidates, group, split):
+        """Per candidate of the group, its model of the last round on this split, or None.
+
+        Only for a halving search over ``max_iter``: the model gets the
+        round's ``max_iter`` and continues training from where it stopped.
+        """
+        if self.continued is None:
+            return [None] * len(group)
+        models = []
+        for i in group:
+            fitted = self.fitted.get((self._key(candidates[i]), split))
+            model = fitted.pop() if fitted else None
+            if model is not None:
+                model.set_params(**{self.continued: candidates[i][self.continued]})
+            models.append(model)
+        return models
+
+
+class _Split(NamedTuple):
+    index: int
+    n_splits: int
+    train: np.ndarray
+    test: np.ndarray
+
+
+class _Candidates(NamedTuple):
+    """The candidates of one task: their indices in the batch, parameters and survivors."""
+
+    indices: list
+    params: list
+    n_candidates: int  # in the batch
+    survivors: list  # fitted models that continue, or None
+
+
+def _fit_and_score_stack(base, X, y, split, candidates, contexts, settings):
+    """Fit the candidates of one group on one split and score them.
+
+    ``contexts`` are the candidates' callback tasks on this split; each
+    network being stacked gets its candidate's (a model fitted by its own
+    ``fit`` gets it, as in scikit-learn's ``_fit_and_score``). The models of
+    a stack are scored, and let go, before the next stack trains.
+
+    Returns, per candidate, a dict in the format of scikit-learn's
+    ``_fit_and_score`` (fit_error, test_scores, train_scores, n_test_samples,
+    fit_time, score_time), and the fitted models (None for a failed fit, or
+    for every model unless ``settings.keep_models``).
+    """
+    fit_params = _check_method_params(X, params=settings.fit_params, indices=split.train)
+    data = _split_data(base, X, y, split, settings.score_params)
+    models = [survivor if survivor is not None else
+              clone(base).set_params(**clone(params, safe=False))
+              for params, survivor in zip(candidates.params, candidates.survivors)]
+    resume = [survivor is not None for survivor in candidates.survivors]
+    progress = [(i, candidates.n_candidates, split.index, split.n_splits)
+                for i in candidates.indices]
+    hook_args = dict(estimator=settings.caller, X=data.X_train, y=data.y_train,
+                     metadata=_callback_metadata(fit_params))
+
+    @contextlib.contextmanager
+    def fitting(stack, targets):
+        """The candidates' callback tasks begin; theirs propagate to what trains."""
+        with contextlib.ExitStack() as propagated:
+            for k, target in zip(stack, targets):
+                _print_cv_line("START", settings, progress[k], candidates.params[k])
+                propagated.enter_context(contexts[k].propagate_callback_context(target))
+                contexts[k].call_on_fit_task_begin(**hook_args)
+            yield
+
+    results, kept = [None] * len(models), [None] * len(models)
+    fits = _fit_in_stacks(models, resume, data.X_train, data.y_train, fit_params,
+                          settings.max_stack_bytes, fitting)
+    for stack, errors, fit_time in fits:
+        for k, error in zip(stack, errors):
+            results[k] = _scored(models[k], error, fit_time, data, settings,
+                                 candidates.params[k], progress[k])
+            contexts[k].call_on_fit_task_end(**hook_args)
+            if error is None and settings.keep_models:
+                kept[k] = models[k]
+            models[k] = None  # let go before the next stack trains
+    return results, kept
+
+
+def _split_data(base, X, y, split, score_params):
+    """The test and training parts of the split, and the scorer's parameters."""
+    score_params = score_params or {}
+    return _ScoringData(
+        *_safe_split(base, X, y, split.test, split.train),
+        *_safe_split(base, X, y, split.train),
+        _check_method_params(X, params=score_params, indices=split.test),
+        _check_method_params(X, params=score_params, indices=split.train))
+
+
+class _ScoringData(NamedTuple):
+    X_test: object
+    y_test: object
+    X_train: object
+    y_train: object
+    score_params_test: dict
+    score_params_train: dict
+
+
+def _scored(model, error, fit_time, data, settings, params, progress):
+    """The result of one fit, as scikit-learn's ``_fit_and_score`` gives it."""
+    scorer, error_score = settings.scorer, settings.error_score
+    if error is not None:
+        if error_score == "raise":
+            raise error
+        if isinstance(error_score, Number) and isinstance(scorer, _MultimetricScorer):
+            scores = {name: error_score for name in scorer._scorers}
+        else:
+            scores = error_score
+        result = {"fit_error": "".join(traceback.format_exception(error)),
+                  "test_scores": scores, "score_time": 0.0}
+        if settings.return_train_score:
+            result["train_scores"] = scores.copy() if isinstance(scores, dict) else scores
+    else:
+        start = time.time()
+        result = {"fit_error": None, "test_scores": _score(
+            model, data.X_test, data.y_test, scorer, data.score_params_test, error_score)}
+        result["score_time"] = time.time() - start
+        if settings.return_train_score:
+            result["train_scores"] = _score(model, data.X_train, data.y_train, scorer,
+                                            data.score_params_train, error_score)
+    result.update(n_test_samples=_num_samples(data.X_test), fit_time=fit_time)
+    _print_cv_line("END", settings, progress, params, result)
+    return result
+
+
+def _print_cv_line(kind, settings, progress, params, result=None):
+    """scikit-learn's ``[CV i/n] START ...`` / ``[CV i/n] END ...`` lines (verbose > 1).
+
+    The same text as ``_fit_and_score`` prints, for log readers.
+    """
+    verbose = settings.verbose
+    if verbose <= 1 or (kind == "START" and verbose <= 9):
+        return
+    candidate, n_candidates, split, n_splits = progress
+    where = ""
+    if verbose > 2:
+        where = f" {split + 1}/{n_splits}"
+        if verbose > 9:
+            where += f"; {candidate + 1}/{n_candidates}"
+    params_msg = ", ".join(f"{k}={params[k]}" for k in sorted(params))
+    if kind == "START":
+        line = f"[CV{where}] START {params_msg}"
+        print(f"{line}{(80 - len(line)) * '.'}")
+        return
+    line = f"[CV{where}] END "
+    message = params_msg + (";" if params_msg else "")
+    if verbose > 2:
+        message += _scores_message(result, settings.return_train_score)
+    message += " total time=" + short_format_time(result["fit_time"] + result["score_time"])
+    print(line + "." * (80 - len(line) - len(message)) + message)
+
+
+def _scores_message(result, return_train_score):
+    test, train = result["test_scores"], result.get("train_scores")
+    if isinstance(test, dict):
+        return "".join(
+            f" {name}: (" + (f"train={train[name]:.3f}, " if return_train_score else "")
+            + f"test={test[name]:.3f})" for name in sorted(test))
+    if return_train_score:
+        return f", score=(train={train:.3f}, test={test:.3f})"
+    return f", score={test:.3f}"
+
+
+# ------------------------------------------------------------------ fitting
+
+def _fit_in_stacks(models, resume, X, y, fit_params, max_stack_bytes, fitting):
+    """Fit the models of one group on one split, one stack after the other.
+
+    Stackable networks: the preprocessing of a Pipeline is fitted once and
+    shared, then the networks train in stacks (:func:`_fit_round`). Others
+    (lbfgs, a subclass with its own ``fit``): each model by its own
+    ``fit``, a stack of one. ``fitting(stack, targets)`` is the context in
+    which a stack trains (the candidates' callback tasks).
+
+    Yields, per stack, the indices of its models, their errors (None or
+    the exception that made a fit fail) and the fit time per model.
+    """
+    start = time.time()
+    if not _stackable(_network(models[0])):
+        for k, model in enumerate(models):
+            with fitting([k], [model]):
+                error = _fit_one(model, X, y, fit_params)
+            yield [k], [error], time.time() - start
+            start = time.time()
+        return
+    everything = list(range(len(models)))
+    try:
+        X, y, fit_params = _fit_preprocessing(models, X, y, fit_params)
+    except Exception as exc:  # noqa: BLE001 - a failed fit of every candidate
+        yield everything, [exc] * len(models), (time.time() - start) / len(models)
+        return
+    shared = (time.time() - start) / len(models)  # the preprocessing, shared
+    nets = [_network(model) for model in models]
+    for stack, errors, seconds in _fit_round(nets, resume, X, y, fit_params,
+                                             max_stack_bytes, fitting):
+        yield stack, errors, shared + seconds / len(stack)
+
+
+def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
+    """Train the networks of one group on one split, in stacks within the budget.
+
+    ``resume[k]``: network k was fitted by the previous halving round on the
+    same data and continues from the state it reached (``fit_stack`` with
+    ``resume=True``); the others train from scratch. The stack size comes
+    from the width of ``X`` as the networks see it (after preprocessing).
+
+    Yields, per stack, the indices of its networks, their errors (None or
+    the exception that made a fit fail) and the stack's training time; then
+    drops them from ``nets``.
+    """
+    unknown = set(fit_params) - set(_NET_FIT_PARAMS)
+    if unknown:
+        error = TypeError(f"{type(nets[0]).__name__}.fit() got unexpected fit "
+                          f"parameters {sorted(unknown)}")
+        yield list(range(len(nets))), [error] * len(nets), 0.0
+        return
+    size = max(1, max_stack_bytes // _bytes_per_network(nets[0], X, y))
+    for continued in (False, True):
+        index = [k for k in range(len(nets)) if resume[k] == continued]
+        for stack in np.array_split(index, -(-len(index) // size)) if index else []:
+            stack = [int(k) for k in stack]
+            extra = {"resume": True} if continued else {}
+            start = time.time()
+            with fitting(stack, [nets[k] for k in stack]):
+                try:
+                    errors = fit_stack([nets[k] for k in stack], X, y, **fit_params,
+                                       **extra)
+                except Exception as exc:  # noqa: BLE001 - not one network's failure
+                    errors = [exc] * len(stack)
+            yield stack, errors, time.time() - start
+            for k in stack:  # scored by now: the memory of a stack at a time
+                nets[k] = None
+
+
+def _bytes_per_network(net, X, y):
+    """Memory of one network of a stack training on X (as the network sees it)."""
+    n_samples = _num_samples(X)
+    batch = min(200 if net.batch_size == "auto" else net.batch_size, n_samples)
+    layer_units = [_num_features(X), *np.atleast_1d(net.hidden_layer_sizes), _n_outputs(y)]
+    itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
+    return bytes_per_network([int(u) for u in layer_units], batch, itemsize, net.solver,
+                             net.early_stopping)
+
+
+class _Capture:
+    """Stands in for the network as a Pipeline's last step during the fold's fit.
+
+    Pipeline.fit fits the preprocessing (with the Pipeline's own metadata
+    routing, ``transform_input``, memory, resampling steps...) and passes
+    the transformed data and the network's fit parameters to this step's
+    ``fit``, which records them; the networks are then trained on them
+    together. It requests the metadata the network requests.
+    """
+
+    def __init__(self, net):
+        self.net = net
+
+    def fit(self, X, y=None, **params):
+        self.X, self.y, self.params = X, y, params
         return self
 
-    def _refit(self, X, y, fit_params, root_ctx, metadata):
-        """Fit the best candidate on all the data, as GridSearchCV does."""
-        self.best_estimator_ = clone(self.estimator).set_params(
-            **clone(self.best_params_, safe=False))
-        refit_ctx = root_ctx.subcontext(task_name="refit-with-best-params")
-        with refit_ctx.propagate_callback_context(self.best_estimator_):
-            refit_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-            start = time.time()
-            self.best_estimator_.fit(X, y, **fit_params)
-            self.refit_time_ = time.time() - start
-        refit_ctx.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
-        if hasattr(self.best_estimator_, "feature_names_in_"):
-            self.feature_names_in_ = self.best_estimator_.feature_names_in_
+    def get_metadata_routing(self):
+        return self.net.get_metadata_routing()
 
-    # ------------------------------------------------------------ groups
 
-    def _groups(self, candidates):
-        """Candidate indices that can share a stack, grouped; checks the input.
+def _fit_preprocessing(models, X, y, fit_params):
+    """Fit a Pipeline's preprocessing once for the stack, as Pipeline.fit would.
 
-        Raises TypeError for an estimator that is not a ManualMLPClassifier
-        or a Pipeline ending in one, ValueError for an empty grid or an
-        unknown parameter name: before any training.
-        """
-        final_name = _final_step_name(self.estimator)
-        if not candidates:
-            raise ValueError(
-                "param_grid has no candidates (an empty list of grids); give at "
-                "least one dict of parameter lists, e.g. {'alpha': [1e-4, 1e-2]}.")
-        groups = defaultdict(list)
-        for i, params in enumerate(candidates):
-            try:
-                model = clone(self.estimator).set_params(**clone(params, safe=False))
-            except ValueError as exc:
-                raise ValueError(
-                    f"param_grid candidate {params} does not fit the estimator: {exc}"
-                ) from exc
-            _final_step_name(model)  # a grid may replace the final step
-            net = model.steps[-1][1] if final_name else model
-            key = tuple(sorted(
-                (name, repr(value)) for name, value in params.items()
-                if _net_param(name, final_name) not in _PER_NETWORK_PARAMS))
-            if net.solver == "lbfgs":
-                key = ("lbfgs", i)  # full batch: nothing to share
-            groups[key].append(i)
-        return list(groups.values())
+    Returns the data and fit parameters the network gets (X, y and
+    ``fit_params`` themselves for a bare network); the fitted preprocessing
+    steps become every model's.
+    """
+    model = models[0]
+    if not _final_step_name(model):
+        return X, y, fit_params
+    name, net = model.steps[-1]
+    capture = _Capture(net)
+    carrier = copy.copy(model)
+    carrier.steps = [*model.steps[:-1], (name, capture)]
+    carrier.fit(X, y, **fit_params)
+    for other in models:
+        other.steps = [*carrier.steps[:-1], other.steps[-1]]
+    return capture.X, capture.y, capture.params
 
-    def _stacks(self, groups, candidates, X, y):
-        """Split the groups into stacks that fit ``max_stack_bytes``."""
-        n_features = X.shape[1] if len(getattr(X, "shape", ())) == 2 else 1
-        n_outputs = _n_outputs(y)
-        itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
-        final_name = _final_step_name(self.estimator)
-        stacks = []
-        for group in groups:
-            model = clone(self.estimator).set_params(**candidates[group[0]])
-            net = model.steps[-1][1] if final_name else model
-            per_network = bytes_per_network(
-                [n_features] + list(np.atleast_1d(net.hidden_layer_sizes)) + [n_outputs],
-                200 if net.batch_size == "auto" else net.batch_size, itemsize,
-                net.solver, net.early_stopping)
-            size = max(1, self.max_stack_bytes // per_network)
-            n_stacks = -(-len(group) // size)
-            stacks.extend([list(s) for s in np.array_split(group, n_stacks)])
-        return stacks
 
-    def _fit_and_score_groups(self, X, y, candidates, stacks, splits, scorers,
-                              routed_params, search_ctx):
-        """One joblib task per (stack, fold); results in GridSearchCV's order."""
-        n_splits = len(splits)
-        if self.verbose > 0:
-            print(f"Fitting {n_splits} folds for each of {len(candidates)} candidates, "
-                  f"totalling {n_splits * len(candidates)} fits, as {len(stacks)} "
-                  f"stacks per fold")
-        base = clone(self.estimator)
-        tasks = [(stack, split) for stack in stacks for split in range(n_splits)]
-        # Made ahead of the parallel loop (as GridSearchCV: creating them in the
-        # workers would change the search while it is being pickled).
-        contexts = [search_ctx.subcontext(task_name="candidate-split-evaluation", task_id=i)
-                    for i in range(len(candidates) * n_splits)]
-        parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
-        task_out = parallel(
-            delayed(_fit_and_score_stack)(
-                base, X, y, splits[split][0], splits[split][1],
-                [candidates[i] for i in stack], scorers, routed_params.estimator.fit,
-                routed_params.scorer.score, self.return_train_score, self.error_score,
-                [contexts[i * n_splits + split] for i in stack], self,
-            )
-            for stack, split in tasks
-        )
-        out = [None] * (len(candidates) * n_splits)
-        for (stack, split), results in zip(tasks, task_out):
-            for i, result in zip(stack, results):
-                out[i * n_splits + split] = result
-        return out
+def _fit_one(model, X, y, fit_params):
+    try:
+        model.fit(X, y, **fit_params)
+    except Exception as exc:  # noqa: BLE001 - a failed fit, as in scikit-learn
+        return exc
+    return None
+
+
+# ------------------------------------------------------------------ helpers
+
+def _stackable(net):
+    """Whether a network can train in a stack (a stochastic solver, our own fit)."""
+    return net.solver != "lbfgs" and type(net).fit is ManualMLPClassifier.fit
 
 
 def _net_param(name, final_name):
-    """The ManualMLPClassifier parameter a grid name sets, or None."""
+    """The ManualMLPClassifier parameter a candidate's name sets, or None."""
     if not final_name:
         return name
     prefix = final_name + "__"
@@ -345,9 +997,14 @@ def _final_step_name(estimator):
                                                       ManualMLPClassifier):
         return estimator.steps[-1][0]
     raise TypeError(
-        "MLPGridSearchCV trains stacks of ManualMLPClassifier networks: estimator "
+        "The MLP searches train stacks of ManualMLPClassifier networks: estimator "
         "must be a ManualMLPClassifier or a Pipeline ending in one, got "
-        f"{estimator!r}. Use sklearn.model_selection.GridSearchCV for other models.")
+        f"{estimator!r}. Use scikit-learn's search classes for other models.")
+
+
+def _network(model):
+    """The ManualMLPClassifier of a model (itself, or a Pipeline's last step)."""
+    return model.steps[-1][1] if _final_step_name(model) else model
 
 
 def _n_outputs(y):
@@ -359,115 +1016,7 @@ def _n_outputs(y):
     return 1 if n_classes <= 2 else n_classes
 
 
-def _fit_and_score_stack(base, X, y, train, test, candidates, scorer, fit_params,
-                         score_params, return_train_score, error_score, contexts,
-                         caller):
-    """Fit the candidates of one stack on one fold and score them.
-
-    ``contexts`` are the candidates' callback tasks on this fold; each
-    network gets its candidate's (as ``_fit_and_score`` gives the estimator),
-    ``caller`` is the search.
-
-    Returns one dict per candidate in the format of scikit-learn's
-    ``_fit_and_score`` (fit_error, test_scores, train_scores,
-    n_test_samples, fit_time, score_time).
-    """
-    start = time.time()
-    fit_params = _check_method_params(X, params=fit_params, indices=train)
-    score_params = score_params if score_params is not None else {}
-    score_params_train = _check_method_params(X, params=score_params, indices=train)
-    score_params_test = _check_method_params(X, params=score_params, indices=test)
-    models = [clone(base).set_params(**clone(params, safe=False)) for params in candidates]
-    X_train, y_train = _safe_split(models[0], X, y, train)
-    X_test, y_test = _safe_split(models[0], X, y, test, train)
-    hook_args = dict(estimator=caller, X=X_train, y=y_train,
-                     metadata=_callback_metadata(fit_params))
-    with contextlib.ExitStack() as propagated:
-        for model, context in zip(models, contexts):
-            propagated.enter_context(context.propagate_callback_context(_network(model)))
-            context.call_on_fit_task_begin(**hook_args)
-        errors = _fit_models(models, X_train, y_train, fit_params)
-    fit_time = (time.time() - start) / len(models)
-    results = []
-    for model, error in zip(models, errors):
-        if error is not None:
-            if error_score == "raise":
-                raise error
-            results.append(_failed(error, scorer, error_score, return_train_score))
-        else:
-            scored = time.time()
-            result = {"fit_error": None, "test_scores": _score(
-                model, X_test, y_test, scorer, score_params_test, error_score)}
-            result["score_time"] = time.time() - scored
-            if return_train_score:
-                result["train_scores"] = _score(
-                    model, X_train, y_train, scorer, score_params_train, error_score)
-            results.append(result)
-        results[-1].update(n_test_samples=_num_samples(X_test), fit_time=fit_time)
-    for context in contexts:
-        context.call_on_fit_task_end(**hook_args)
-    return results
-
-
-def _network(model):
-    """The ManualMLPClassifier of a model (itself, or a Pipeline's last step)."""
-    return model.steps[-1][1] if _final_step_name(model) else model
-
-
 def _callback_metadata(fit_params):
     """The metadata the callback hooks get: the sample weights, if any."""
     sample_weight = fit_params.get("sample_weight")
     return None if sample_weight is None else {"sample_weight": sample_weight}
-
-
-def _failed(error, scorer, error_score, return_train_score):
-    """The result of a failed fit, as scikit-learn's _fit_and_score gives it."""
-    if isinstance(error_score, Number) and isinstance(scorer, _MultimetricScorer):
-        scores = {name: error_score for name in scorer._scorers}
-    else:
-        scores = error_score
-    result = {"fit_error": "".join(traceback.format_exception(error)),
-              "test_scores": scores, "score_time": 0.0}
-    if return_train_score:
-        result["train_scores"] = scores.copy() if isinstance(scores, dict) else scores
-    return result
-
-
-def _fit_models(models, X, y, fit_params):
-    """Fit ManualMLPClassifiers (or Pipelines ending in one) of one stack.
-
-    The preprocessing steps of a Pipeline are fitted once and shared.
-    Returns, per model, None or the exception that made its fit fail.
-    """
-    final_name = _final_step_name(models[0])
-    if final_name:
-        prefix = final_name + "__"
-        net_params = {k[len(prefix):]: v for k, v in fit_params.items()
-                      if k.startswith(prefix)}
-        pre_params = {k: v for k, v in fit_params.items() if not k.startswith(prefix)}
-        preprocessing = models[0][:-1]
-        try:
-            X = preprocessing.fit_transform(X, y, **pre_params)
-        except Exception as exc:
-            return [exc] * len(models)
-        for model in models:
-            model.steps = list(preprocessing.steps) + [model.steps[-1]]
-        nets = [model.steps[-1][1] for model in models]
-    else:
-        nets, net_params = models, fit_params
-    if len(nets) == 1 or nets[0].solver == "lbfgs":
-        return [_fit_one(net, X, y, net_params) for net in nets]
-    unknown = set(net_params) - set(_NET_FIT_PARAMS)
-    if unknown:
-        error = TypeError(f"ManualMLPClassifier.fit() got unexpected fit parameters "
-                          f"{sorted(unknown)}")
-        return [error] * len(nets)
-    return fit_stack(nets, X, y, **net_params)
-
-
-def _fit_one(net, X, y, fit_params):
-    try:
-        net.fit(X, y, **fit_params)
-    except Exception as exc:
-        return exc
-    return None

@@ -1,15 +1,22 @@
 """MLPGridSearchCV gives GridSearchCV's results with the same arguments."""
 
+import re
+import tracemalloc
+import warnings
+
 import numpy as np
 import pytest
+import sklearn
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import skmlp.model_selection as ms
 from skmlp import ManualMLPClassifier
+from skmlp._callbacks import EpochEndCallback
 from skmlp.model_selection import MLPGridSearchCV
 
 pytestmark = pytest.mark.filterwarnings(
@@ -20,11 +27,16 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-@pytest.fixture(scope="module")
-def data():
+def digits():
+    """240 digits of 4 classes, scaled: small and quick to fit."""
     X, y = load_digits(n_class=4, return_X_y=True)
     X, y = X[:240], y[:240]
     return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def data():
+    return digits()
 
 
 def _mlp(**params):
@@ -55,7 +67,8 @@ def _assert_same_search(ours, theirs, X):
         elif "_time" not in key:
             np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6, err_msg=key)
     for attr in ("best_index_", "best_params_", "best_score_", "n_splits_", "multimetric_"):
-        assert getattr(ours, attr, None) == getattr(theirs, attr, None), attr
+        np.testing.assert_equal(getattr(ours, attr, None), getattr(theirs, attr, None),
+                                err_msg=attr)
     if theirs.refit:
         np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
         np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
@@ -171,7 +184,7 @@ def test_candidates_group_by_what_shapes_the_pass():
              "standardscaler__with_std": [True, False]},
             {"manualmlpclassifier__solver": ["lbfgs"],
              "manualmlpclassifier__alpha": [1e-4, 1e-2]}]
-    candidates = list(ms.ParameterGrid(grid))
+    candidates = list(ParameterGrid(grid))
     groups = MLPGridSearchCV(pipe, grid)._groups(candidates)
     # alpha is per network; hidden sizes and scaler params split; lbfgs alone
     assert sorted(map(len, groups)) == [1, 1, 2, 2, 2, 2]
@@ -266,3 +279,199 @@ def test_stacked_networks_end_as_plain_fits(data, extra, weighted):
             assert got.flags.owndata or got.base is None or got.base.ndim == got.ndim
             np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(net.classes_, alone.classes_)
+
+
+# ---------------------------------------------------------------------------
+# Where MLPGridSearchCV was not yet GridSearchCV: each compared with it.
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scaler_weighted", [False, True])
+def test_metadata_routing_of_a_pipeline(data, scaler_weighted):
+    # Routed parameters have no step__ prefix: the Pipeline routes them itself.
+    X, y = data
+    X = X * 3 + 1
+    sample_weight = np.random.default_rng(3).uniform(0, 2, size=y.shape[0])
+    grid = {"manualmlpclassifier__learning_rate_init": [0.01, 0.1],
+            "manualmlpclassifier__alpha": [1e-4, 1e-1]}
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=scaler_weighted),
+            _mlp().set_fit_request(sample_weight=True).set_score_request(sample_weight=True))
+        ours, theirs = _both(pipe, grid, X, y, fit_params={"sample_weight": sample_weight})
+        _assert_same_search(ours, theirs, X)
+        unweighted = MLPGridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert not np.allclose(unweighted.cv_results_["mean_test_score"],
+                           ours.cv_results_["mean_test_score"])
+
+
+def _cv_lines(text):
+    """The [CV ...] lines of a search's output, without their times, sorted."""
+    return sorted(re.sub(r"\.+|total time=.*", "", line)
+                  for line in text.splitlines() if line.startswith("[CV"))
+
+
+@pytest.mark.parametrize("verbose, search_params", [
+    (3, {}), (3, {"return_train_score": True}),
+    (10, {"scoring": {"acc": "accuracy", "f1": "f1_macro"}, "refit": "acc"})])
+def test_verbose_prints_gridsearchcv_lines(data, capsys, verbose, search_params):
+    X, y = data
+    grid = {"learning_rate_init": [0.01, 0.1], "hidden_layer_sizes": [(8,), (4,)]}
+    MLPGridSearchCV(_mlp(), grid, cv=3, verbose=verbose, **search_params).fit(X, y)
+    ours = capsys.readouterr().out
+    GridSearchCV(_mlp(), grid, cv=3, verbose=verbose, **search_params).fit(X, y)
+    theirs = capsys.readouterr().out
+    assert ours.splitlines()[0] == theirs.splitlines()[0]  # the header
+    assert len(_cv_lines(theirs)) == (2 if verbose > 9 else 1) * 12
+    assert _cv_lines(ours) == _cv_lines(theirs)
+
+
+def test_empty_cv_raises_gridsearchcv_error(data):
+    X, y = data
+    for search_class in (GridSearchCV, MLPGridSearchCV):
+        with pytest.raises(ValueError, match="No fits were performed"):
+            search_class(_mlp(), {"alpha": [1e-4, 1e-2]}, cv=[]).fit(X, y)
+
+
+def test_dataframe_feature_names_reach_every_network(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"pixel{i}" for i in range(X.shape[1])])
+    grid = {"learning_rate_init": [0.01, 0.05, 0.1]}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*feature names")
+        ours, theirs = _both(_mlp(), grid, frame, y)
+    _assert_same_search(ours, theirs, frame)
+    nets = [_mlp(learning_rate_init=lr) for lr in grid["learning_rate_init"]]
+    assert ms.fit_stack(nets, frame, y) == [None] * 3
+    for net in nets:
+        np.testing.assert_array_equal(net.feature_names_in_, frame.columns)
+
+
+class CountingMLP(ManualMLPClassifier):
+    """A subclass with its own fit: a search must call it."""
+
+    calls = []
+
+    def fit(self, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+        CountingMLP.calls.append(self.learning_rate_init)
+        return super().fit(X, y, sample_weight, coefs_init, intercepts_init)
+
+
+def test_a_subclass_own_fit_is_called(data):
+    X, y = data
+    estimator = CountingMLP((8,), solver="sgd", batch_size=32, max_iter=4, random_state=0)
+    grid = {"learning_rate_init": [0.01, 0.1], "alpha": [1e-4, 1e-2]}
+    calls = {}
+    for search_class in (MLPGridSearchCV, GridSearchCV):
+        CountingMLP.calls = []
+        search = search_class(estimator, grid, cv=3).fit(X, y)
+        calls[search_class] = sorted(CountingMLP.calls)
+    assert len(calls[GridSearchCV]) == 4 * 3 + 1
+    assert calls[MLPGridSearchCV] == calls[GridSearchCV]
+    _assert_same_search(search, GridSearchCV(estimator, grid, cv=3).fit(X, y), X)
+
+
+def _picky_scorer(estimator, X, y):
+    """An early-stopping scorer that fails for one candidate."""
+    if estimator.alpha > 0.5:
+        raise RuntimeError("no score for a large alpha")
+    return float(np.mean(estimator.predict(X) == y))
+
+
+class _RaisingCallback(EpochEndCallback):
+    """Raises at the 2nd epoch of the candidates with a large learning rate."""
+
+    def epoch_end(self, fitted_estimator):
+        if fitted_estimator.learning_rate_init > 0.05 and fitted_estimator.n_iter_ == 2:
+            raise RuntimeError("callback failed")
+
+
+def test_a_failing_early_stopping_split_fails_only_its_fold(data):
+    # The second fold's training part is too small for a stratified
+    # validation split of 4 classes: those fits fail, the first fold's do not.
+    X, y = data
+    folds = list(StratifiedKFold(3).split(X, y))
+    cv = [folds[0], (folds[1][0][:24], folds[1][1])]
+    estimator = _mlp(early_stopping=True, max_iter=4)
+    grid = {"learning_rate_init": [0.01, 0.1]}
+    ours, theirs = _both(estimator, grid, X, y, cv=cv)
+    _assert_same_search(ours, theirs, X)
+    assert np.isfinite(ours.cv_results_["split0_test_score"]).all()
+    assert np.isnan(ours.cv_results_["split1_test_score"]).all()
+
+
+@pytest.mark.parametrize("what", ["early-stopping scorer", "callback"])
+def test_one_candidate_raising_fails_alone(data, what):
+    X, y = data
+    if what == "callback":
+        pytest.importorskip("sklearn.callback")
+        estimator = _mlp(max_iter=4).set_callbacks(_RaisingCallback())
+    else:
+        estimator = _mlp(early_stopping=True, scoring=_picky_scorer, max_iter=4)
+    grid = {"learning_rate_init": [0.01, 0.1], "alpha": [1e-4, 1.0]}
+    ours, theirs = _both(estimator, grid, X, y)
+    _assert_same_search(ours, theirs, X)
+    failed = np.isnan(ours.cv_results_["mean_test_score"])
+    assert 0 < failed.sum() < len(failed)
+
+
+def test_a_one_step_pipeline(data):
+    X, y = data
+    grid = {"manualmlpclassifier__learning_rate_init": [0.01, 0.1]}
+    ours, theirs = _both(make_pipeline(_mlp()), grid, X, y)
+    _assert_same_search(ours, theirs, X)
+    assert np.isfinite(ours.cv_results_["mean_test_score"]).all()
+
+
+def test_stacks_sized_from_the_transformed_width(data, monkeypatch):
+    # PolynomialFeatures(3) makes 455 columns of 12: one (256,) network of
+    # that width needs about 2.8 MB, so a 4 MiB budget holds one at a time.
+    X, y = data
+    X = X[:, 20:32]
+    pipe = make_pipeline(PolynomialFeatures(3), _mlp(hidden_layer_sizes=(256,), max_iter=1))
+    grid = {"manualmlpclassifier__learning_rate_init": [0.001, 0.002, 0.005, 0.01]}
+    per_network = ms.bytes_per_network([455, 256, 4], 32, 8, "sgd", False)
+    assert 2 * per_network > 4 * 2**20 > per_network
+    sizes = []
+    fit_stack = ms.fit_stack
+
+    def recording_fit_stack(nets, *args, **kwargs):
+        sizes.append(len(nets))
+        return fit_stack(nets, *args, **kwargs)
+
+    def peak(search):
+        tracemalloc.start()
+        try:
+            search.fit(X, y)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    monkeypatch.setattr(ms, "fit_stack", recording_fit_stack)
+    ours = peak(MLPGridSearchCV(pipe, grid, cv=2, max_stack_bytes=4 * 2**20))
+    assert sizes == [1] * 8  # 4 candidates, 2 folds
+    theirs = peak(GridSearchCV(pipe, grid, cv=2))
+    # One network at a time, as GridSearchCV (4 at a time: 3 x 2.8 MB more)
+    assert ours < theirs + per_network
+
+
+def test_every_weighted_row_in_the_validation_split(data):
+    # With this random_state the fold's weighted rows all fall in the
+    # early-stopping validation split: the networks train on weights that
+    # are all 0 (every minibatch skipped, a training loss of 0).
+    X, y = data
+    train, test = next(StratifiedKFold(3).split(X, y))
+    sample_weight = np.zeros(y.shape[0])
+    sample_weight[train[:2]] = sample_weight[test] = 1.0
+    estimator = _mlp(early_stopping=True, validation_fraction=0.5, max_iter=3)
+
+    def all_held_out(seed):
+        net = clone(estimator).set_params(random_state=seed)
+        net.fit(X[train], y[train], sample_weight=sample_weight[train])
+        return not any(net.loss_curve_)
+
+    estimator.set_params(random_state=next(s for s in range(100) if all_held_out(s)))
+    ours, theirs = _both(estimator, {"learning_rate_init": [0.01, 0.1]}, X, y,
+                         fit_params={"sample_weight": sample_weight}, cv=[(train, test)])
+    _assert_same_search(ours, theirs, X)
+    assert np.isfinite(ours.cv_results_["split0_test_score"]).all()

@@ -1,0 +1,206 @@
+"""MLPRandomizedSearchCV and the halving searches give scikit-learn's results.
+
+Each search is compared with scikit-learn's own search of ManualMLPClassifier
+on the same arguments: every key of cv_results_ but the times (scores to
+1e-6), the best candidate, the halving attributes and the refitted model's
+predictions.
+"""
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform
+from sklearn.base import clone
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import (
+    HalvingGridSearchCV,
+    HalvingRandomSearchCV,
+    RandomizedSearchCV,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from test_model_selection import _assert_same_search, _mlp, digits
+
+import skmlp.model_selection as ms
+from skmlp._callbacks import EpochEndCallback
+from skmlp.model_selection import (
+    MLPHalvingGridSearchCV,
+    MLPHalvingRandomSearchCV,
+    MLPRandomizedSearchCV,
+)
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning",
+    "ignore::sklearn.exceptions.FitFailedWarning",
+    "ignore:One or more of the test scores are non-finite",
+    "ignore:One or more of the train scores are non-finite",
+    "ignore:Got `batch_size` less than 1 or larger than sample size",
+)
+
+OURS = {RandomizedSearchCV: MLPRandomizedSearchCV, HalvingGridSearchCV: MLPHalvingGridSearchCV,
+        HalvingRandomSearchCV: MLPHalvingRandomSearchCV}
+HALVING_ATTRIBUTES = ("n_resources_", "n_candidates_", "n_remaining_candidates_",
+                      "n_iterations_", "n_required_iterations_", "n_possible_iterations_",
+                      "min_resources_", "max_resources_")
+RATES_AND_PENALTIES = {"learning_rate_init": [0.003, 0.03, 0.3], "alpha": [1e-4, 1e-2, 1.0]}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return digits()
+
+
+def _same_as_sklearn(theirs_class, estimator, space, X, y, **search_params):
+    """Run scikit-learn's search and ours on the same arguments and compare them."""
+    search_params.setdefault("cv", 3)
+    theirs = theirs_class(estimator, space, **search_params).fit(X, y)
+    ours = OURS[theirs_class](estimator, space, **search_params).fit(X, y)
+    assert isinstance(ours, theirs_class)
+    _assert_same_search(ours, theirs, X)
+    for name in HALVING_ATTRIBUTES:
+        if hasattr(theirs, name):
+            assert getattr(ours, name) == getattr(theirs, name), name
+    return ours, theirs
+
+
+@pytest.mark.parametrize("estimator, distributions, search_params", [
+    (_mlp(), {"learning_rate_init": loguniform(1e-3, 0.3), "alpha": loguniform(1e-5, 1.0),
+              "hidden_layer_sizes": [(8,), (4, 4)]}, {"n_iter": 8}),
+    (make_pipeline(StandardScaler(), _mlp(solver="adam")),
+     {"manualmlpclassifier__learning_rate_init": loguniform(1e-3, 0.3),
+      "manualmlpclassifier__beta_1": [0.8, 0.9]},
+     {"n_iter": 5, "return_train_score": True, "scoring": "neg_log_loss"}),
+], ids=["sgd", "pipeline-adam"])
+def test_randomized_search_as_sklearn(data, estimator, distributions, search_params):
+    X, y = data
+    ours, _ = _same_as_sklearn(RandomizedSearchCV, estimator, distributions, X, y,
+                               random_state=0, **search_params)
+    assert len(ours.cv_results_["params"]) == search_params["n_iter"]
+
+
+@pytest.mark.parametrize("estimator", [
+    _mlp(),
+    _mlp(solver="adam"),
+    _mlp(tol=0.05, n_iter_no_change=2),  # stops before max_iter in the late rounds
+    _mlp(early_stopping=True, validation_fraction=0.2, n_iter_no_change=2),
+    _mlp(learning_rate="adaptive", tol=0.05, n_iter_no_change=1),
+], ids=["sgd", "adam", "tol", "early-stopping", "adaptive"])
+def test_halving_grid_over_max_iter_as_sklearn(data, estimator):
+    X, y = data
+    ours, theirs = _same_as_sklearn(HalvingGridSearchCV, estimator, RATES_AND_PENALTIES,
+                                    X, y, resource="max_iter", max_resources=9)
+    assert ours.n_resources_ == [1, 3, 9] and ours.n_candidates_ == [9, 3, 1]
+    np.testing.assert_array_equal(ours.cv_results_["iter"], [0] * 9 + [1] * 3 + [2])
+
+
+def test_halving_grid_over_a_pipelines_max_iter_as_sklearn(data):
+    X, y = data
+    X = X * 3 + 1  # the scaler matters
+    pipe = make_pipeline(StandardScaler(), _mlp())
+    grid = {f"manualmlpclassifier__{name}": values
+            for name, values in RATES_AND_PENALTIES.items()}
+    _same_as_sklearn(HalvingGridSearchCV, pipe, grid, X, y,
+                     resource="manualmlpclassifier__max_iter", max_resources=9, factor=2,
+                     return_train_score=False)
+
+
+def test_halving_random_over_max_iter_as_sklearn(data):
+    X, y = data
+    distributions = {"learning_rate_init": loguniform(1e-3, 0.3),
+                     "alpha": loguniform(1e-5, 1.0), "hidden_layer_sizes": [(8,), (4, 4)]}
+    ours, _ = _same_as_sklearn(HalvingRandomSearchCV, _mlp(), distributions, X, y,
+                               resource="max_iter", max_resources=9, n_candidates=9,
+                               random_state=0)
+    assert ours.n_candidates_ == [9, 3, 1]
+
+
+@pytest.mark.parametrize("theirs_class, space", [
+    (HalvingGridSearchCV, RATES_AND_PENALTIES),
+    (HalvingRandomSearchCV, {"learning_rate_init": loguniform(1e-3, 0.3),
+                             "momentum": [0.0, 0.9]}),
+])
+def test_halving_over_n_samples_as_sklearn(data, theirs_class, space):
+    X, y = data
+    ours, _ = _same_as_sklearn(theirs_class, _mlp(), space, X, y, random_state=0)
+    assert ours.n_resources_[0] < ours.n_resources_[-1] <= X.shape[0]
+
+
+def test_halving_in_worker_processes(data):
+    X, y = data
+    _same_as_sklearn(HalvingGridSearchCV, _mlp(), RATES_AND_PENALTIES, X, y,
+                     resource="max_iter", max_resources=9, n_jobs=2)
+
+
+def test_the_resource_must_not_be_searched(data):
+    X, y = data
+    grid = {"max_iter": [2, 4], "alpha": [1e-4, 1e-2]}
+    for search_class in (HalvingGridSearchCV, MLPHalvingGridSearchCV):
+        with pytest.raises(ValueError, match="part of the searched parameters"):
+            search_class(_mlp(), grid, resource="max_iter", max_resources=4).fit(X, y)
+
+
+# ---------------------------------------------------------------------------
+# The survivors of a halving round over max_iter continue training.
+# ---------------------------------------------------------------------------
+
+def test_survivors_reach_the_next_round_fitted(data, monkeypatch):
+    # Each round after the first hands every survivor's network of every fold,
+    # fitted by the round before on the same data, to fit_stack(resume=True),
+    # with its new max_iter. Here a stand-in for the continuation refits them
+    # from scratch, which is by contract the same network.
+    X, y = data
+    calls = []
+    fit_stack = ms.fit_stack
+
+    def resuming_fit_stack(nets, X, y, sample_weight=None, coefs_init=None,
+                           intercepts_init=None, *, resume=False):
+        calls.append((resume, [(net.max_iter, getattr(net, "n_iter_", None))
+                               for net in nets]))
+        if not resume:
+            return fit_stack(nets, X, y, sample_weight, coefs_init, intercepts_init)
+        fresh = [clone(net) for net in nets]
+        errors = fit_stack(fresh, X, y, sample_weight, coefs_init, intercepts_init)
+        for net, new in zip(nets, fresh):
+            net.__dict__.update(new.__dict__)
+        return errors
+
+    monkeypatch.setattr(ms, "fit_stack", resuming_fit_stack)
+    monkeypatch.setattr(ms, "_FIT_STACK_RESUMES", True)
+    pipe = make_pipeline(StandardScaler(), _mlp())
+    grid = {f"manualmlpclassifier__{name}": values
+            for name, values in RATES_AND_PENALTIES.items()}
+    _same_as_sklearn(HalvingGridSearchCV, pipe, grid, X, y,
+                     resource="manualmlpclassifier__max_iter", max_resources=9)
+    resumed = [nets for resume, nets in calls if resume]
+    fresh = [nets for resume, nets in calls if not resume]
+    # round 0: 9 candidates fresh in each of 3 folds; rounds 1 and 2: 3 then 1
+    # survivor per fold, fitted to 1 then 3 epochs, continued to 3 then 9
+    assert [len(nets) for nets in fresh] == [9, 9, 9]
+    assert sorted(len(nets) for nets in resumed) == [1, 1, 1, 3, 3, 3]
+    for nets in resumed:
+        previous, now = (1, 3) if len(nets) == 3 else (3, 9)
+        assert all(max_iter == now and n_iter == previous for max_iter, n_iter in nets)
+
+
+class _EpochCounter(EpochEndCallback):
+    def __init__(self):
+        self.epochs = 0
+
+    def epoch_end(self, fitted_estimator):
+        self.epochs += 1
+
+
+@pytest.mark.xfail(not ms._FIT_STACK_RESUMES, strict=True,
+                   reason="fit_stack cannot resume fitted networks yet (resume=True)")
+def test_survivors_train_each_epoch_once(data):
+    # With tol=0 and no early stopping every network trains all its epochs:
+    # retrained, a candidate of the last round trains 1 + 3 + 9 epochs per
+    # fold; continued, 9.
+    pytest.importorskip("sklearn.callback")
+    X, y = data
+    counter = _EpochCounter()
+    estimator = _mlp(tol=0.0, n_iter_no_change=100).set_callbacks(counter)
+    search = MLPHalvingGridSearchCV(estimator, RATES_AND_PENALTIES, resource="max_iter",
+                                    max_resources=9, cv=3, refit=False).fit(X, y)
+    last_round = [n * r for n, r in zip(
+        np.diff(search.n_candidates_ + [0]) * -1, search.n_resources_)]
+    assert counter.epochs == 3 * sum(last_round)  # (6 x 1 + 2 x 3 + 1 x 9) x 3 folds
