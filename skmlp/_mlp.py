@@ -43,6 +43,10 @@ from ._training import thread_budget, train_lbfgs, train_stochastic
 from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+# Fitted attributes of the stochastic solvers only (an lbfgs fit drops them).
+_STOCHASTIC_ATTRIBUTES = ("loss_curve_", "best_loss_", "validation_scores_",
+                          "validation_loss_curve_", "best_validation_score_",
+                          "_no_improvement_count")
 _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
 # An epoch loss this many times the loss at the starting weights (or of the
 # best constant prediction, if larger) means the weights ran away (_check_loss).
@@ -59,6 +63,7 @@ class _HeldOut(NamedTuple):
     T: np.ndarray
     sample_weight: object
     scorer: object
+    rows: np.ndarray  # their indices in the training X
 
 
 class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -522,7 +527,7 @@ default='glorot_uniform'
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=self._max_epochs(incremental))
         with all_or_nothing(self):
             self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks)
-        tasks.end()
+            tasks.end()  # a callback that raises here fails the fit too
         return self
 
     def _max_epochs(self, incremental):
@@ -533,7 +538,8 @@ default='glorot_uniform'
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         # () is allowed: no hidden layer, i.e. logistic / softmax regression.
-        if any(int(s) != s or s <= 0 for s in sizes):
+        if not all(isinstance(s, Real) and not isinstance(s, bool) and s > 0 and int(s) == s
+                   for s in sizes):
             raise ValueError(
                 "hidden_layer_sizes must be positive integers, got %r."
                 % (self.hidden_layer_sizes,)
@@ -672,6 +678,7 @@ default='glorot_uniform'
             self._reset_state(T, layer_units)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._null_loss = _null_loss(T, sample_weight, self.loss, self.out_activation_)
+        self._penalty_scale = self._start_penalty(coefs, X.shape[0], sample_weight)
         if not incremental or first_pass or not hasattr(self, "_reference_loss"):
             # partial_fit calls share one reference: divergence spread over
             # many calls is still divergence (a fit starts afresh; so does a
@@ -681,6 +688,20 @@ default='glorot_uniform'
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
         return X, T, sample_weight, layer_units
+
+    def _resumes(self):
+        """Whether fit_stack(resume=True) trains this network further."""
+        state = getattr(self, "_training_state", None)
+        return state is not None and state.at_max_iter and self.max_iter > self.n_iter_
+
+    def _prepare_resume(self, X, y, sample_weight):
+        """What training needs to go on from ``_training_state`` (X, T, weights, units)."""
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError("Only the stochastic solvers ('sgd', 'adam') resume training.")
+        X, y, T = self._validate_input(X, y, incremental=True, reset=False)
+        sample_weight = self._sample_weight(sample_weight, X, y, incremental=False)
+        layer_units = [X.shape[1]] + self._hidden_sizes() + [T.shape[1]]
+        return (X.tocsr() if sp.issparse(X) else X), T, sample_weight, layer_units
 
     def _reset_state(self, T, layer_units):
         """Start the fitted attributes afresh (first fit, no warm start)."""
@@ -693,6 +714,8 @@ default='glorot_uniform'
         self.out_activation_ = "softmax" if use_softmax else "logistic"
         if hasattr(self, "_optimizer"):
             del self._optimizer
+        for name in _STOCHASTIC_ATTRIBUTES:  # curves of an earlier fit with another solver
+            self.__dict__.pop(name, None)
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
@@ -714,6 +737,8 @@ default='glorot_uniform'
 
         Every L-BFGS iteration is a callback subtask (both hooks at its end).
         """
+        for name in _STOCHASTIC_ATTRIBUTES:  # warm start from a stochastic fit
+            self.__dict__.pop(name, None)
         self.n_iter_ = 0
         start = {"snapshot": self._snapshot()}
 
@@ -756,14 +781,30 @@ default='glorot_uniform'
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        if sample_weight is not None and not sample_weight[train].any():
+            raise ValueError(
+                "Every row with a non-zero sample weight fell into the early-stopping "
+                "validation set (validation_fraction=%g): no weighted training rows "
+                "remain. Give more rows a weight, lower validation_fraction, or set "
+                "early_stopping=False." % self.validation_fraction)
+        return train, self._held_out(X, T, sample_weight, val)
+
+    def _held_out(self, X, T, sample_weight, val):
+        """The early-stopping validation set of the rows ``val`` (a _HeldOut)."""
         y_val = self._label_binarizer.inverse_transform(T[val])
         sw_val = None if sample_weight is None else sample_weight[val]
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
-        return train, _HeldOut(X[val], y_val, T[val], sw_val, scorer)
+        return _HeldOut(X[val], y_val, T[val], sw_val, scorer, val)
 
-    def _begin_epochs(self, validation):
-        """Before the first epoch of a fit (called by skmlp._training)."""
+    def _begin_epochs(self, validation, resume=False):
+        """Before the first epoch of a fit (called by skmlp._training).
+
+        ``resume``: training goes on where the last fit stopped, with its
+        best weights, epoch count and curves.
+        """
         self._continue_curves(validation is not None)
+        if resume:
+            return
         self._best_coefs = [c.copy() for c in self.coefs_]
         self._best_intercepts = [b.copy() for b in self.intercepts_]
         self._first_curve_index = len(self.loss_curve_)
@@ -888,6 +929,11 @@ default='glorot_uniform'
         what = "is %s" % loss if not finite else (
             "exploded to %.4g (it was %.4g at the starting weights)"
             % (loss, self._reference_loss))
+        if self._penalty_to_blame(solver):
+            raise FloatingPointError(
+                "Training stopped: the loss %s. alpha=%g (the L2 penalty) is too large: "
+                "%s. Lower alpha. The estimator was left as it was before this call."
+                % (what, self.alpha, self._penalty_to_blame(solver)))
         step = ("learning_rate_init=%g is probably too large for solver=%r; lower it"
                 % (self.learning_rate_init, solver)) if solver != "lbfgs" else (
                 "lbfgs diverged")
@@ -897,6 +943,38 @@ default='glorot_uniform'
             "estimator was left as it was before this call." % (what, step)
         )
 
+    def _start_penalty(self, coefs, n_samples, sample_weight):
+        """``(alpha / S, ||W||^2)`` at the starting weights, S of a minibatch.
+
+        What :meth:`_penalty_to_blame` judges a divergence by.
+        """
+        rows = n_samples if sample_weight is None else float(sample_weight.sum())
+        if self.solver != "lbfgs":  # the S of a full minibatch
+            rows *= min(1.0, self._batch_size(n_samples) / n_samples) if n_samples else 1.0
+        with np.errstate(over="ignore"):
+            return self.alpha / max(rows, 1e-300), sum(
+                float(np.vdot(W, W)) for W in coefs)
+
+    def _penalty_to_blame(self, solver):
+        """Why the L2 penalty (not the learning rate) broke the training, or ''.
+
+        The penalty's term ``alpha / (2 S) ||W||^2`` at the starting weights
+        is not finite or dwarfs the data loss; or, with SGD, the weight-decay
+        factor ``1 - eta alpha / S`` of every step is below -1, so the
+        weights grow in size at every step whatever the data.
+        """
+        lam, sq_norm = getattr(self, "_penalty_scale", (0.0, 0.0))
+        with np.errstate(over="ignore", invalid="ignore"):
+            term = lam / 2 * sq_norm
+            decay = self.learning_rate_init * lam
+        if not np.isfinite(term) or term > _EXPLOSION_FACTOR * max(self._null_loss, 1.0):
+            return ("its term alpha / (2 S) ||W||^2 is %.3g at the starting weights, "
+                    "against %.3g for the data" % (term, self._null_loss))
+        if solver == "sgd" and decay > 2:
+            return ("each SGD step multiplies the weights by 1 - learning_rate_init * "
+                    "alpha / S = %.3g, which makes them grow" % (1 - decay))
+        return ""
+
     def _check_weights_finite(self, weights):
         if not all(np.isfinite(w).all() for w in weights):
             self._check_loss(np.nan, self.solver)
@@ -905,12 +983,15 @@ default='glorot_uniform'
         # Only where the constant leaves something to learn: a null loss
         # within tol of 0 (one class, or nearly) is as good as a perfect fit.
         if self._null_loss > self.tol and self.loss_ >= self._null_loss:
+            penalty = self._penalty_to_blame(self.solver)
+            remedy = ("alpha=%g (the L2 penalty) is too large: %s. Lower alpha"
+                      % (self.alpha, penalty)) if penalty else (
+                "Check learning_rate_init=%g (too large or too small) and scale the "
+                "features (e.g. StandardScaler)" % self.learning_rate_init)
             warnings.warn(
                 "The final training loss %.6g is no better than the loss of always "
                 "predicting the class frequencies (%.6g): the network learned "
-                "nothing. Check learning_rate_init=%g (too large or too small) and "
-                "scale the features (e.g. StandardScaler)."
-                % (self.loss_, self._null_loss, self.learning_rate_init),
+                "nothing. %s." % (self.loss_, self._null_loss, remedy),
                 ConvergenceWarning,
             )
 
@@ -926,7 +1007,8 @@ default='glorot_uniform'
             )
 
 
-def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=None, *,
+              resume=False):
     """Fit stochastic-solver ManualMLPClassifiers together, as one stack.
 
     The networks must agree on everything that shapes them and their
@@ -943,6 +1025,16 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
         Unfitted estimators (solver 'sgd' or 'adam').
     X, y, sample_weight, coefs_init, intercepts_init :
         As in :meth:`ManualMLPClassifier.fit`.
+    resume : bool, default=False
+        The networks were fitted before on the same X, y and weights, all to
+        the same epoch, and their ``max_iter`` may have been raised since:
+        each continues from the state it reached (its current weights, not
+        the early-stopping best ones, optimizer, schedule, shuffling,
+        stopping counters, curves and validation rows) until it stops as a
+        fresh fit with its new ``max_iter`` would, and ends as that fit
+        would have left it. A network whose training ended for another
+        reason than max_iter (tol, early stopping, a callback), or whose
+        max_iter was not raised, is left as it is.
 
     Returns
     -------
@@ -954,10 +1046,13 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
     prepared = []
     X_given = X  # what the callback hooks get, as from a plain fit
     for i, net in enumerate(nets):
+        if resume and not net._resumes():
+            continue
         try:
             net._validate_params()
-            X_net, T, sample_weight_net, layer_units = net._prepare_fit(
-                X, y, sample_weight, coefs_init, intercepts_init, incremental=False)
+            X_net, T, sample_weight_net, layer_units = (
+                net._prepare_resume(X, y, sample_weight) if resume else net._prepare_fit(
+                    X, y, sample_weight, coefs_init, intercepts_init, incremental=False))
         except Exception as exc:  # noqa: BLE001 - a failed fit, as in GridSearchCV
             errors[i] = exc
             continue
@@ -970,12 +1065,13 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
     if not prepared:
         return errors
     # Each network's callbacks (propagated by the search): one epoch subtask per epoch.
-    tasks = [FitTasks(nets[i], X_given, y, sample_weight, max_epochs=nets[i].max_iter)
+    tasks = [FitTasks(nets[i], X_given, y, sample_weight,
+                      max_epochs=nets[i].max_iter - (nets[i].n_iter_ if resume else 0))
              for i in prepared]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trained = train_stochastic([nets[i] for i in prepared], *data, incremental=False,
                                    collect_errors=True, tasks=tasks,
-                                   n_threads=thread_budget())
+                                   n_threads=thread_budget(), resume=resume)
     for i, error, net_tasks in zip(prepared, trained, tasks):
         errors[i] = error
         if error is None:

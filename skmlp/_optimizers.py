@@ -20,6 +20,8 @@ weights. L-BFGS is not written by hand: :func:`minimize_lbfgs` packs the
 parameters into one vector and hands them to :func:`scipy.optimize.minimize`.
 """
 
+import copy
+
 import numpy as np
 import scipy.optimize
 
@@ -85,6 +87,28 @@ class _PerNetwork:
         """
         for name in self._per_network + self._states:
             setattr(self, name, getattr(self, name)[index])
+
+    def subset(self, index):
+        """A new optimizer for the networks ``index`` only (copies of their state)."""
+        new = copy.copy(self)
+        new.__dict__.pop("_casts", None)
+        new.keep(np.asarray(index))
+        return new
+
+    @classmethod
+    def concatenate(cls, optimizers):
+        """One optimizer for the stack of the networks of ``optimizers``, in order.
+
+        They must be at the same step (Adam's ``t``) and agree on what is not
+        per network (Nesterov's momentum).
+        """
+        if len({getattr(o, "t", 0) for o in optimizers}) > 1:
+            raise ValueError("The optimizers of a stack must be at the same step.")
+        new = copy.copy(optimizers[0])
+        new.__dict__.pop("_casts", None)
+        for name in cls._per_network + cls._states:
+            setattr(new, name, np.concatenate([getattr(o, name) for o in optimizers]))
+        return new
 
     @staticmethod
     def _penalty(lam, params):

@@ -318,6 +318,23 @@ class _AllFailed(Exception):
     """Every network of the stack has failed: nothing left to train."""
 
 
+class TrainingState(NamedTuple):
+    """Where a network's stochastic training stopped: what further epochs need.
+
+    Kept by each network a fit trains (``net._training_state``), so that
+    training can go on later exactly as if it had never stopped
+    (``train_stochastic(..., resume=True)``): a successive-halving search
+    continues its survivors with it.
+    """
+
+    params: np.ndarray  # the network's row of parameters (not the best ones)
+    optimizer: object  # its optimizer, state included
+    random_state: object  # the shuffling random state after the last epoch
+    order: np.ndarray  # the training rows in the order of the last epoch
+    validation_rows: object  # the early-stopping rows of X, or None
+    at_max_iter: bool  # stopped because it reached max_iter (and only then)
+
+
 class _Stack:
     """The networks trained together: their parameters, optimizer and buffers.
 
@@ -339,7 +356,7 @@ class _Stack:
     """
 
     def __init__(self, nets, layer_units, batch_size, dtype, incremental, collect_errors,
-                 tasks):
+                 tasks, resume=False):
         self.nets = list(nets)
         self.tasks = list(tasks)
         self.positions = list(range(len(self.nets)))
@@ -350,10 +367,17 @@ class _Stack:
         self.layout = ParameterLayout(layer_units)
         self.codes = _Codes.of(self.nets[0], dtype)
         self._shape = (layer_units, batch_size, dtype)
-        self.params = self.layout.stack(
-            [(net.coefs_, net.intercepts_) for net in self.nets], dtype)
         self.alpha = _per_network(self.nets, "alpha").astype(np.float64)
-        self.optimizer = _make_optimizer(self.nets, self.params, incremental)
+        if resume:  # where each network stopped
+            states = [net._training_state for net in self.nets]
+            self.params = np.stack([state.params for state in states])
+            self.optimizer = type(states[0].optimizer).concatenate(
+                [state.optimizer for state in states])
+        else:
+            self.params = self.layout.stack(
+                [(net.coefs_, net.intercepts_) for net in self.nets], dtype)
+            self.optimizer = _make_optimizer(self.nets, self.params, incremental)
+        self.random_state = self.order = None  # set by the loop every epoch
         self._views()
 
     def _views(self):
@@ -418,17 +442,18 @@ class _Stack:
                 stop = True  # asked by a callback: no max_iter warning
             if not self.alive[k]:  # a callback raised
                 continue
-            if not stop and not incremental and net.n_iter_ == net.max_iter:
+            at_max_iter = not stop and not incremental and net.n_iter_ == net.max_iter
+            if at_max_iter:
                 warnings.warn(
                     "Stochastic Optimizer: Maximum iterations (%d) reached and "
                     "the optimization hasn't converged yet." % net.max_iter,
                     ConvergenceWarning,
                 )
-                stop = True
-            if stop or incremental:
-                leaving.append(k)
-        for k in leaving:
-            self.finish(k, validation, incremental)
+            if stop or at_max_iter or incremental:
+                leaving.append((k, at_max_iter))
+        for k, at_max_iter in leaving:
+            self.finish(k, validation, incremental, at_max_iter)
+        leaving = [k for k, _ in leaving]
         self.keep([k for k in range(len(self.nets)) if self.alive[k] and k not in leaving])
 
     def keep(self, index):
@@ -447,14 +472,23 @@ class _Stack:
         self.optimizer.keep(index)
         self._views()
 
-    def finish(self, k, validation, incremental):
-        """Network k is done: its own weights, the best ones with early stopping."""
+    def finish(self, k, validation, incremental, at_max_iter=False):
+        """Network k is done: its own weights, the best ones with early stopping.
+
+        A fit (not partial_fit) leaves the network its :class:`TrainingState`.
+        """
         net = self.nets[k]
+        optimizer = self.optimizer
         if len(self.nets) > 1:  # its own arrays, not views of the stack
             net.coefs_ = [np.array(c) for c in net.coefs_]
             net.intercepts_ = [np.array(b) for b in net.intercepts_]
+            optimizer = self.optimizer.subset([k])
         else:
             net._optimizer = self.optimizer
+        if not incremental:
+            net._training_state = TrainingState(
+                self.params[k].copy(), optimizer, copy.deepcopy(self.random_state),
+                self.order, None if validation is None else validation.rows, at_max_iter)
         net._end_epochs(validation, incremental)
 
 
@@ -475,7 +509,7 @@ def thread_budget():
 
 
 def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
-                     collect_errors=False, tasks=None, n_threads=1):
+                     collect_errors=False, tasks=None, n_threads=1, resume=False):
     """Train the networks of ``nets`` together with minibatch SGD or Adam.
 
     Parameters
@@ -506,6 +540,12 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
         Split the networks into up to this many groups that train in
         threads (BLAS on one thread each); each network trains exactly as
         it would alone.
+    resume : bool, default=False
+        Go on from where each network's last fit stopped (its
+        ``_training_state``: weights, optimizer, shuffling, validation
+        rows): all must have stopped at the same epoch, at their max_iter
+        of then, and have a larger ``max_iter`` now. They end as a fit with
+        the new ``max_iter`` would have left them.
 
     Returns
     -------
@@ -516,25 +556,43 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     if lead.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
     tasks = [None] * len(nets) if tasks is None else list(tasks)
-    validation = None
-    train = np.arange(X.shape[0])
-    if lead.early_stopping:
-        train, validation = lead._validation_split(X, T, sample_weight)
+    if resume:
+        state = _common_state(nets)
+        train, random_state = state.order, copy.deepcopy(state.random_state)
+        validation = None if state.validation_rows is None else lead._held_out(
+            X, T, sample_weight, state.validation_rows)
+    else:
+        train, validation, random_state = np.arange(X.shape[0]), None, lead._random_state
+        if lead.early_stopping:
+            train, validation = lead._validation_split(X, T, sample_weight)
     run = _Run(X, T, sample_weight, train, validation, layer_units,
-               lead._batch_size(train.shape[0]), incremental, collect_errors)
+               lead._batch_size(train.shape[0]), incremental, collect_errors, resume)
     for net in nets:
-        net._begin_epochs(validation)
+        net._begin_epochs(validation, resume)
     n_groups = min(n_threads, len(nets))
     if n_groups <= 1:
-        return run.train(nets, tasks, lead._random_state)
-    return run.train_in_threads(nets, tasks, lead._random_state, n_groups)
+        return run.train(nets, tasks, random_state)
+    return run.train_in_threads(nets, tasks, random_state, n_groups)
+
+
+def _common_state(nets):
+    """The training state the networks resume from (the same epoch for all)."""
+    states = [net._training_state for net in nets]
+    if not all(state.at_max_iter for state in states) or len(
+            {net.n_iter_ for net in nets}) > 1 or any(
+            net.max_iter <= net.n_iter_ for net in nets):
+        raise ValueError(
+            "Only networks that stopped at their max_iter, all at the same epoch, "
+            "can resume training, and only to a larger max_iter.")
+    return states[0]
 
 
 class _Run:
     """What the networks of one call of :func:`train_stochastic` share."""
 
     def __init__(self, X, T, sample_weight, train, validation, layer_units, batch_size,
-                 incremental, collect_errors):
+                 incremental, collect_errors, resume):
+        self.resume = resume
         self.X, self.T, self.sample_weight = X, T, sample_weight
         self.train_rows, self.validation = train, validation
         self.layer_units, self.batch_size = layer_units, batch_size
@@ -544,7 +602,7 @@ class _Run:
     def train(self, nets, tasks, random_state):
         """Train a stack of ``nets`` to the end; their errors, in order."""
         stack = _Stack(nets, self.layer_units, self.batch_size, self.X.dtype,
-                       self.incremental, self.collect_errors, tasks)
+                       self.incremental, self.collect_errors, tasks, self.resume)
         train = self.train_rows
         interruptible = len(nets) == 1 and not self.collect_errors
         finished = None  # the weights and optimizer of the last finished epoch
@@ -554,6 +612,7 @@ class _Run:
                     # Shuffle the indices, never X itself (no copy of the data);
                     # each epoch reshuffles the previous order, as MLPClassifier.
                     train = shuffle(train, random_state=random_state)
+                stack.random_state, stack.order = random_state, train
                 stack.begin_epoch()
                 try:
                     losses = self._run_epoch(stack, train)

@@ -67,10 +67,6 @@ _PER_NETWORK_PARAMS = frozenset({
     "beta_1", "beta_2", "epsilon", "tol", "n_iter_no_change", "max_iter", "verbose",
 })
 _NET_FIT_PARAMS = ("sample_weight", "coefs_init", "intercepts_init")
-# Whether fit_stack can continue fitted networks (resume=True): then the
-# survivors of a halving round over max_iter continue training instead of
-# starting again. Both give the same networks; continuing trains fewer epochs.
-_FIT_STACK_RESUMES = "resume" in signature(fit_stack).parameters
 _MAX_STACK_BYTES = 256 * 2**20
 _STACK_CONSTRAINTS = {"max_stack_bytes": [Interval(Integral, 1, None, closed="left")]}
 
@@ -607,7 +603,7 @@ class _Evaluator:
         self.search, self.X, self.y, self.parallel = search, X, y, parallel
         self.base = clone(search.estimator)
         self.split_params = routed_params.splitter.split
-        self.continued = search._continued_param() if _FIT_STACK_RESUMES else None
+        self.continued = search._continued_param()
         self.settings = _TaskSettings(
             scorers, routed_params.estimator.fit, routed_params.scorer.score,
             search.return_train_score, search.error_score, search.verbose,

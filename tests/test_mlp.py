@@ -724,3 +724,230 @@ def test_early_stopping_with_a_one_member_class_gives_mlpclassifiers_error():
     # multiclass (MLPClassifier does not stratify it): the label is named
     with pytest.raises(ValueError, match=r"too few members are: \['c'\]"):
         ManualMLPClassifier(early_stopping=True).fit(X * 2, list("aaaabbbbbc"))
+
+
+# --------------------------------------------- hostile inputs (third sweep)
+
+
+class _RaiseAtEpoch:
+    """A callback that raises ``error`` at the end of epoch ``epoch``, or of the fit (0)."""
+
+    def __init__(self, error, epoch):
+        self.error, self.epoch, self.seen = error, epoch, 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, *, fitted_estimator=None):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "epoch":
+            self.seen += 1
+            if self.seen == self.epoch:
+                raise self.error
+        elif self.epoch == 0:
+            raise self.error
+
+
+_needs_callbacks = pytest.mark.skipif(
+    not hasattr(ManualMLPClassifier, "set_callbacks"), reason="scikit-learn < 1.9")
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_interrupt_in_the_first_epoch_leaves_the_model_unfitted(digits, solver,
+                                                                monkeypatch):
+    import skmlp._training as training
+
+    X, y = digits
+    calls = {"n": 0}
+    step = training._train_step
+
+    def interrupted_step(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:  # Ctrl-C in the middle of the first epoch
+            raise KeyboardInterrupt
+        return step(*args)
+
+    monkeypatch.setattr(training, "_train_step", interrupted_step)
+    clf = ManualMLPClassifier((8,), solver=solver, batch_size=50, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_") and not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_interrupt_later_keeps_the_last_finished_epoch(digits, solver, monkeypatch):
+    import skmlp._training as training
+
+    X, y = digits
+    params = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=50, random_state=0,
+                  tol=0.0)
+    calls = {"n": 0}
+    step = training._train_step
+
+    def interrupted_step(*args):
+        calls["n"] += 1
+        if calls["n"] == 3 * 12 + 5:  # 12 minibatches an epoch: inside the 4th
+            raise KeyboardInterrupt
+        return step(*args)
+
+    monkeypatch.setattr(training, "_train_step", interrupted_step)
+    clf = ManualMLPClassifier(max_iter=10, **params)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        clf.fit(X, y)
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        three = ManualMLPClassifier(max_iter=3, **params).fit(X, y)
+    assert clf.n_iter_ == 3 and clf.loss_curve_ == three.loss_curve_
+    for a, b in zip(_weights(clf), _weights(three)):
+        assert_array_equal(a, b)
+    # ... and its optimizer too: a partial_fit goes on exactly as after three epochs
+    clf.partial_fit(X, y)
+    three.partial_fit(X, y)
+    for a, b in zip(_weights(clf), _weights(three)):
+        assert_array_equal(a, b)
+
+
+@_needs_callbacks
+def test_keyboard_interrupt_from_a_callback_keeps_the_epochs_it_ended(digits):
+    X, y = digits
+    clf = ManualMLPClassifier((8,), solver="sgd", random_state=0, tol=0.0)
+    clf.set_callbacks(_RaiseAtEpoch(KeyboardInterrupt, 2))
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        two = ManualMLPClassifier((8,), solver="sgd", random_state=0, max_iter=2).fit(X, y)
+    assert clf.n_iter_ == 2 and clf.loss_curve_ == two.loss_curve_
+    for a, b in zip(_weights(clf), _weights(two)):
+        assert_array_equal(a, b)
+
+
+@_needs_callbacks
+def test_callback_failing_at_the_end_of_a_warm_started_fit_restores_the_model(digits):
+    X, y = digits
+    clf = ManualMLPClassifier((8,), solver="sgd", max_iter=3, random_state=0,
+                              warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        before = [w.copy() for w in _weights(clf)]
+        curve = list(clf.loss_curve_)
+        clf.set_callbacks(_RaiseAtEpoch(RuntimeError("end hook failed"), 0))
+        with pytest.raises(RuntimeError, match="end hook failed"):
+            clf.fit(X, y)
+    assert clf.loss_curve_ == curve
+    for a, b in zip(_weights(clf), before):
+        assert_array_equal(a, b)
+
+
+def test_early_stopping_with_every_weighted_row_held_out_is_a_clear_error(digits):
+    # One weighted row at a time: the fits whose row lands in the validation
+    # split (validation_fraction of them) raise, the others train.
+    X, y = digits[0][:40], digits[1][:40] % 2
+    failed = 0
+    for i in range(40):
+        sample_weight = np.zeros(40)
+        sample_weight[i] = 1.0
+        clf = ManualMLPClassifier((4,), solver="sgd", early_stopping=True,
+                                  validation_fraction=0.25, max_iter=2, random_state=0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(X, y, sample_weight=sample_weight)
+        except ValueError as exc:
+            assert "no weighted training rows remain" in str(exc)
+            assert not hasattr(clf, "coefs_")
+            failed += 1
+        else:
+            assert clf.loss_curve_[0] > 0
+    assert failed == 10
+
+
+@pytest.mark.parametrize("batch_size", [1, 10])
+def test_minibatches_of_zero_weight_do_not_deflate_the_loss(digits, batch_size):
+    # 2/3 of the rows at weight 0 in whole minibatches (no shuffle): the model
+    # and its losses are those of a fit on the weighted rows alone.
+    X, y = digits[0][:90], digits[1][:90]
+    weighted = np.r_[0:10, 30:40, 60:70] if batch_size == 10 else np.arange(0, 90, 3)
+    sample_weight = np.zeros(90)
+    sample_weight[weighted] = 1.0
+    params = dict(hidden_layer_sizes=(8,), solver="sgd", shuffle=False, max_iter=4,
+                  batch_size=batch_size, random_state=0, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = ManualMLPClassifier(**params).fit(X, y, sample_weight=sample_weight)
+        alone = ManualMLPClassifier(**params).fit(X[weighted], y[weighted])
+    assert ours.loss_curve_ == pytest.approx(alone.loss_curve_, rel=1e-12)
+    for a, b in zip(_weights(ours), _weights(alone)):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_refit_with_lbfgs_drops_the_stochastic_curves(digits):
+    from skmlp import TrainingCurveDisplay
+
+    X, y = digits
+    clf = ManualMLPClassifier((8,), solver="sgd", max_iter=3, early_stopping=True,
+                              random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        assert clf.loss_curve_ and clf.validation_scores_
+        clf.set_params(solver="lbfgs", max_iter=5).fit(X, y)
+    for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_",
+                 "best_loss_", "best_validation_score_"):
+        assert not hasattr(clf, name), name
+    with pytest.raises(ValueError, match="loss_curve_"):
+        TrainingCurveDisplay.from_estimator(clf)
+
+
+def test_penalty_that_stalls_adam_is_named_in_the_warning(digits):
+    # Adam's normalised steps do not explode: g**2 overflows and the steps
+    # stop; the network learns nothing, and the warning names alpha.
+    X, y = digits
+    clf = ManualMLPClassifier((8,), alpha=1e300, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("error", "The final training loss", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning, match=r"alpha=1e\+300 \(the L2 penalty\) "
+                                                     "is too large"):
+            clf.fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_exploding_penalty_names_alpha_not_the_learning_rate(digits, solver):
+    X, y = digits
+    clf = ManualMLPClassifier((8,), solver=solver, alpha=1e300, max_iter=5,
+                              random_state=0)
+    with pytest.raises(FloatingPointError) as info:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+    message = str(info.value)
+    assert "alpha=1e+300 (the L2 penalty) is too large" in message
+    assert "learning_rate_init" not in message.split(":")[1]
+    assert not hasattr(clf, "coefs_")
+
+
+def test_weight_decay_step_above_two_names_alpha(digits):
+    # eta alpha / S = 3 * 50 / 50 = 3: every step multiplies the weights by -2,
+    # although the penalty's term is small at the starting weights.
+    X, y = digits
+    clf = ManualMLPClassifier((8,), solver="sgd", alpha=50.0, learning_rate_init=3.0,
+                              momentum=0.0, batch_size=50, max_iter=20, random_state=0)
+    with pytest.raises(FloatingPointError, match=r"alpha=50 .*1 - learning_rate_init "
+                                                 r"\* alpha / S = -2"):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize("sizes", [[(3,)], ["3"], [True], [2.5], [0]])
+def test_bad_hidden_layer_sizes_are_a_clear_error(digits, sizes):
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be positive integers"):
+        ManualMLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(*digits)

@@ -9,6 +9,7 @@ import pytest
 import sklearn
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -456,9 +457,9 @@ def test_stacks_sized_from_the_transformed_width(data, monkeypatch):
 
 
 def test_every_weighted_row_in_the_validation_split(data):
-    # With this random_state the fold's weighted rows all fall in the
-    # early-stopping validation split: the networks train on weights that
-    # are all 0 (every minibatch skipped, a training loss of 0).
+    # With this random_state the first fold's weighted rows all fall in the
+    # early-stopping validation split: its fits fail with a clear error (as
+    # they do in GridSearchCV), the second fold's train.
     X, y = data
     train, test = next(StratifiedKFold(3).split(X, y))
     sample_weight = np.zeros(y.shape[0])
@@ -467,11 +468,17 @@ def test_every_weighted_row_in_the_validation_split(data):
 
     def all_held_out(seed):
         net = clone(estimator).set_params(random_state=seed)
-        net.fit(X[train], y[train], sample_weight=sample_weight[train])
-        return not any(net.loss_curve_)
+        try:
+            net.fit(X[train], y[train], sample_weight=sample_weight[train])
+        except ValueError as exc:
+            return "no weighted training rows remain" in str(exc)
+        return False
 
     estimator.set_params(random_state=next(s for s in range(100) if all_held_out(s)))
-    ours, theirs = _both(estimator, {"learning_rate_init": [0.01, 0.1]}, X, y,
-                         fit_params={"sample_weight": sample_weight}, cv=[(train, test)])
+    folds = [(train, test), (test, train)]
+    with pytest.warns(FitFailedWarning, match="no weighted training rows remain"):
+        ours, theirs = _both(estimator, {"learning_rate_init": [0.01, 0.1]}, X, y,
+                             fit_params={"sample_weight": sample_weight}, cv=folds)
     _assert_same_search(ours, theirs, X)
-    assert np.isfinite(ours.cv_results_["split0_test_score"]).all()
+    assert np.isnan(ours.cv_results_["split0_test_score"]).all()
+    assert np.isfinite(ours.cv_results_["split1_test_score"]).all()

@@ -9,7 +9,6 @@ predictions.
 import numpy as np
 import pytest
 from scipy.stats import loguniform
-from sklearn.base import clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import (
     HalvingGridSearchCV,
@@ -155,16 +154,10 @@ def test_survivors_reach_the_next_round_fitted(data, monkeypatch):
                            intercepts_init=None, *, resume=False):
         calls.append((resume, [(net.max_iter, getattr(net, "n_iter_", None))
                                for net in nets]))
-        if not resume:
-            return fit_stack(nets, X, y, sample_weight, coefs_init, intercepts_init)
-        fresh = [clone(net) for net in nets]
-        errors = fit_stack(fresh, X, y, sample_weight, coefs_init, intercepts_init)
-        for net, new in zip(nets, fresh):
-            net.__dict__.update(new.__dict__)
-        return errors
+        return fit_stack(nets, X, y, sample_weight, coefs_init, intercepts_init,
+                         resume=resume)
 
     monkeypatch.setattr(ms, "fit_stack", resuming_fit_stack)
-    monkeypatch.setattr(ms, "_FIT_STACK_RESUMES", True)
     pipe = make_pipeline(StandardScaler(), _mlp())
     grid = {f"manualmlpclassifier__{name}": values
             for name, values in RATES_AND_PENALTIES.items()}
@@ -189,8 +182,6 @@ class _EpochCounter(EpochEndCallback):
         self.epochs += 1
 
 
-@pytest.mark.xfail(not ms._FIT_STACK_RESUMES, strict=True,
-                   reason="fit_stack cannot resume fitted networks yet (resume=True)")
 def test_survivors_train_each_epoch_once(data):
     # With tol=0 and no early stopping every network trains all its epochs:
     # retrained, a candidate of the last round trains 1 + 3 + 9 epochs per

@@ -1,0 +1,189 @@
+"""The compiled training step equals skmlp.nn's formulas and the optimizers' docstrings.
+
+One step of the training loop (numpy's matmul and the numba kernels of
+skmlp._kernels, over a flat (K, P) buffer of parameters) is compared with
+the readable reference: nn.forward / nn.backward (data loss, penalty,
+gradients) followed by the optimizer's update written out here from its
+docstring, for every activation, loss, output, solver, with and without
+sample weights, for one network and for a stack. float64 to 1e-12, float32
+to 1e-5.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+
+from skmlp import ManualMLPClassifier, nn
+from skmlp import _training as training
+from skmlp._optimizers import AdamOptimizer, SGDOptimizer
+from skmlp._training import ParameterLayout
+
+# (out_activation, loss, targets): the three output layers the estimator uses
+OUTPUTS = {
+    "softmax-log_loss": ("softmax", "log_loss", "multiclass"),
+    "logistic-log_loss-binary": ("logistic", "log_loss", "binary"),
+    "logistic-log_loss-multilabel": ("logistic", "log_loss", "multilabel"),
+    "logistic-squared_error": ("logistic", "squared_error", "multiclass"),
+}
+SOLVERS = {
+    "sgd-plain": dict(solver="sgd", momentum=0.0, nesterov=False),
+    "sgd-momentum": dict(solver="sgd", momentum=0.9, nesterov=False),
+    "sgd-nesterov": dict(solver="sgd", momentum=0.8, nesterov=True),
+    "adam": dict(solver="adam"),
+}
+TOL = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
+
+
+class _Net:
+    """What the kernels read of an estimator."""
+
+    def __init__(self, activation, out_activation, loss):
+        self.activation, self.out_activation_, self.loss = activation, out_activation, loss
+
+
+def _problem(dtype, targets, K, weighted, seed=0):
+    rng = np.random.RandomState(seed)
+    units = [5, 7, 4, 3 if targets != "binary" else 1]
+    X = rng.normal(size=(11, units[0])).astype(dtype)
+    if targets == "multiclass":
+        T = np.eye(3, dtype=dtype)[rng.randint(0, 3, 11)]
+    else:
+        T = (rng.rand(11, units[-1]) > 0.5).astype(dtype)
+    sample_weight = rng.uniform(0, 3, 11).astype(dtype) if weighted else None
+    if weighted:
+        sample_weight[[2, 5]] = 0
+    networks = [([rng.normal(scale=0.7, size=s).astype(dtype) for s in zip(units, units[1:])],
+                 [rng.normal(scale=0.5, size=n).astype(dtype) for n in units[1:]])
+                for _ in range(K)]
+    return units, X, T, sample_weight, networks
+
+
+def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer):
+    """One step of the training loop on all rows: the losses, and the new params."""
+    layout = ParameterLayout(units)
+    params = layout.stack(networks, X.dtype)
+    grads = np.empty_like(params)
+    coefs, _ = layout.views(params)
+    coef_grads, _ = layout.views(grads)
+    buffers = training._Buffers(units, X.shape[0], X.dtype, len(networks))
+    batch = training._gather(buffers, X, T, sample_weight, np.arange(X.shape[0]), {})
+    acts, deltas = buffers.layers(X.shape[0])
+    codes = training._Codes.of(net, X.dtype)
+    losses = training.loss_and_gradients(codes, batch, coefs, params, layout, acts, deltas,
+                                         coef_grads, grads, buffers.losses)
+    opt = optimizer(params)
+    sq_norms = opt.update_params(params, grads, layout.n_coefs, alpha / batch.S)
+    loss = losses / batch.S + alpha / (2 * batch.S) * sq_norms
+    return loss, grads.copy(), params, [layout.views(row) for row in params]
+
+
+def _reference_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver):
+    """nn.forward / nn.backward, then the optimizer's formulas, for one network."""
+    acts = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_)
+    loss, coef_grads, intercept_grads = nn.backward(
+        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight)
+    new = []
+    for w, g in zip(coefs + intercepts, coef_grads + intercept_grads):
+        w = w.astype(np.float64)
+        g = g.astype(np.float64)  # the penalty is in g already
+        if solver["solver"] == "adam":  # t = 1: m = 0.1 g, v = 0.001 g^2
+            eta = 0.01 * np.sqrt(1 - 0.999) / (1 - 0.9)
+            new.append(w - eta * (0.1 * g) / (np.sqrt(0.001 * g * g) + 1e-8))
+        else:  # v = 0: v = -eta g; w + v or w + mu v - eta g
+            mu, v = solver["momentum"], -0.01 * g
+            new.append(w + mu * v - 0.01 * g if solver["nesterov"] else w + v)
+    return loss, coef_grads + intercept_grads, new
+
+
+def _optimizer(solver, K):
+    if solver["solver"] == "adam":
+        return lambda p: AdamOptimizer(p, np.full(K, 0.01), np.full(K, 0.9), np.full(K, 0.999),
+                                       np.full(K, 1e-8))
+    return lambda p: SGDOptimizer(p, np.full(K, 0.01), "constant", np.full(K, solver["momentum"]),
+                                  solver["nesterov"])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
+@pytest.mark.parametrize("solver", list(SOLVERS.values()), ids=list(SOLVERS))
+@pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+def test_compiled_step_equals_nn_and_the_optimizer_formulas(activation, output, solver, K,
+                                                            weighted, dtype):
+    out_activation, loss, targets = output
+    net = _Net(activation, out_activation, loss)
+    units, X, T, sample_weight, networks = _problem(dtype, targets, K, weighted)
+    alpha = np.linspace(0.0, 0.3, K)
+    losses, grads, params, views = _compiled_step(net, units, X, T, sample_weight, networks,
+                                                  alpha, _optimizer(solver, K))
+    assert params.dtype == dtype
+    layout = ParameterLayout(units)
+    for k, (coefs, intercepts) in enumerate(networks):
+        ref_loss, ref_grads, ref_new = _reference_step(
+            net, X, T, sample_weight, coefs, intercepts, alpha[k], solver)
+        assert losses[k] == pytest.approx(ref_loss, rel=TOL[dtype]["rtol"])
+        # the data-term gradients the kernels left in grads, plus the penalty
+        got = [g.copy() for g in layout.views(grads[k])[0] + layout.views(grads[k])[1]]
+        for g, W in zip(got, coefs):
+            g += dtype(alpha[k] / (np.sum(sample_weight) if weighted else X.shape[0])) * W
+        for g, ref in zip(got, ref_grads):
+            assert_allclose(g, ref, **TOL[dtype])
+        for w, ref in zip(views[k][0] + views[k][1], ref_new):
+            assert_allclose(w, ref, **TOL[dtype])
+
+
+def test_float32_steps_stay_float32_to_the_end():
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    for solver in ("sgd", "adam", "lbfgs"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = ManualMLPClassifier((8,), solver=solver, max_iter=2, random_state=0).fit(X, y)
+        assert all(w.dtype == np.float32 for w in clf.coefs_ + clf.intercepts_)
+
+
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:400] / 16.0, y[:400]
+
+
+@pytest.mark.parametrize("params", [
+    dict(solver="sgd", learning_rate="invscaling"),
+    dict(solver="sgd", learning_rate="adaptive", tol=0.05, n_iter_no_change=1),
+    dict(solver="sgd", nesterovs_momentum=False, early_stopping=True),
+    dict(solver="adam", activation="tanh"),
+], ids=["invscaling", "adaptive", "momentum-early-stopping", "adam"])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_a_stack_in_threads_trains_each_network_bit_for_bit_as_alone(params, n_threads,
+                                                                     monkeypatch):
+    # The search's path (fit_stack: one stack, split into threads) against
+    # plain fits, every schedule: the same arithmetic for every network.
+    from skmlp._mlp import fit_stack
+
+    monkeypatch.setattr("skmlp._mlp.thread_budget", lambda: n_threads)
+    X, y = _digits()
+    base = dict(hidden_layer_sizes=(12,), batch_size=32, max_iter=6, random_state=0,
+                **params)
+    grid = [dict(learning_rate_init=lr, alpha=a) for lr in (0.01, 0.2) for a in (0.0, 0.5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        stacked = [ManualMLPClassifier(**base, **g) for g in grid]
+        assert fit_stack(stacked, X, y) == [None] * 4
+        alone = [ManualMLPClassifier(**base, **g).fit(X, y) for g in grid]
+    for a, b in zip(stacked, alone):
+        assert a.n_iter_ == b.n_iter_ and a.loss_curve_ == b.loss_curve_
+        for wa, wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+            assert_array_equal(wa, wb)
+
+
+def test_thread_budget_follows_threadpoolctl_limits():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert training.thread_budget() == 1
+    assert 1 <= training.thread_budget() <= len(__import__("os").sched_getaffinity(0))
