@@ -327,6 +327,19 @@ def test_density_bayes_rows_beyond_float32_get_the_priors():
     assert_allclose(proba, clf.predict_proba(rows), atol=1e-6)
 
 
+def test_gaussian_bayes_overflowing_rows_get_the_priors_where_predict_refuses():
+    # Documented: the graph cannot raise as predict does; every float32
+    # log-density is -inf there and Bayes' rule falls back on the priors.
+    rng = np.random.RandomState(6)
+    X, y, _ = _mirrored(4, rng)
+    clf = GaussianBayesClassifier(priors=[0.1, 0.2, 0.3, 0.4]).fit(X, y)
+    row = np.full((1, 3), 1e25, dtype=np.float32)
+    with pytest.raises(ValueError, match="overflow"):
+        clf.predict_proba(row)
+    _, proba = _run(clf, row)
+    assert_allclose(proba, [clf.class_prior_], atol=1e-7)
+
+
 # ---------------------------------------------------------------------------
 # MinimumRiskClassifier
 # ---------------------------------------------------------------------------
