@@ -11,6 +11,8 @@ that of the estimator's predict_proba and predict (see ``_ops``).
 
 import numpy as np
 from onnx import TensorProto
+# skl2onnx's parsers of any model and of a classifier: private names, but what its
+# own parsers of meta-estimators (Pipeline, GridSearchCV) call
 from skl2onnx._parse import _parse_sklearn, _parse_sklearn_classifier
 from skl2onnx.common.data_types import DoubleTensorType, Int64TensorType
 from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
@@ -29,6 +31,7 @@ from .. import (
     MinimumRiskClassifier,
     PerceptronClassifier,
 )
+from .._risk import log_or_minus_inf
 from . import _ops
 from ._ops import Ops
 
@@ -234,7 +237,7 @@ def _gaussian_bayes_graph(ops, X, model):
     if model.covariance_type in ("full", "tied"):
         factors = np.swapaxes(factors, -1, -2)  # (x - mu) P' is P (x - mu) as a row
     offsets = means.shape[1] * _LOG_2PI + log_det
-    log_prior = np.where(model.class_count_ > 0, _ops.log_or_minus_inf(model.class_prior_),
+    log_prior = np.where(model.class_count_ > 0, log_or_minus_inf(model.class_prior_),
                          -np.inf)
     jll = ops.Add(_ops.log_gaussians(ops, X, means, factors, model.covariance_type,
                                      offsets), ops.const(log_prior))
@@ -253,7 +256,7 @@ def _density_bayes_graph(ops, X, model):
     X64 = ops.Cast(X, to=TensorProto.DOUBLE)
     log_density = ops.Concat(*[_log_density(ops64, X64, d) for d in model.densities_],
                              axis=1)
-    jll = ops.Cast(ops.Add(log_density, ops64.const(_ops.log_or_minus_inf(model.class_prior_))),
+    jll = ops.Cast(ops.Add(log_density, ops64.const(log_or_minus_inf(model.class_prior_))),
                    to=ops.proto)
     return _bayes_decision(ops, jll, model)
 
@@ -282,8 +285,10 @@ def _mixture_log_density(ops, X, gmm):
 
 
 def _kernel_log_density(ops, X, kde):
-    """KernelDensity.score_samples (Gaussian kernel, exact sum over the tree's points).
+    """KernelDensity.score_samples (Gaussian kernel), summed over all the tree's points.
 
+    The exact sum, which score_samples computes with its default atol = rtol
+    = 0 (with a tolerance it prunes far points, within that tolerance):
     ln f(x) = logsumexp_i(ln w_i - |x - x_i|^2 / (2 h^2)) - ln W - d ln(h sqrt(2 pi)),
     W the weight sum (the number of points when unweighted).
     """
@@ -296,7 +301,7 @@ def _kernel_log_density(ops, X, kde):
     total = len(data)
     if weights is not None:
         weights = np.asarray(weights)
-        log_kernel = ops.Add(log_kernel, ops.const(_ops.log_or_minus_inf(weights)))
+        log_kernel = ops.Add(log_kernel, ops.const(log_or_minus_inf(weights)))
         total = weights.sum()
     n_features = data.shape[1]
     log_norm = -np.log(total) - 0.5 * n_features * _LOG_2PI - n_features * np.log(h)
