@@ -149,7 +149,7 @@ def test_known_scipy_densities_add_only_their_own_types():
     assert_array_equal(loaded.predict_proba(X[:, :1]), clf.predict_proba(X[:, :1]))
 
 
-@pytest.mark.parametrize("name", ["mlp_adam", "gaussian_tied_auto", "minimum_risk_mlp"])
+@pytest.mark.parametrize("name", list(MODELS))
 def test_pickle_round_trip_predicts_the_same(dumps, name):
     model, _, X = dumps[name]
     loaded = pickle.loads(pickle.dumps(model))
