@@ -293,7 +293,7 @@ feature_names_in_ :
                 [n_features] + list(np.atleast_1d(net.hidden_layer_sizes)) + [n_outputs],
                 200 if net.batch_size == "auto" else net.batch_size, itemsize,
                 net.solver, net.early_stopping)
-            size = max(1, self.max_stack_bytes // per_network)
+            size = max(1, self.max_stack_bytes // int(per_network))  # no int64 overflow
             n_stacks = -(-len(group) // size)
             stacks.extend([list(s) for s in np.array_split(group, n_stacks)])
         return stacks
