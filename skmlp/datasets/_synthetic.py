@@ -162,9 +162,9 @@ class UniformDisc:
     def logpdf(self, X):
         """ln K inside the disc, -inf outside (no warning), per row of X (n, 2).
 
-        ln K = -ln(2 pi) - 2 ln sigma and the test |x - center| < sqrt(2) sigma
-        hold for every finite sigma > 0 (sigma**2 would underflow at 1e-200
-        and overflow at 1e200).
+        ``ln K = -ln(2 pi) - 2 ln sigma`` and the test (distance to the
+        centre) < sqrt(2) sigma hold for every finite sigma > 0 (sigma**2
+        would underflow at 1e-200 and overflow at 1e200).
         """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim == 1:
