@@ -69,7 +69,7 @@ def run(data, targets: Targets, repeat=3, trace=True):
           f"test {len(y_test)} ==")
     print(format_table(["estimator", "X dtype", "fit s", "predict s", "test acc %",
                         "shrinkage_", "fit peak MiB", "others %"], rows))
-    print("shrinkage_: ours only (one value for 'tied', min..max over the classes for 'full')")
+    print("shrinkage_: ours only (min..max over the classes)")
 
     lda_runs = {k[1]: v for k, v in res.items() if k[0] == "LDA"}
     best = min(lda_runs, key=lambda k: lda_runs[k]["fit_s"])

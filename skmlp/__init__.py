@@ -21,14 +21,22 @@ and the perceptron. The math on raw arrays lives in :mod:`skmlp.nn`; data loader
 :mod:`skmlp.datasets`.
 """
 
-from ._bayes import GaussianBayesClassifier
-from ._density import DensityBayesClassifier
-from ._display import TrainingCurveDisplay
-from ._minimum_risk import MinimumRiskClassifier
-from ._mlp import ManualMLPClassifier
-from ._perceptron import PerceptronClassifier
+import importlib as _importlib
 
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it, imported on first use (PEP 562):
+# ``import skmlp`` is instant, and ``python -m skmlp`` does its heavy imports
+# (numpy, scipy, scikit-learn) where its Ctrl-C handler catches an interrupt.
+_LAZY = {
+    "DensityBayesClassifier": "._density",
+    "GaussianBayesClassifier": "._bayes",
+    "ManualMLPClassifier": "._mlp",
+    "MinimumRiskClassifier": "._minimum_risk",
+    "PerceptronClassifier": "._perceptron",
+    "TrainingCurveDisplay": "._display",
+}
+_SUBMODULES = ("datasets", "model_selection", "nn")
 
 __all__ = [
     "DensityBayesClassifier",
@@ -39,3 +47,18 @@ __all__ = [
     "TrainingCurveDisplay",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(_importlib.import_module(_LAZY[name], __name__), name)
+    elif name in _SUBMODULES:
+        value = _importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

@@ -8,24 +8,43 @@ for the perceptron and the Gaussian Bayes classifier on the same split.
 Run ``python -m skmlp --help`` for the options.
 """
 
-import argparse
-import math
-import os
 import sys
-import time
-import warnings
 
-import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, confusion_matrix
-from sklearn.model_selection import train_test_split
-from sklearn.utils import Bunch
-from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+#: Exit status after an interrupt: 128 + SIGINT, what a shell reports for Ctrl-C.
+INTERRUPTED = 130
+#: How a fit that Ctrl-C stopped says so (ManualMLPClassifier, sklearn's
+#: MLPClassifier): it warns and returns the model of the last finished epoch.
+TRAINING_INTERRUPTED = "Training interrupted by user"
 
-from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
-from skmlp._callbacks import EpochEndCallback
-from skmlp.datasets import load_fashion_mnist, load_mnist_subset
+
+def _exit_interrupted():
+    """End the demo after Ctrl-C: one line, status 130, no traceback."""
+    print("Interrupted.", file=sys.stderr)
+    sys.exit(INTERRUPTED)
+
+
+try:  # seconds of imports (numpy, scipy, scikit-learn): a Ctrl-C here is an interrupt too
+    import argparse
+    import contextlib
+    import math
+    import os
+    import time
+    import warnings
+
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import accuracy_score, confusion_matrix
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import Bunch
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+    from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
+    from skmlp.datasets import load_fashion_mnist, load_mnist_subset
+except KeyboardInterrupt:
+    if __name__ != "__main__":  # imported, not run: the importer decides
+        raise
+    _exit_interrupted()
 
 DATASETS = ("mnist-subset", "fashion-mnist", "digits")
 SOLVERS = ("sgd", "adam", "lbfgs")
@@ -124,7 +143,7 @@ def build_parser():
     add("--lr", type=_float_at_least(0, strict=True), default=None,
         help="learning rate eta (default: 0.1 for sgd, 0.001 for adam; lbfgs has none)")
     add("--momentum", type=_float_at_least(0, strict=False), default=0.9,
-        help="momentum of sgd, in [0, 1) (default: %(default)s)")
+        help="momentum of sgd, in [0, 1] (default: %(default)s)")
     add("--alpha", type=_float_at_least(0, strict=False), default=1e-3,
         help="L2 penalty alpha: loss + alpha/(2 n) ||W||^2 (default: %(default)s)")
     add("--solver", choices=SOLVERS, default="sgd",
@@ -150,11 +169,13 @@ def parse_args(argv=None):
     """Parse and cross-check the options (errors exit with code 2)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.momentum >= 1:
-        parser.error(f"argument --momentum: {args.momentum} must be < 1")
+    if args.momentum > 1:
+        parser.error(f"argument --momentum: {args.momentum} must be <= 1")
     if args.lr is None:
         args.lr = DEFAULT_LR[args.solver]
-    if args.plot:
+    if args.plot == "":
+        parser.error("argument --plot: empty file name (give one, e.g. --plot demo.png)")
+    if args.plot is not None:
         folder = os.path.dirname(os.path.abspath(args.plot))
         if not os.path.isdir(folder):
             parser.error(f"argument --plot: folder {folder!r} does not exist")
@@ -264,20 +285,14 @@ def _format_seconds(seconds):
     return f"{int(minutes)}m{seconds:04.1f}s" if minutes else f"{seconds:.1f}s"
 
 
-class _EpochReport(EpochEndCallback):
-    """Records and prints the demo's line after each epoch.
-
-    Also a scikit-learn callback (sklearn.callback, 1.9+): as such it reports
-    the ``fitted_estimator`` of every epoch subtask of one fit.
-    """
+class _EpochReport:
+    """Records and prints the demo's line after each epoch."""
 
     def __init__(self, data, epochs):
         self.data, self.epochs = data, epochs
         self.history = Bunch(loss=[], val_accuracy=[], fit_time=0.0)
-        self._start = self._reporting = 0.0
-
-    def setup(self, estimator, context):
         self._start = time.perf_counter()
+        self._reporting = 0.0
 
     def epoch_end(self, mlp):
         """Record the loss and validation accuracy of ``mlp``; print the line."""
@@ -295,37 +310,38 @@ class _EpochReport(EpochEndCallback):
         self._reporting += time.perf_counter() - report_start
 
 
-def _progress_bar():
-    """sklearn.callback.ProgressBar, if scikit-learn has it and rich is installed."""
-    try:
-        from sklearn.callback import ProgressBar
+def _stdout_is_terminal():
+    return sys.stdout.isatty()
 
-        return ProgressBar()
+
+def _progress_bar():
+    """A rich progress bar, or None: without rich, or where stdout is not a
+    terminal (a file or a pipe gets the epoch lines alone, in order)."""
+    if not _stdout_is_terminal():
+        return None
+    try:
+        from rich.progress import Progress
     except ImportError:
         return None
+    return Progress()
 
 
 def train_with_progress(mlp, data, epochs):
     """Train for ``epochs`` epochs, printing one progress line per epoch.
 
-    With scikit-learn's callbacks (1.9+) a stochastic solver trains in one
-    fit, reported epoch by epoch, under a progress bar if rich is installed;
-    otherwise (and for lbfgs) one partial_fit or warm-started fit per epoch.
+    One code path, with or without rich: one partial_fit (lbfgs: one
+    warm-started fit) per epoch; the bar, when there is one, only shows the
+    epochs go by.
     """
     reporter = _EpochReport(data, epochs)
     bar = _progress_bar()
-    if bar is not None and mlp.solver != "lbfgs":
-        # n_iter_no_change=inf: exactly ``epochs`` epochs, as the loop below
-        mlp.set_params(max_iter=epochs, n_iter_no_change=np.inf)
-        mlp.set_callbacks(reporter, bar)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            mlp.fit(data.X_train, data.y_train)
-        return reporter.history
-    reporter.setup(mlp, None)
-    for _ in range(epochs):
-        train_one_epoch(mlp, data)
-        reporter.epoch_end(mlp)
+    with bar if bar is not None else contextlib.nullcontext():
+        task = None if bar is None else bar.add_task("epochs", total=epochs)
+        for _ in range(epochs):
+            train_one_epoch(mlp, data)
+            reporter.epoch_end(mlp)
+            if bar is not None:
+                bar.advance(task)
     return reporter.history
 
 
@@ -400,7 +416,8 @@ def _matplotlib_available():
 
 
 def _check_plot_option(args):
-    """Drop --plot without matplotlib (with a message); reject unknown formats."""
+    """Drop --plot without matplotlib (with a message); reject unknown formats
+    and files that cannot be written, before any training."""
     if not _matplotlib_available():
         print("python -m skmlp: --plot needs matplotlib (pip install matplotlib); "
               "continuing without the plot", file=sys.stderr)
@@ -413,6 +430,20 @@ def _check_plot_option(args):
     if extension not in formats:
         args.parser.error(f"argument --plot: {args.plot!r} does not end with a known "
                           f"image format ({', '.join(sorted(formats))})")
+    _check_writable(args.plot, args.parser)
+
+
+def _check_writable(path, parser):
+    """Open ``path`` for appending, as saving will write it (the one test that
+    holds for root, read-only file systems and ACLs); remove it if it is new."""
+    existed = os.path.lexists(path)
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        parser.error(f"argument --plot: cannot write {path!r}: {exc.strerror}")
+    if not existed:
+        os.remove(path)
 
 
 def save_plot(path, data, history, y_pred):
@@ -447,9 +478,41 @@ def save_plot(path, data, history, y_pred):
 # -------------------------------------------------------------------- main
 
 def main(argv=None):
-    """Run the demo with the command-line options ``argv`` (default sys.argv)."""
-    args = parse_args(argv)
-    if args.plot:
+    """Run the demo with the command-line options ``argv`` (default sys.argv).
+
+    Errors exit with status 2 and one line; an interrupt (Ctrl-C, also in a
+    fit that then stops and warns) with status 130 and one line, without going
+    on; a reader that goes away (``| head -1``) ends it quietly.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=TRAINING_INTERRUPTED,
+                                    category=UserWarning)
+            _run_demo(parse_args(argv))
+    except KeyboardInterrupt:
+        _exit_interrupted()
+    except UserWarning as exc:  # the interrupted fit's warning, made an error above
+        if not str(exc).startswith(TRAINING_INTERRUPTED):
+            raise
+        _exit_interrupted()
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(1)
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null: after a broken pipe, the interpreter's final
+    flush would print another BrokenPipeError."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (captured output)
+        return
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fileno)
+
+
+def _run_demo(args):
+    """Load the data, then train and report under the thread limit."""
+    if args.plot is not None:
         _check_plot_option(args)
     try:
         data = load_data(args.dataset, args.seed)
@@ -478,12 +541,9 @@ def run(args, data):
     if args.plot:
         try:
             save_plot(args.plot, data, history, y_pred)
-        except OSError as exc:  # e.g. no write permission
+        except OSError as exc:  # e.g. the disk filled up since the check
             sys.exit(f"python -m skmlp: error: cannot save the plot: {exc}")
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit("\ninterrupted")
+    main()

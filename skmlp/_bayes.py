@@ -24,7 +24,7 @@ from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -39,7 +39,7 @@ from ._risk import (
     class_priors,
     minimum_risk_index,
 )
-from ._utils import all_or_nothing
+from ._utils import all_or_nothing, check_class_labels
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -173,58 +173,69 @@ def _merge_statistics(old, new, covariance_type):
 
 
 def _fourth_moments(X, y_index, sample_weight, means, exponent=0):
-    """T_k = sum_n w_n |y_n|^2 y_n (K, d) and Q_k = sum_n w_n |y_n|^4 (K,),
-    y_n = (x_n - mu_k) 2**-exponent, about the given class means (in the
-    units of the scatter of :func:`_class_statistics`: no overflow).
+    """C_k = sum_n w_n (y_n * y_n) y_n' and M_k = sum_n w_n (y_n * y_n)(y_n * y_n)',
+    both (K, d, d), y_n = (x_n - mu_k) 2**-exponent about the given class
+    means (in the units of the scatter of :func:`_class_statistics`: no
+    overflow); y * y is the elementwise square.
 
-    Q is the Ledoit-Wolf statistic beyond the scatter (sum of the squared
-    norms of the centred outer products y y'); T is what moving the centre
-    of Q needs (:func:`_shift_fourth`), so that chunks merge exactly. One
-    O(n d) pass, a block of rows at a time in float64.
+    M is what Ledoit-Wolf needs beyond the scatter: the fourth moments of the
+    features, which give those of the standardised features once the
+    variances are known, at the end (sum_n w_n |u_n|^4 = sum_ij M_ij /
+    (s_i^2 s_j^2) for u = y / s). C is what moving the centre of M needs
+    (:func:`_shift_fourth`), so that chunks merge exactly. Two matrix
+    products per block of rows, in float64.
     """
     n_classes, n_features = means.shape
-    third, fourth = np.zeros((n_classes, n_features)), np.zeros(n_classes)
+    third = np.zeros((n_classes, n_features, n_features))
+    fourth = np.zeros((n_classes, n_features, n_features))
     for k in range(n_classes):
         members = np.flatnonzero(y_index == k)
-        for batch in gen_batches(len(members), _block_rows(n_features, "diag")):
+        for batch in gen_batches(len(members), _block_rows(n_features)):
             rows = members[batch]
             centred = np.ldexp(X[rows].astype(np.float64), -exponent)
             centred -= np.ldexp(means[k], -exponent)
-            norm2 = np.einsum("ij,ij->i", centred, centred)
-            third[k] += (sample_weight[rows] * norm2) @ centred
-            fourth[k] += sample_weight[rows] @ norm2**2
+            squares = centred * centred
+            weighted = sample_weight[rows, None] * squares
+            third[k] += weighted.T @ centred
+            fourth[k] += weighted.T @ squares
     return third, fourth
 
 
 def _shift_fourth(weight_sums, scatter, third, fourth, shift):
-    """(T, Q) about the centres mu + shift, from (W, S, T, Q) about mu.
+    """(C, M) about the centres mu + s, from (W, S, C, M) about mu.
 
-    With y' = y - s, e = s's and sum w y = 0: Q' = Q - 4 s'T + 4 s'Ss +
-    2 e tr S + W e^2 and T' = T - 2 S s - (tr S) s - W e s. Batched over
-    classes: W (K,), S (K, d, d), T (K, d), Q (K,), shift (K, d).
+    With y' = y - s and sum w y = 0 (the centre is the weighted mean):
+    C'_ij = C_ij - s_j S_ii - 2 s_i S_ij - W s_i^2 s_j and
+    M'_ij = M_ij - 2 s_j C_ij - 2 s_i C_ji + s_j^2 S_ii + s_i^2 S_jj
+    + 4 s_i s_j S_ij + W s_i^2 s_j^2. Batched over classes: W (K,),
+    S, C, M (K, d, d), shift (K, d).
     """
-    e = np.einsum("ki,ki->k", shift, shift)
-    s_shift = np.einsum("kij,kj->ki", scatter, shift)
-    trace = np.einsum("kii->k", scatter)
-    new_fourth = (fourth - 4 * np.einsum("ki,ki->k", shift, third)
-                  + 4 * np.einsum("ki,ki->k", shift, s_shift) + 2 * e * trace
-                  + weight_sums * e**2)
-    new_third = third - 2 * s_shift - (trace + weight_sums * e)[:, None] * shift
+    s, s2 = shift[:, :, None], (shift**2)[:, :, None]  # s_i, s_i^2 down the rows
+    variances = np.einsum("kii->ki", scatter)[:, :, None]  # S_ii down the rows
+    w = weight_sums[:, None, None]
+    outer = s * shift[:, None, :]  # s_i s_j
+    new_third = (third - variances * shift[:, None, :] - 2 * s * scatter
+                 - w * s2 * shift[:, None, :])
+    cross = third * shift[:, None, :]  # C_ij s_j
+    new_fourth = (fourth - 2 * (cross + cross.transpose(0, 2, 1))
+                  + variances * (shift**2)[:, None, :]
+                  + (variances * (shift**2)[:, None, :]).transpose(0, 2, 1)
+                  + 4 * outer * scatter + w * outer**2)
     return new_third, new_fourth
 
 
 def _merge_fourth(old, new, merged):
-    """(T, Q) of two chunks' per-class statistics, both moved to the merged
-    means and brought to the merged statistics' exponent (T scales as its
-    cube, Q as its fourth power)."""
+    """(C, M) of two chunks' per-class statistics, both moved to the merged
+    means and brought to the merged statistics' exponent (C scales as its
+    cube, M as its fourth power)."""
     means, exponent = merged[1], merged[3]
     third, fourth = 0.0, 0.0
-    for (w, mu, s, e), (t, q) in (old, new):
+    for (w, mu, s, e), (c, m) in (old, new):
         k = e - exponent
         shift = np.ldexp(means, -exponent) - np.ldexp(mu, -exponent)
-        t, q = _shift_fourth(w, np.ldexp(s, 2 * k), np.ldexp(t, 3 * k), np.ldexp(q, 4 * k),
+        c, m = _shift_fourth(w, np.ldexp(s, 2 * k), np.ldexp(c, 3 * k), np.ldexp(m, 4 * k),
                              shift)
-        third, fourth = third + t, fourth + q
+        third, fourth = third + c, fourth + m
     return third, fourth
 
 
@@ -233,7 +244,8 @@ def _ledoit_wolf(scatter, weight_sum, fourth):
 
     scikit-learn's ledoit_wolf_shrinkage with the sums over samples as
     weighted sums (n -> W): delta = |Sigma - mu I|_F^2 / d and
-    beta = (Q / W - |Sigma|_F^2) / (d W), shrinkage min(beta, delta) / delta.
+    beta = (Q / W - |Sigma|_F^2) / (d W), shrinkage min(beta, delta) / delta,
+    where Q = sum_n w_n |y_n|^4.
     """
     if weight_sum <= 0:
         return 0.0
@@ -246,36 +258,59 @@ def _ledoit_wolf(scatter, weight_sum, fourth):
     return 0.0 if beta <= 0 else float(beta / delta)
 
 
-def _shrinkage(shrinkage, weight_sums, scatter, fourth_stats, covariance_type):
-    """The shrinkage of each class covariance ('full', (K,)) or of the tied one (float)."""
-    if covariance_type == "tied":
-        if shrinkage != "auto":
-            return float(shrinkage)
-        return _ledoit_wolf(scatter, weight_sums.sum(), fourth_stats[1].sum())
+def _ledoit_wolf_standardised(weight_sum, scatter, fourth, exponent):
+    """(a, shrunk scatter) of one class, as scikit-learn's shrinkage='auto'.
+
+    LinearDiscriminantAnalysis standardises the features (StandardScaler:
+    a feature of variance 0 keeps the scale 1, here 2**-exponent in z's
+    units), takes the Ledoit-Wolf shrinkage a of the standardised data and
+    scales back: Sigma <- (1 - a) Sigma + a mu D, D the diagonal of the
+    squared scales and mu the mean of the standardised variances (1 unless a
+    feature is constant). ``scatter`` and ``fourth`` are the class's S and M.
+    """
+    variances = np.diag(scatter) / max(weight_sum, np.finfo(float).tiny)
+    varies = variances > 0
+    scale2 = np.where(varies, variances, np.ldexp(1.0, -2 * exponent))
+    # 1 / scale, 0 where the feature is constant: its rows of S and M are 0
+    # anyway, and 1 / 2**-exponent could overflow
+    inverse = np.zeros_like(variances)
+    inverse[varies] = 1.0 / np.sqrt(variances[varies])
+    standard_scatter = scatter * np.outer(inverse, inverse)
+    a = _ledoit_wolf(standard_scatter, weight_sum, inverse**2 @ fourth @ inverse**2)
+    mu = np.count_nonzero(varies) / len(scatter)  # mean standardised variance
+    return a, (1 - a) * scatter + np.diag(a * mu * weight_sum * scale2)
+
+
+def _shrink(shrinkage, weight_sums, scatter, fourth_stats, exponent):
+    """(shrinkage per class (K,), shrunk scatter) for the 'full' or 'tied' model.
+
+    A float a: each scatter S ((K, d, d), or the pooled (d, d)) becomes
+    (1 - a) S + a (tr S / d) I, scikit-learn's shrunk_covariance ('tied':
+    the same as shrinking each class's, as the map is linear). 'auto':
+    :func:`_ledoit_wolf_standardised` of each class's S (K, d, d), with the
+    fourth moments M of ``fourth_stats`` = (C, M).
+    """
     if shrinkage != "auto":
-        return np.full(len(weight_sums), float(shrinkage))
-    return np.array([_ledoit_wolf(s, w, q)
-                     for s, w, q in zip(scatter, weight_sums, fourth_stats[1])])
-
-
-def _shrink(scatter, shrinkage):
-    """(1 - a) S + a (tr S / d) I for each scatter S (d, d) or (K, d, d)."""
-    n_features = scatter.shape[-1]
-    alpha = np.asarray(shrinkage, dtype=np.float64)[..., None, None]
-    target = np.einsum("...ii->...", scatter)[..., None, None] / n_features
-    return (1 - alpha) * scatter + alpha * target * np.eye(n_features)
+        a = float(shrinkage)
+        n_features = scatter.shape[-1]
+        target = np.einsum("...ii->...", scatter)[..., None, None] / n_features
+        shrunk = (1 - a) * scatter + a * target * np.eye(n_features)
+        return np.full(len(weight_sums), a), shrunk
+    pairs = [_ledoit_wolf_standardised(w, s, m, exponent)
+             for w, s, m in zip(weight_sums, scatter, fourth_stats[1])]
+    return np.array([a for a, _ in pairs]), np.array([shrunk for _, shrunk in pairs])
 
 
 def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smoothing,
-                 shrinkage=None):
+                 shrunk=None):
     """Maximum-likelihood covariances plus epsilon, shaped as GaussianMixture's,
     of z = X * 2**-exponent (those of X are 4**exponent times them).
 
     epsilon = var_smoothing * (largest weighted variance of a feature over all
     the data), computed from the class statistics: total scatter = within-class
     scatter + between-class scatter. Classes without weight get epsilon * I.
-    With ``shrinkage`` (per class for 'full', one float for 'tied') each
-    covariance is first shrunk toward its mean variance times I.
+    ``shrunk``, the scatter after shrinkage (:func:`_shrink`), replaces
+    ``scatter`` in the covariances (not in epsilon).
     """
     means = np.ldexp(means, -exponent)
     total = weight_sums.sum()
@@ -294,8 +329,8 @@ def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smo
             "density can be estimated; fit on features that vary"
         )
     epsilon = var_smoothing * largest_variance
-    if shrinkage is not None:
-        scatter = _shrink(scatter, shrinkage)
+    if shrunk is not None:
+        scatter = shrunk
 
     n_features = means.shape[1]
     safe_w = np.where(weight_sums > 0, weight_sums, 1.0)
@@ -375,17 +410,35 @@ def _precision_factors_of(covariances, covariance_type, classes, n_features):
     factors, log_det = np.empty_like(stacked), np.empty(len(stacked))
     identity = np.eye(stacked.shape[1])
     for k, cov in enumerate(stacked):
-        try:
-            chol = linalg.cholesky(cov, lower=True)
-        except linalg.LinAlgError:
+        chol = _cholesky_of_full_rank(cov)
+        if chol is None:
             name = "the tied covariance" if covariance_type == "tied" else (
                 f"the covariance of class {classes[k].tolist()!r}")
-            raise ValueError(f"{name} is not positive definite; {hint}") from None
+            raise ValueError(
+                f"{name} is singular to working precision (as when a class has no more "
+                f"samples than features, or a feature is a combination of others); {hint} "
+                "or set shrinkage"
+            )
         factors[k] = linalg.solve_triangular(chol, identity, lower=True)
         log_det[k] = 2.0 * np.log(np.diag(chol)).sum()
     if covariance_type == "tied":
         return factors[0], np.full(len(classes), log_det[0])
     return factors, log_det
+
+
+def _cholesky_of_full_rank(cov):
+    """The lower Cholesky factor L of cov, or None where cov is singular to
+    working precision: Cholesky fails, or a pivot L_ii^2 (at least the
+    smallest eigenvalue) is within rounding (10 d eps) of the largest
+    variance. A rank-deficient covariance (3 samples in 4 dimensions) would
+    otherwise pass with a pivot near 1e-17 and give log-densities near -1e17.
+    """
+    try:
+        chol = linalg.cholesky(cov, lower=True)
+    except linalg.LinAlgError:
+        return None
+    rounding = 10 * len(cov) * np.finfo(cov.dtype).eps * np.diag(cov).max()
+    return chol if np.diag(chol).min() ** 2 > rounding else None
 
 
 def _log_gaussian_block(block, means, factors, log_det, covariance_type, active, trmm,
@@ -549,12 +602,18 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         diagonal of every covariance) for numerical stability.
     shrinkage : 'auto' or float in [0, 1], default=None
         For 'full' and 'tied' (a ValueError for 'diag' and 'spherical', as
-        LinearDiscriminantAnalysis's 'svd' solver refuses it): each
-        covariance Sigma (of each class for 'full', the pooled one for
-        'tied') becomes (1 - a) Sigma + a (tr Sigma / d) I before epsilon is
-        added. 'auto' takes a from the Ledoit-Wolf formula
-        (sklearn.covariance.ledoit_wolf, with sample weights as sums), per
-        class for 'full'; a float is used as a. None: no shrinkage.
+        LinearDiscriminantAnalysis's 'svd' solver refuses it), as in
+        scikit-learn's discriminant analysis: each class covariance Sigma is
+        shrunk before epsilon is added ('tied' pools the shrunk ones; with a
+        float, the same as shrinking the pooled one). A float a gives
+        (1 - a) Sigma + a (tr Sigma / d) I. 'auto' standardises the features
+        of the class, takes a from the Ledoit-Wolf formula
+        (sklearn.covariance.ledoit_wolf, sample weights as sums) and scales
+        back: (1 - a) Sigma + a diag(Sigma) (a feature constant in the class
+        keeps scale 1, as in StandardScaler). So 'tied' with 'auto' is
+        LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto'), and
+        'full' is QuadraticDiscriminantAnalysis(solver='eigen',
+        shrinkage='auto'). None: no shrinkage.
 
     Attributes
     ----------
@@ -574,9 +633,9 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         (n_classes, n_features) for 'diag', (n_classes,) for 'spherical'.
     epsilon_ : float
         The amount added to the variances.
-    shrinkage_ : ndarray of shape (n_classes,), float or None
-        The shrinkage used: one per class for 'full', one float for 'tied',
-        None when ``shrinkage`` is None.
+    shrinkage_ : ndarray of shape (n_classes,) or None
+        The shrinkage a of each class's covariance ('full' and 'tied'), None
+        when ``shrinkage`` is None.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -600,10 +659,14 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     and merges each chunk exactly, so any split of the data into chunks gives
     the same model as one ``fit`` (up to rounding). ``epsilon_`` is always the
     one of all the data seen so far. With ``shrinkage='auto'`` it also keeps,
-    per class, ``sum w ||y||^2 y`` and ``sum w ||y||^4`` (y = x minus the class mean),
-    moved exactly to the merged means, so that the Ledoit-Wolf shrinkage of
-    the chunks is that of one ``fit``; every shrinkage is applied when the
-    covariances are finished.
+    per class, the third and fourth moments ``sum w (y*y) y'`` and
+    ``sum w (y*y)(y*y)'`` (y = x minus the class mean, y*y its elementwise
+    square; d x d each), moved exactly to the merged means, so that the
+    Ledoit-Wolf shrinkage of the chunks (of standardised features, whose
+    scales are known only at the end) is that of one ``fit``; every
+    shrinkage is applied when the covariances are finished. Changing
+    ``covariance_type``, or ``shrinkage`` to or from 'auto', between calls
+    is a ValueError: the kept statistics are those of the old setting.
 
     Examples
     --------
@@ -669,7 +732,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-            check_classification_targets(y)
+            check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
             if len(classes) < 2:
                 raise ValueError(
@@ -684,7 +747,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
                     "Gaussian densities cannot be estimated"
                 )
             self._finish(classes, stats, X.dtype, fourth)
-        tasks.end()
+            tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -712,7 +775,9 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
         with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first_call)
-            check_classification_targets(y)
+            check_class_labels(y)
+            if not first_call:
+                self._check_same_statistics()
             all_classes = self._partial_fit_classes(classes, first_call)
             unseen = np.setdiff1d(y, all_classes)
             if unseen.size:
@@ -726,7 +791,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             if not np.any(stats[0] > 0):
                 raise ValueError("the total sample weight seen so far is zero")
             self._finish(all_classes, stats, X.dtype, fourth)
-        tasks.end()
+            tasks.end()
         return self
 
     def _partial_fit_classes(self, classes, first_call):
@@ -745,14 +810,27 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         return self.classes_
 
     def _statistics_type(self):
-        """'full' also for 'tied' with shrinkage='auto': Ledoit-Wolf's streamed
-        statistics move with each class's own scatter (pooled when finished)."""
+        """'full' also for 'tied' with shrinkage='auto': each class's covariance
+        is shrunk by its own Ledoit-Wolf estimate, then pooled when finished."""
         if self.covariance_type == "tied" and self.shrinkage == "auto":
             return "full"
         return self.covariance_type
 
+    def _check_same_statistics(self):
+        """A ValueError where set_params changed what the statistics kept by
+        earlier partial_fit calls are: they cannot be merged with a chunk's."""
+        if self.covariance_type != self._covariance_type:
+            raise ValueError(
+                f"covariance_type changed from {self._covariance_type!r} to "
+                f"{self.covariance_type!r} between calls to partial_fit: the statistics "
+                "kept so far are those of the old type; fit again from the start"
+            )
+        if (self.shrinkage == "auto") != (self._fourth is not None):
+            raise ValueError("shrinkage changed to or from 'auto' between calls to "
+                             "partial_fit; fit again from the start")
+
     def _chunk_statistics(self, X, y_index, sample_weight, n_classes):
-        """(W, mu, S) of a chunk, and (T, Q) of :func:`_fourth_moments` or None."""
+        """(W, mu, S) of a chunk, and (C, M) of :func:`_fourth_moments` or None."""
         if self.shrinkage is not None and self.covariance_type in ("diag", "spherical"):
             raise ValueError(
                 f"shrinkage={self.shrinkage!r} applies to covariance_type 'full' or "
@@ -770,9 +848,6 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
     def _merge(self, stats, fourth):
         """Merge a chunk's statistics into those of the previous calls."""
-        if (fourth is None) != (self._fourth is None):
-            raise ValueError("shrinkage changed to or from 'auto' between calls to "
-                             "partial_fit; fit again from the start")
         merged = _merge_statistics(self._statistics, stats, self._statistics_type())
         if fourth is not None:
             fourth = _merge_fourth((self._statistics, self._fourth), (stats, fourth),
@@ -784,18 +859,20 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         n_classes = len(classes)
         cost = check_cost_matrix(self.cost_matrix, n_classes)
         weight_sums, means, scatter, exponent = stats
-        if self.covariance_type == "tied" and scatter.ndim == 3:
-            scatter = scatter.sum(axis=0)  # the pooled within-class scatter
         priors = class_priors(self.priors, weight_sums)
         if not np.any((priors > 0) & (weight_sums > 0)):
             raise ValueError("no class has both a positive prior and samples")
-        shrinkage = None
+        shrinkage = shrunk = None
         if self.shrinkage is not None:
-            shrinkage = _shrinkage(self.shrinkage, weight_sums, scatter, fourth,
-                                   self.covariance_type)
+            shrinkage, shrunk = _shrink(self.shrinkage, weight_sums, scatter, fourth,
+                                        exponent)
+        if self.covariance_type == "tied" and scatter.ndim == 3:
+            # the pooled within-class scatter ('auto': of the shrunk class scatters)
+            scatter = scatter.sum(axis=0)
+            shrunk = None if shrunk is None else shrunk.sum(axis=0)
         cov, epsilon = _covariances(
             weight_sums, means, scatter, exponent, self.covariance_type,
-            self.var_smoothing, shrinkage,
+            self.var_smoothing, shrunk,
         )
         covariances = _covariances_of_X(cov, exponent, self.covariance_type, dtype)
         factors, log_det = _precision_factors(
@@ -810,6 +887,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         self.covariances_ = covariances
         self.epsilon_ = float(np.ldexp(epsilon, 2 * exponent))
         self.shrinkage_ = shrinkage
+        self._covariance_type = self.covariance_type  # that of the statistics and factors
         self._statistics = stats
         self._fourth = fourth
         self._precision_factors = factors
@@ -825,7 +903,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         active = self.class_count_ > 0
         log_density = _log_gaussian(
             X, self._statistics[1], self._precision_factors, self._log_det,
-            self.covariance_type, active,
+            self._covariance_type, active,
         )
         with np.errstate(divide="ignore"):
             log_prior = np.where(active, np.log(self.class_prior_), -np.inf)
@@ -859,13 +937,19 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Binary: ln[(C[0,1] - C[1,1]) p_1 f_1(x)] - ln[(C[1,0] - C[0,0]) p_0 f_0(x)],
             positive exactly where classes_[1] is decided and equal to
-            ``decision_boundary()(X)``. Multiclass: -R(i | x).
+            ``decision_boundary()(X)``; where a class has prior 0, the largest
+            finite float of the sign of the other class (never inf).
+            Multiclass: -R(i | x).
         """
         check_is_fitted(self)
         if len(self.classes_) != 2:
             return -self.predict_risk(X)
         jll = self.predict_joint_log_proba(X)
-        return jll[:, 1] - jll[:, 0] + jll.dtype.type(self._log_cost_ratio(0, 1))
+        score = jll[:, 1] - jll[:, 0] + jll.dtype.type(self._log_cost_ratio(0, 1))
+        # A class of prior 0 (never decided) makes the ratio infinite: the
+        # largest finite score of its sign instead (metrics reject inf).
+        largest = np.finfo(score.dtype).max
+        return np.clip(score, -largest, largest)
 
     def predict(self, X):
         """The decision of least conditional risk.
@@ -896,9 +980,9 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     def _precision_terms(self, k):
         """Lambda_k = Sigma_k^{-1} (d, d) and Lambda_k mu_k, mu_k' Lambda_k mu_k."""
         P, mu = self._precision_factors, self._statistics[1][k]
-        if self.covariance_type == "full":
+        if self._covariance_type == "full":
             P = P[k]
-        if self.covariance_type in ("full", "tied"):
+        if self._covariance_type in ("full", "tied"):
             white = P @ mu
             return P.T @ P, P.T @ white, white @ white
         precision = np.broadcast_to(P[k] ** 2, mu.shape)
@@ -955,7 +1039,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             )
         lam_i, lam_mu_i, quad_i = self._precision_terms(i)
         lam_j, lam_mu_j, quad_j = self._precision_terms(j)
-        if self.covariance_type == "tied":
+        if self._covariance_type == "tied":
             A = np.zeros_like(lam_i)  # shared covariance: exactly a hyperplane
         else:
             A = -0.5 * (lam_j - lam_i)

@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.neighbors import KernelDensity
 from sklearn.utils._param_validation import HasMethods
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -27,7 +26,7 @@ from ._risk import (
     class_priors,
     log_or_minus_inf,
 )
-from ._utils import all_or_nothing
+from ._utils import all_or_nothing, check_class_labels
 
 
 def _check_known_densities(density, n_classes):
@@ -46,22 +45,36 @@ def _check_known_densities(density, n_classes):
     return list(density)
 
 
-def _rule_of_thumb(density, weight_sum, n_features):
+def _rule_of_thumb(density, weights, n_features, label):
     """A clone of density whose 'scott' / 'silverman' bandwidth counts the
     weight sum as the number of samples (KernelDensity counts rows), so that
-    an integer weight is the same as repeating the sample."""
+    an integer weight is the same as repeating the sample (scikit-learn's
+    meaning of sample_weight).
+
+    Less than one sample's worth of weight (weights of 1e-300, or weights
+    that sum to 1 over all classes) is a ValueError: the rule of thumb would
+    give a bandwidth far beyond the data (5e59 at 1e-300).
+    """
     rule = density.get_params().get("bandwidth")
     if not isinstance(rule, str) or rule not in ("scott", "silverman"):
         return density
+    n = weights.sum()
+    if n < 1:
+        raise ValueError(
+            f"the sample weights of class {label.tolist()!r} sum to {n:.3g}, less than one "
+            f"sample: the {rule!r} bandwidth counts weights as samples (an integer "
+            "weight is the sample repeated); scale the weights up, or give the "
+            "density a numeric bandwidth"
+        )
     if rule == "scott":
-        factor = weight_sum ** (-1 / (n_features + 4))
+        factor = n ** (-1 / (n_features + 4))
     else:  # silverman
-        factor = (weight_sum * (n_features + 2) / 4) ** (-1 / (n_features + 4))
+        factor = (n * (n_features + 2) / 4) ** (-1 / (n_features + 4))
     return density.set_params(bandwidth=factor)
 
 
-def _fit_density(density, X, weights):
-    """Fit a clone of density to the rows X of one class with their weights.
+def _fit_density(density, X, weights, label):
+    """Fit a clone of density to the rows X of class ``label`` with their weights.
 
     Rows of weight 0 are dropped; equal weights are not passed (they do not
     change a density estimate, only a rule-of-thumb bandwidth); other weights
@@ -71,7 +84,7 @@ def _fit_density(density, X, weights):
     X, weights = X[keep], weights[keep]
     density = clone(density)
     if np.any(weights != 1):
-        density = _rule_of_thumb(density, weights.sum(), X.shape[1])
+        density = _rule_of_thumb(density, weights, X.shape[1], label)
     if np.all(weights == weights[0]):
         return density.fit(X)
     if not has_fit_parameter(density, "sample_weight"):
@@ -153,7 +166,9 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
     Bayes' rule has nothing but the priors, and the posterior is the priors.
     Ties of the risk go to the first class of ``classes_``. With sample
     weights, KernelDensity's 'scott' and 'silverman' bandwidths count the
-    weight sum as the number of samples.
+    weight sum as the number of samples (an integer weight is the sample
+    repeated); less than one sample's worth of weight in a class is a
+    ValueError there.
 
     Examples
     --------
@@ -210,7 +225,7 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-            check_classification_targets(y)
+            check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
             if len(classes) < 2:
                 raise ValueError("DensityBayesClassifier needs samples of at least 2 "
@@ -222,7 +237,7 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
             self.densities_ = self._densities(X, y_index, sample_weight, classes, counts)
             self.classes_ = classes
             self.class_count_ = counts
-        tasks.end()
+            tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
     def _set_priors_and_costs(self, counts):
@@ -237,8 +252,8 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
             raise ValueError(f"class(es) {empty.tolist()} have zero total sample weight: "
                              "their densities cannot be estimated")
         density = KernelDensity(bandwidth="scott") if self.density is None else self.density
-        return [_fit_density(density, X[y_index == k], sample_weight[y_index == k])
-                for k in range(len(classes))]
+        return [_fit_density(density, X[y_index == k], sample_weight[y_index == k], label)
+                for k, label in enumerate(classes)]
 
     def _validated(self, X):
         check_is_fitted(self)

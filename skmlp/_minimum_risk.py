@@ -10,7 +10,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     _check_y,
@@ -19,8 +18,14 @@ from sklearn.utils.validation import (
 )
 
 from ._callbacks import CallbackSupportMixin, FitTasks
-from ._risk import MinimumRiskMixin, check_cost_matrix, class_priors, shift_priors
-from ._utils import all_or_nothing
+from ._risk import (
+    MinimumRiskMixin,
+    check_cost_matrix,
+    check_posteriors,
+    class_priors,
+    shift_priors,
+)
+from ._utils import all_or_nothing, check_class_labels
 
 
 class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -136,7 +141,7 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=1)  # the estimator's fit
         with all_or_nothing(self):
             y = _check_y(y)  # 1-d, finite
-            check_classification_targets(y)
+            check_class_labels(y)
             fit_params = {}
             if sample_weight is not None:
                 if not has_fit_parameter(self.estimator, "sample_weight"):
@@ -152,19 +157,25 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
             for name in ("n_features_in_", "feature_names_in_"):
                 if hasattr(estimator, name):
                     setattr(self, name, getattr(estimator, name))
-        tasks.end()
+            tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
     def _set_priors_and_costs(self, classes, y, sample_weight):
-        """π̂ from y over ``classes``; the validated priors π' and costs."""
+        """π̂ from y over ``classes`` (in the estimator's order, sorted or not);
+        the validated priors π' and costs."""
+        classes = np.asarray(classes)
         unknown = np.setdiff1d(y, classes)
         if unknown.size:
             raise ValueError(f"labels {unknown.tolist()} of y are not in the estimator's "
-                             f"classes_ {list(classes)}")
+                             f"classes_ {classes.tolist()}")
         n_classes = len(classes)
+        if len(np.unique(classes)) != n_classes:
+            raise ValueError(f"the estimator's classes_ {classes.tolist()} repeat a label")
         cost = check_cost_matrix(self.cost_matrix, n_classes)
         weights = np.ones(len(y)) if sample_weight is None else sample_weight
-        counts = np.bincount(np.searchsorted(classes, y), weights=weights, minlength=n_classes)
+        order = np.argsort(classes)
+        y_index = order[np.searchsorted(classes, y, sorter=order)]
+        counts = np.bincount(y_index, weights=weights, minlength=n_classes)
         if counts.sum() <= 0:
             raise ValueError("the total sample weight is zero")
         train_prior = class_priors(None, counts)
@@ -197,11 +208,14 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            The estimator's posteriors, re-weighted for ``priors`` when set.
+            The estimator's posteriors (checked: a ValueError if they are not
+            finite, non-negative rows summing to 1), re-weighted for the
+            priors ``class_prior_`` fitted from ``priors``.
         """
         check_is_fitted(self)
-        proba = np.asarray(self.estimator_.predict_proba(X))
-        if self.priors is None:
+        source = f"{type(self.estimator_).__name__}.predict_proba"
+        proba = check_posteriors(self.estimator_.predict_proba(X), len(self.classes_), source)
+        if np.array_equal(self.class_prior_, self.train_class_prior_):  # nothing to shift
             return proba
         return shift_priors(proba, self.train_class_prior_, self.class_prior_)
 

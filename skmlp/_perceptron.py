@@ -30,10 +30,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-)
+from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -42,7 +39,12 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
 from ._callbacks import CallbackSupportMixin, FitTasks
-from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
+from ._utils import (
+    all_or_nothing,
+    check_class_labels,
+    class_weight_per_sample,
+    weights_in_dtype,
+)
 
 # Rows per block of the fast epoch: large enough for efficient matrix products,
 # small enough that the B x B Gram matrix (B^2 d flops per block) stays cheap.
@@ -444,7 +446,8 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         The samples are visited in order (shuffled if ``shuffle``); ``max_iter``,
         ``tol`` and ``early_stopping`` do not apply. The average of
-        ``average=True`` runs on over successive calls.
+        ``average=True`` runs on over successive calls (changing ``average``
+        between them is a ValueError).
 
         Parameters
         ----------
@@ -473,9 +476,10 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # The products are small (blocks of _BLOCK_SIZE rows): one BLAS thread
         # is faster, and far faster when other processes load the cores
         # (OpenBLAS threads then wait on each other).
-        with all_or_nothing(self), _blas_controller().limit(limits=1, user_api="blas"):
-            method(*args, tasks)
-        tasks.end()
+        with all_or_nothing(self):
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                method(*args, tasks)
+            tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
 
@@ -484,7 +488,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
             order="C", accept_large_sparse=False,
         )
-        check_classification_targets(y)
+        check_class_labels(y)
         classes, y_index = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError(
@@ -505,7 +509,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
             order="C", accept_large_sparse=False, reset=first_call,
         )
-        check_classification_targets(y)
+        check_class_labels(y)
         if self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' needs the whole training set and is not "
@@ -514,6 +518,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if _check_partial_fit_first_call(self, classes):
             state = self._initial_state(X, self.classes_, None, None, warm=False)
         else:
+            self._check_same_average()
             state = self._state.copy()
             state.coef = state.coef.astype(X.dtype, copy=False)
             state.intercept = state.intercept.astype(X.dtype, copy=False)
@@ -533,6 +538,17 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         tasks.end_epoch(snapshot)  # one epoch: nothing left to stop
         self._store(self.classes_, state, errors)
         return self
+
+    def _check_same_average(self):
+        """A ValueError where set_params changed ``average`` since the model was
+        fitted: the running sums of the average would cover only part of the
+        steps (they are kept only while averaging)."""
+        if self.average != self._averaging:
+            raise ValueError(
+                f"average changed from {self._averaging} to {self.average} between calls "
+                "to partial_fit: the averaged perceptron needs the running sums of "
+                "every step; fit again from the start"
+            )
 
     def _sample_weights(self, X, y, sample_weight, classes):
         """sample_weight times the class weights, in the dtype of X."""
@@ -691,6 +707,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """Set the fitted attributes, all at once at the end of a successful fit."""
         self.__dict__.update(self._fitted_attributes(classes, state, errors))
         self._state = state
+        self._averaging = self.average  # whether the state's running sums are kept
 
     def _fitted_attributes(self, classes, state, errors):
         """The fitted attributes of the model in ``state`` (copies)."""

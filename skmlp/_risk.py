@@ -14,6 +14,31 @@ from scipy.special import logsumexp
 from sklearn.utils.validation import check_is_fitted
 
 
+def real_array(values, name):
+    """``values`` as a new float64 array (never a view of the caller's array).
+
+    A ValueError naming ``name`` unless they are real numbers: a dict, strings
+    or complex numbers (whose imaginary part a cast would drop) are refused.
+
+    Examples
+    --------
+    >>> real_array([1, 2], "priors")
+    array([1., 2.])
+    >>> real_array({0: 0.5, 1: 0.5}, "priors")
+    Traceback (most recent call last):
+    ...
+    ValueError: priors must be an array of real numbers; got {0: 0.5, 1: 0.5}
+    """
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind not in "biufO":
+            raise TypeError(array.dtype)
+        return np.array(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers; got {values!r}"
+                         ) from None
+
+
 def check_priors(priors, n_classes):
     """Priors as float64 (K,): finite, non-negative, summing to 1.
 
@@ -27,13 +52,14 @@ def check_priors(priors, n_classes):
     Returns
     -------
     priors : ndarray of shape (n_classes,), dtype float64
+        A new array: the fitted model does not change when the caller's does.
 
     Examples
     --------
     >>> check_priors([0.25, 0.75], 2)
     array([0.25, 0.75])
     """
-    priors = np.asarray(priors, dtype=np.float64)
+    priors = real_array(priors, "priors")
     if priors.shape != (n_classes,):
         raise ValueError(
             f"priors must have one value per class: expected shape ({n_classes},), "
@@ -88,6 +114,7 @@ def check_cost_matrix(cost_matrix, n_classes):
     Returns
     -------
     cost : ndarray of shape (n_classes, n_classes), dtype float64
+        A new array, as in :func:`check_priors`.
 
     Examples
     --------
@@ -97,7 +124,7 @@ def check_cost_matrix(cost_matrix, n_classes):
     """
     if cost_matrix is None:
         return 1.0 - np.eye(n_classes)
-    cost = np.asarray(cost_matrix, dtype=np.float64)
+    cost = real_array(cost_matrix, "cost_matrix")
     if cost.shape != (n_classes, n_classes):
         raise ValueError(
             f"cost_matrix must have shape (n_classes, n_classes) = "
@@ -115,6 +142,54 @@ def check_cost_matrix(cost_matrix, n_classes):
             f"truth is class {j} must cost more than the right decision"
         )
     return cost
+
+
+def check_posteriors(proba, n_classes, source):
+    """``proba`` as a float array, if it is a matrix of posteriors; else a ValueError.
+
+    Posteriors have one column per class, are finite and non-negative, and
+    each row sums to 1 (within the square root of the machine epsilon). A
+    model that returns anything else would make every decision silently wrong.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        What a model's ``predict_proba`` returned.
+    n_classes : int
+        Number of classes.
+    source : str
+        Who returned it, for the message (e.g. "LogisticRegression.predict_proba").
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes), a floating dtype
+
+    Examples
+    --------
+    >>> check_posteriors([[0.25, 0.75]], 2, "model.predict_proba")
+    array([[0.25, 0.75]])
+    >>> check_posteriors([[0.5, 0.6]], 2, "model.predict_proba")
+    Traceback (most recent call last):
+    ...
+    ValueError: model.predict_proba returned rows that do not sum to 1 (sums from 1.1 to 1.1); ...
+    """
+    proba = np.asarray(proba)
+    if proba.dtype.kind in "biu":
+        proba = proba.astype(np.float64)
+    if proba.ndim != 2 or proba.shape[1] != n_classes:
+        problem = f"an array of shape {proba.shape}, not (n_samples, {n_classes}) (one column per class)"
+    elif proba.dtype.kind != "f" or not np.all(np.isfinite(proba)):
+        problem = "values that are not finite numbers (NaN, inf or not numbers)"
+    elif np.any(proba < 0):
+        problem = f"negative values (down to {proba.min():.3g})"
+    else:
+        sums = proba.sum(axis=1)
+        if not np.all(np.abs(sums - 1) <= np.sqrt(np.finfo(proba.dtype).eps)):
+            problem = f"rows that do not sum to 1 (sums from {sums.min():.3g} to {sums.max():.3g})"
+        else:
+            return proba
+    raise ValueError(f"{source} returned {problem}; minimum-risk decisions need posteriors: "
+                     "finite, non-negative, one column per class, each row summing to 1")
 
 
 def log_or_minus_inf(values):

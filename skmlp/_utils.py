@@ -4,6 +4,7 @@ import contextlib
 
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
 
 
 @contextlib.contextmanager
@@ -24,6 +25,31 @@ def all_or_nothing(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         raise
+
+
+def check_class_labels(y):
+    """scikit-learn's ``check_classification_targets``, with a clear error for
+    labels that cannot be sorted.
+
+    ``classes_`` is the sorted set of labels; numpy's sort of a mix of strings
+    and numbers (or None) raises a bare TypeError from deep inside, which
+    becomes a ValueError that names the problem and the remedy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_class_labels(np.array(["a", 1.0, "a"], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: y mixes labels that cannot be compared (...); give labels of one type, ...
+    """
+    try:
+        check_classification_targets(y)
+    except TypeError as exc:
+        raise ValueError(
+            f"y mixes labels that cannot be compared ({exc}); give labels of one type, "
+            "e.g. all strings (y.astype(str)) or all numbers"
+        ) from None
 
 
 def class_weight_per_sample(class_weight, classes, y):

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_iris
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -290,3 +290,58 @@ def test_stacked_search_gives_each_candidate_its_epoch_subtasks(iris):
                     grid.cv_results_["mean_test_score"], rtol=0, atol=1e-12)
     snapshots = [c[3] for c in stack_rec.epochs("end")]
     assert all(s.predict(X[:5]).shape == (5,) for s in snapshots)
+
+
+class FailsAtTheEnd(Recorder):
+    """Raises in the hook that ends the whole fit (the root task)."""
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        super().on_fit_task_end(estimator, context, fitted_estimator=fitted_estimator)
+        if context.task_name == "fit":
+            raise RuntimeError("the callback failed")
+
+
+def _minimum_risk():
+    from sklearn.linear_model import LogisticRegression
+
+    from skmlp import MinimumRiskClassifier
+
+    return MinimumRiskClassifier(LogisticRegression(max_iter=200))
+
+
+def _density_bayes():
+    from skmlp import DensityBayesClassifier
+
+    return DensityBayesClassifier()
+
+
+@pytest.mark.parametrize("make, method", [
+    (GaussianBayesClassifier, "fit"), (GaussianBayesClassifier, "partial_fit"),
+    (_density_bayes, "fit"), (_minimum_risk, "fit"),
+    (_perceptron, "fit"), (_perceptron, "partial_fit"),
+], ids=["gaussian-bayes-fit", "gaussian-bayes-partial_fit", "density-bayes",
+        "minimum-risk", "perceptron-fit", "perceptron-partial_fit"])
+@pytest.mark.parametrize("fitted_before", [False, True], ids=["unfitted", "fitted"])
+def test_callback_failing_at_the_end_of_fit_fails_it_all_or_nothing(
+        make, method, fitted_before, iris):
+    # Before: the model stayed fitted (or updated) although fit raised.
+    X, y = iris
+    est = make()
+    if fitted_before:
+        _fit(est, X[::2], y[::2])
+    before = {name: value for name, value in vars(est).items() if name.endswith("_")}
+    proba = est.predict_proba(X) if fitted_before else None
+    est.set_callbacks(FailsAtTheEnd())
+    kwargs = {"classes": np.unique(y)} if method == "partial_fit" else {}
+    with pytest.raises(RuntimeError, match="the callback failed"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            getattr(est, method)(X[1::2] * 1.5, y[1::2], **kwargs)
+    after = {name: value for name, value in vars(est).items() if name.endswith("_")}
+    assert after.keys() == before.keys()
+    assert all(after[name] is before[name] for name in before)
+    if fitted_before:
+        assert_array_equal(est.predict_proba(X), proba)
+    else:
+        with pytest.raises(NotFittedError):
+            est.predict(X)

@@ -3,6 +3,12 @@
 import gzip
 import os
 import struct
+import subprocess
+import sys
+import textwrap
+import threading
+import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -11,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestCentroid
 
 from skmlp.datasets import (
+    UniformDisc,
     load_fashion_mnist,
     load_idx,
     load_mnist_subset,
@@ -299,3 +306,177 @@ def test_make_logic_gate_truth_tables(name, rule):
 def test_generators_reject_bad_parameters(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# -- IDX files that lie about their size: refused before anything is allocated ------
+
+
+def _idx_header(code, dims):
+    return struct.pack(">BBBB", 0, 0, code, len(dims)) + struct.pack(f">{len(dims)}I", *dims)
+
+
+def _peak_bytes(call):
+    """Run call() (expected to raise ValueError); return (error, peak bytes)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as excinfo:
+            call()
+        return str(excinfo.value), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize(
+    "dims",
+    [(2**32 - 1, 2**32 - 1), (2**31, 2**31, 4), (2**15, 2**15, 4)],
+    ids=["wraps-int64", "header-only-2**64", "4-GiB"],
+)
+def test_load_idx_declared_size_beyond_the_file_is_refused_at_once(tmp_path, dims, compress):
+    # Exact (Python) integers: no wrap-around to a negative or tiny size.
+    path = tmp_path / "x"
+    content = _idx_header(0x08, dims) + b"\x07" * 100
+    path.write_bytes(gzip.compress(content) if compress else content)
+    message, peak = _peak_bytes(lambda: load_idx(path))
+    needs = 4 + 4 * len(dims) + int(np.prod(dims, dtype=object))
+    assert f"{path}: IDX file truncated" in message and f"needs {needs}" in message
+    assert f"shape {dims}" in message
+    assert peak < 2**20  # nothing of the declared size was allocated
+
+
+def test_load_idx_gzip_bomb_reads_only_what_the_header_declares(tmp_path):
+    # 128 MiB of zeros in 128 gzip members of about 1 kB after a header
+    # that declares 4 bytes: an error about trailing data, not 128 MiB.
+    path = tmp_path / "bomb.gz"
+    member = gzip.compress(bytes(2**20))
+    path.write_bytes(gzip.compress(_idx_header(0x08, (4,)) + b"abcd") + member * 128)
+    assert path.stat().st_size < 2**18
+    message, peak = _peak_bytes(lambda: load_idx(path))
+    assert message == (f"{path}: IDX file has trailing bytes: more than 12 bytes, the header "
+                       "(shape (4,), uint8) needs 12")
+    assert peak < 2**20
+
+
+def test_load_idx_big_file_that_is_not_idx_costs_four_bytes(tmp_path):
+    path = tmp_path / "big"
+    with open(path, "wb") as f:
+        f.truncate(2**28)  # 256 MiB of zeros (sparse: no disk used)
+    message, peak = _peak_bytes(lambda: load_idx(path))
+    assert "not an IDX file: bad magic number 00000000" in message
+    assert peak < 2**20
+
+
+def test_load_idx_dev_zero_is_refused_at_once_subprocess():
+    # Before: read until memory ran out. Under a 512 MiB address-space
+    # margin (so that the old behaviour fails fast instead of filling RAM).
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    pytest.importorskip("resource")
+    code = textwrap.dedent("""
+        import resource
+        from skmlp.datasets import load_idx
+        with open("/proc/self/statm") as f:
+            used = int(f.read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (used + 2**29, resource.RLIM_INFINITY))
+        try:
+            load_idx("/dev/zero")
+        except ValueError as exc:
+            print(exc)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.startswith("/dev/zero is not an IDX file: bad magic number 00000000")
+
+
+def test_load_idx_corrupt_deflate_stream_is_a_value_error_naming_the_file(tmp_path):
+    path = tmp_path / "corrupt.gz"
+    content = bytearray(gzip.compress(_idx_header(0x0C, (1000,)) + bytes(range(250)) * 16))
+    content[20] ^= 0xFF  # inside the deflate stream
+    path.write_bytes(bytes(content))
+    with pytest.raises(ValueError, match=f"{path}: corrupt or truncated gzip data "
+                                         r"\(Error -3 while decompressing"):
+        load_idx(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("extra", [b"", b"\x00"], ids=["exact", "trailing"])
+def test_load_idx_from_a_pipe_of_unknown_size(tmp_path, extra):
+    # No size to check in advance: read the declared bytes, then one more.
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    array = np.arange(6, dtype=np.int16).reshape(2, 3)
+    content = _idx_header(0x0B, (2, 3)) + array.astype(">i2").tobytes() + extra
+
+    def write():
+        with open(path, "wb") as f:
+            f.write(content)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        if extra:
+            with pytest.raises(ValueError, match="has trailing bytes: more than 24 bytes"):
+                load_idx(path)
+        else:
+            np.testing.assert_array_equal(load_idx(path), array)
+    finally:
+        writer.join(timeout=10)
+
+
+# -- loaders: values and labels they cannot represent -------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.bool_, "U3"])
+def test_mnist_subset_dtype_must_hold_0_to_255(dtype):
+    with pytest.raises(ValueError, match=r"cannot hold the grey levels 0..255; use a float "
+                                         r"type \(float32, float64\) or an integer type"):
+        load_mnist_subset(dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float16])
+def test_mnist_subset_dtypes_that_hold_0_to_255_keep_the_values(dtype):
+    X, _ = load_mnist_subset(return_X_y=True, dtype=dtype)
+    reference, _ = load_mnist_subset(return_X_y=True, dtype=np.float64)
+    assert X.dtype == dtype and X.max() == 255
+    np.testing.assert_array_equal(X.astype(np.float64), reference)
+
+
+@pytest.mark.parametrize("labels, found", [
+    (np.array([0, 10], np.uint8), r"found \[10\]"),
+    (np.array([3, 255], np.uint8), r"found \[255\]"),
+    (np.array([-1, 2], np.int8), r"found \[-1\]"),
+    (np.array([0.0, 1.0], np.float32), "found values of type float32"),
+])
+def test_fashion_mnist_labels_must_be_0_to_9(tmp_path, labels, found):
+    names = IDX_FILE_NAMES
+    for split in ("train", "test"):
+        write_idx(tmp_path / names[f"{split}_images"], np.zeros((2, 2, 2), np.uint8))
+    write_idx(tmp_path / names["train_labels"], labels)
+    write_idx(tmp_path / names["test_labels"], np.zeros(2, np.uint8))
+    with pytest.raises(ValueError, match=f"{names['train_labels']}: labels must be the "
+                                         rf"integers 0..9 \(indices into target_names\); {found}"):
+        load_fashion_mnist(tmp_path)
+
+
+# -- UniformDisc at any scale ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("sigma", [1e-200, 1.0, 1e200])
+def test_uniform_disc_density_at_any_scale(sigma):
+    disc = UniformDisc((0.0, 0.0), sigma)
+    inside = disc.rvs(50, random_state=0)
+    outside = np.array([[2 * sigma, 0.0], [0.0, -1.5 * sigma]])
+    log_density = -np.log(2 * np.pi) - 2 * np.log(sigma)  # ln 1 / (2 pi sigma^2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = disc.logpdf(np.vstack([[[0.0, 0.0]], inside, outside]))
+    np.testing.assert_allclose(values[:-2], log_density, rtol=1e-14)
+    assert np.all(values[-2:] == -np.inf)
+
+
+def test_uniform_disc_logpdf_needs_points_of_the_plane():
+    disc = UniformDisc((0.0, 0.0), 1.0)
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 2\); got shape \(2, 3\)"):
+        disc.logpdf(np.zeros((2, 3)))
+    assert disc.logpdf([0.0, 0.0]).shape == (1,)  # one point

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal, norm, uniform
+from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 
@@ -154,3 +155,31 @@ def test_density_without_sample_weight_needs_equal_weights():
     fitted = clf.fit(X, y, sample_weight=w)
     ref = DensityBayesClassifier(GaussianMixture(n_components=1)).fit(X[w > 0], y[w > 0])
     np.testing.assert_allclose(fitted.predict_proba(X), ref.predict_proba(X))
+
+
+@pytest.mark.parametrize("rule", ["scott", "silverman"])
+def test_rule_of_thumb_bandwidth_with_less_than_one_sample_of_weight_is_an_error(rule):
+    # Weights count samples (scikit-learn's estimator checks hold an integer
+    # weight equal to the sample repeated), so weights of 1e-300 are 1e-298
+    # samples in all: before, a bandwidth of 5e59 and the priors everywhere.
+    X, y = make_gaussian_classes((60, 40), random_state=0)
+    clf = DensityBayesClassifier(KernelDensity(bandwidth=rule))
+    for weights in (np.full(len(y), 1e-300), np.full(len(y), 1 / len(y))):
+        with pytest.raises(ValueError, match=r"the sample weights of class 1 sum to .*, "
+                                             "less than one sample: the '"
+                                             f"{rule}' bandwidth counts weights as samples"):
+            clf.fit(X, y, sample_weight=weights)
+        assert not hasattr(clf, "classes_")
+    # a numeric bandwidth has no such rule: weights of any scale work
+    fixed = DensityBayesClassifier(KernelDensity(bandwidth=0.5))
+    tiny = fixed.fit(X, y, sample_weight=np.full(len(y), 1e-300)).predict_proba(X)
+    np.testing.assert_allclose(tiny, clone(fixed).fit(X, y).predict_proba(X), rtol=1e-12)
+
+
+def test_rule_of_thumb_bandwidth_counts_integer_weights_as_repetitions():
+    X, y = make_gaussian_classes((30, 20), random_state=0)
+    reps = np.random.RandomState(0).randint(1, 4, len(y))
+    weighted = DensityBayesClassifier().fit(X, y, sample_weight=reps)
+    repeated = DensityBayesClassifier().fit(np.repeat(X, reps, axis=0), np.repeat(y, reps))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
+                               rtol=1e-10)

@@ -2,8 +2,10 @@
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -49,13 +51,15 @@ def test_bad_option_subprocess_one_line_no_traceback():
         (["--lr", "0"], "argument --lr: '0' must be a finite number > 0"),
         (["--lr", "nan"], "argument --lr: 'nan' must be a finite number > 0"),
         (["--alpha", "-0.001"], "argument --alpha: '-0.001' must be a finite number >= 0"),
-        (["--momentum", "1"], "argument --momentum: 1.0 must be < 1"),
+        (["--momentum", "1.5"], "argument --momentum: 1.5 must be <= 1"),
         (["--batch-size", "0"], "argument --batch-size: '0' must be at least 1"),
         (["--solver", "newton"], "argument --solver: invalid choice: 'newton'"),
         (["--dataset", "cifar"], "argument --dataset: invalid choice: 'cifar'"),
         (["--plot", "/no/such/folder/x.png"], "argument --plot: folder '/no/such/folder'"),
         (["--threads", "0"], "argument --threads: '0' must be at least 1"),
         (["--plot", "demo.xyz"], "argument --plot: 'demo.xyz' does not end with a known"),
+        # checked before any training (nothing on stdout), not ignored
+        (["--plot", ""], "argument --plot: empty file name"),
         (["--bogus"], "unrecognized arguments: --bogus"),
         # issue 9: a seed numpy refuses, a network that cannot fit in memory
         (["--seed", "-5"], "argument --seed: '-5' must be in [0, 2**32 - 1]"),
@@ -161,25 +165,217 @@ def test_plot_without_matplotlib_is_a_message(capsys, monkeypatch, tmp_path):
     assert "Test accuracy:" in captured.out and not plot.exists()
 
 
-def test_progress_bar_when_available_same_training_without(capsys, monkeypatch):
-    # With rich and sklearn.callback: one fit under sklearn's ProgressBar,
-    # reported epoch by epoch; without: one partial_fit per epoch. The same
-    # first epoch (same weights and shuffle); later ones shuffle differently
-    # (fit reshuffles the previous order, partial_fit the rows in order).
+# ---------------------------------------------------------------------------
+# The same training with and without rich; the bar only on a terminal
+# ---------------------------------------------------------------------------
+
+DIGITS_3_EPOCHS = ["--dataset", "digits", "--epochs", "3", "--hidden", "16"]
+
+
+def _confusion_matrix(out):
+    return out.split("columns: predicted class):\n")[1].split("\n\n")[0]
+
+
+def test_same_training_and_confusion_matrix_with_and_without_rich(capsys, monkeypatch):
     pytest.importorskip("rich")
-    pytest.importorskip("sklearn.callback")
-    argv = ["--dataset", "digits", "--epochs", "3", "--hidden", "16"]
-    demo.main(argv)
+    # rich importable and stdout a terminal: the bar is drawn
+    monkeypatch.setattr(demo, "_stdout_is_terminal", lambda: True, raising=False)
+    demo.main(DIGITS_3_EPOCHS)
     with_bar = capsys.readouterr().out
-    monkeypatch.setattr(demo, "_progress_bar", lambda: None)
-    demo.main(argv)
+    assert "epochs" in with_bar and "100%" in with_bar  # the bar's last frame
+    # rich blocked: no bar, the same training
+    monkeypatch.setitem(sys.modules, "rich", None)
+    monkeypatch.setitem(sys.modules, "rich.progress", None)
+    demo.main(DIGITS_3_EPOCHS)
     without = capsys.readouterr().out
-    assert "ManualMLPClassifier - fit" in with_bar and "100%" in with_bar
-    assert "ManualMLPClassifier - fit" not in without
+    assert "100%" not in without
     for label in ("loss", "val acc"):
-        values, values_without = _numbers_after(label, with_bar), _numbers_after(label, without)
-        assert len(values) == len(values_without) == 3
-        assert values[0] == values_without[0]
-    for out in (with_bar, without):
-        losses = _numbers_after("loss", out)
-        assert losses[0] > losses[1] > losses[2]
+        values = _numbers_after(label, with_bar)
+        assert len(values) == 3 and values == _numbers_after(label, without)
+    assert _confusion_matrix(with_bar) == _confusion_matrix(without)
+    losses = _numbers_after("loss", without)
+    assert losses[0] > losses[1] > losses[2]
+
+
+def test_no_progress_bar_where_stdout_is_not_a_terminal(capsys):
+    # A file or a pipe gets the epoch lines in order, no bar after them.
+    pytest.importorskip("rich")
+    demo.main(DIGITS_3_EPOCHS)
+    lines = capsys.readouterr().out.splitlines()
+    epochs = [i for i, line in enumerate(lines) if line.startswith("epoch")]
+    assert epochs == list(range(epochs[0], epochs[0] + 3))
+    assert lines[epochs[-1] + 1] == "" and lines[epochs[-1] + 2].startswith("Test accuracy")
+    assert not any("%" in line for line in lines)
+
+
+def test_momentum_range_is_mlpclassifiers():
+    # [0, 1], as MLPClassifier's (and ManualMLPClassifier's) momentum
+    assert "in [0, 1] (default" in " ".join(demo.build_parser().format_help().split())
+    assert demo.parse_args(["--momentum", "1"]).momentum == 1.0
+
+
+# ---------------------------------------------------------------------------
+# --plot checked before training
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["directory", "unwritable"])
+def test_plot_path_that_cannot_be_written_is_an_error_before_training(
+        capsys, tmp_path, where):
+    if where == "directory":
+        path = tmp_path / "figure.png"
+        path.mkdir()
+        reason = "Is a directory"
+    else:  # not writable, for root too
+        if not os.path.isdir("/proc/self"):
+            pytest.skip("needs Linux's /proc")
+        path, reason = "/proc/self/figure.png", ""
+    with pytest.raises(SystemExit) as excinfo:
+        demo.main(["--plot", str(path), *DIGITS_3_EPOCHS])
+    assert excinfo.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no data loaded, no training
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert f"error: argument --plot: cannot write {str(path)!r}: {reason}" in lines[0]
+    assert where != "unwritable" or not os.path.exists(path)
+
+
+def test_plot_check_leaves_no_file_behind(tmp_path, monkeypatch):
+    # The check opens the file as saving will; a new file is removed again.
+    plot = tmp_path / "demo.png"
+    monkeypatch.setattr(demo, "run", lambda args, data: None)
+    demo.main(["--plot", str(plot), *DIGITS_3_EPOCHS])
+    assert not plot.exists()
+
+
+# ---------------------------------------------------------------------------
+# Interrupts and broken pipes: one line, no traceback, no going on
+# ---------------------------------------------------------------------------
+
+
+def _run_interrupted(argv, capsys):
+    """Run the demo, which must end with status 130 and one line; its stdout.
+
+    An interrupt that escapes main() fails the test (instead of stopping
+    pytest itself)."""
+    try:
+        demo.main(argv)
+    except KeyboardInterrupt:
+        pytest.fail("the interrupt escaped main()")
+    except SystemExit as exc:
+        assert exc.code == demo.INTERRUPTED == 130
+    else:
+        pytest.fail("main() did not stop")
+    captured = capsys.readouterr()
+    assert captured.err == "Interrupted.\n"
+    assert "Test accuracy" not in captured.out and "Other classifiers" not in captured.out
+    return captured.out
+
+
+@pytest.mark.parametrize("how", ["fit-warns", "fit-raises"])
+def test_interrupted_training_ends_the_demo(capsys, monkeypatch, how):
+    # The estimator's contract: interrupted before its first epoch ends, fit
+    # raises KeyboardInterrupt; later it warns and returns the model of the
+    # last finished epoch (as MLPClassifier). Either way the demo stops.
+    real_epoch = demo.train_one_epoch
+    calls = []
+
+    def interrupted_on_the_second_epoch(mlp, data):
+        calls.append(1)
+        if len(calls) < 2:
+            return real_epoch(mlp, data)
+        if how == "fit-raises":
+            raise KeyboardInterrupt
+        warnings.warn("Training interrupted by user. The model of the last finished "
+                      "epoch is kept.", UserWarning)
+
+    monkeypatch.setattr(demo, "train_one_epoch", interrupted_on_the_second_epoch)
+    out = _run_interrupted(DIGITS_3_EPOCHS, capsys)
+    assert [line[:9] for line in out.splitlines() if line.startswith("epoch")] == [
+        "epoch   1"]
+
+
+def test_interrupt_while_testing_ends_the_demo(capsys, monkeypatch):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "report_test", interrupted)
+    _run_interrupted(DIGITS_3_EPOCHS, capsys)
+
+
+def test_other_warnings_are_not_interrupts(capsys, monkeypatch):
+    real_epoch = demo.train_one_epoch
+
+    def warns(mlp, data):
+        real_epoch(mlp, data)
+        warnings.warn("something else", UserWarning)
+
+    monkeypatch.setattr(demo, "train_one_epoch", warns)
+    with pytest.warns(UserWarning, match="something else"):
+        demo.main(["--dataset", "digits", "--epochs", "1", "--hidden", "4"])
+    assert "Test accuracy" in capsys.readouterr().out
+
+
+INTERRUPT_AT_IMPORT = """
+import os, sys
+
+class _InterruptAt:
+    # Ctrl-C, deterministically: while {module!r} is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            raise KeyboardInterrupt
+
+sys.meta_path.insert(0, _InterruptAt())
+"""
+
+
+def test_interrupt_during_the_imports_subprocess(tmp_path):
+    # The seconds of imports (numpy, scipy, scikit-learn) are interruptible
+    # too: before, a Ctrl-C there printed a 46-line traceback.
+    (tmp_path / "sitecustomize.py").write_text(INTERRUPT_AT_IMPORT.format(module="sklearn"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-m", "skmlp", *DIGITS_3_EPOCHS], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.stderr == "Interrupted.\n" and result.stdout == ""
+    assert result.returncode == 130
+
+
+def _long_demo():
+    """``python -m skmlp`` training for far longer than a test waits."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "skmlp", "--dataset", "digits", "--epochs", "10000",
+         "--hidden", "8"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+def test_ctrl_c_during_training_subprocess():
+    # A real SIGINT after the second epoch's line: one line, status 130 (a
+    # shell shows 130 also where Python re-raises the signal and dies by it).
+    process = _long_demo()
+    try:
+        for line in process.stdout:
+            if line.startswith("epoch   2"):
+                break
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert err == "Interrupted.\n"
+    assert process.returncode in (130, -signal.SIGINT)
+    assert "Test accuracy" not in out
+
+
+def test_reader_going_away_is_no_traceback_subprocess():
+    # `python -m skmlp | head -1`: the demo stops quietly at the next line.
+    process = _long_demo()
+    try:
+        assert process.stdout.readline().startswith("sklearn digits:")
+        process.stdout.close()  # as head does after its line
+        err = process.stderr.read()
+        process.wait(timeout=120)
+    finally:
+        process.kill()
+    assert err == ""
+    assert process.returncode == 1

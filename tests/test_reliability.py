@@ -11,6 +11,10 @@ sum to 1, its argmax is predict and float32 stays float32.
 """
 
 import copy
+import gzip
+import os
+import tempfile
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -32,6 +36,7 @@ from skmlp import (
     PerceptronClassifier,
     nn,
 )
+from skmlp.datasets import load_idx
 
 # A fixed profile: the same examples on every run (derandomize), nothing
 # stored between runs (no database), no timing (deadline=None): deterministic
@@ -408,6 +413,263 @@ def test_case9_no_boundary_for_a_class_of_zero_prior():
                                          "has prior 0"):
         clf.decision_boundary()
     assert np.all(clf.predict(X) == 1)  # consistent: class 0 is never decided
+
+
+# ---------------------------------------------------------------------------
+# Third sweep: corrupt files, set_params between partial_fit calls, labels
+# that cannot be sorted, budgets beyond int64 (cases and properties)
+# ---------------------------------------------------------------------------
+
+MIXED_LABEL_ESTIMATORS = {
+    "bayes": GaussianBayesClassifier,
+    "density-bayes": DensityBayesClassifier,
+    "minimum-risk": lambda: MinimumRiskClassifier(PerceptronClassifier(max_iter=5)),
+    "perceptron": lambda: PerceptronClassifier(max_iter=5),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXED_LABEL_ESTIMATORS))
+def test_sweep3_labels_of_mixed_types_are_a_clear_error(iris, name):
+    # Before: numpy's bare "'<' not supported between 'float' and 'str'".
+    X = iris[0][:60]
+    y = np.array(["setosa", 1.0, 2] * 20, dtype=object)
+    clf = MIXED_LABEL_ESTIMATORS[name]()
+    with pytest.raises(ValueError, match=r"y mixes labels that cannot be compared \(.*\); "
+                                         r"give labels of one type, e.g. all strings"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "n_features_in_")
+    if hasattr(clf, "partial_fit"):
+        with pytest.raises(ValueError, match="y mixes labels that cannot be compared"):
+            clf.partial_fit(X, y, classes=["setosa", "other"])
+
+
+def test_sweep3_max_stack_bytes_beyond_int64_means_no_limit(iris):
+    # Before: OverflowError ("Python int too large to convert to C long").
+    from skmlp.model_selection import MLPGridSearchCV
+
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    results = []
+    for budget in (2**70, 256 * 2**20):
+        search = MLPGridSearchCV(
+            ManualMLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0),
+            {"alpha": [1e-4, 1e-2]}, cv=2, max_stack_bytes=budget)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            results.append(search.fit(X, y).cv_results_["mean_test_score"])
+    assert_array_equal(results[0], results[1])
+
+
+# -- IDX files: any header, any payload, any compression ----------------------
+
+
+@st.composite
+def idx_files(draw):
+    """(file content, expected array or None): a random IDX header and payload,
+    plain or gzipped, often wrong. The expectation is worked out from the
+    format's specification, independently of the reader."""
+    codes = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    code = draw(st.sampled_from(list(codes) + [0x00, 0x07, 0xFF]))
+    zero_bytes = draw(st.sampled_from([b"\x00\x00", b"\x00\x00", b"\x00\x00", b"\x01\x00"]))
+    small = st.integers(0, 5)
+    huge = st.sampled_from([2**31, 2**32 - 1, 2**20])
+    dims = draw(st.lists(st.one_of(*[small] * 5, huge), max_size=4))
+    header = zero_bytes + bytes([code, len(dims)]) + b"".join(
+        int(n).to_bytes(4, "big") for n in dims)
+    valid_header = zero_bytes == b"\x00\x00" and code in codes
+    itemsize = np.dtype(codes.get(code, ">u1")).itemsize
+    n_values = int(np.prod(dims, dtype=object)) if dims else 1
+    fits = n_values * itemsize <= 2**12
+    # payload: the declared size, or a few bytes more or fewer
+    n_bytes = (n_values * itemsize if fits else draw(st.integers(0, 64)))
+    n_bytes = max(0, n_bytes + draw(st.sampled_from([0] * 6 + [-1, 1, -3, 7])))
+    payload = np.random.RandomState(draw(st.integers(0, 2**16))).bytes(n_bytes)
+    content = header[: draw(st.sampled_from([len(header)] * 8 + [0, 3, 5]))]
+    whole_header = len(content) == len(header)
+    content += payload if whole_header else b""
+    expected = None
+    if valid_header and whole_header and n_bytes == n_values * itemsize:
+        dtype = np.dtype(codes[code])
+        try:  # zero values, but a shape numpy refuses ("array is too big"): an error
+            expected = np.frombuffer(payload, dtype).reshape(dims)
+        except ValueError:
+            pass
+        else:
+            expected = expected.astype(dtype.newbyteorder("="))
+    compression = draw(st.sampled_from(["plain", "plain", "gzip", "gzip", "gzip-corrupt",
+                                        "gzip-truncated"]))
+    if compression != "plain":
+        content = bytearray(gzip.compress(content))
+        if compression == "gzip-truncated":
+            content = content[: len(content) - draw(st.integers(1, 8))]
+            expected = None
+        elif compression == "gzip-corrupt":
+            content[draw(st.integers(10, len(content) - 1))] ^= 0xFF
+            expected = None  # a flipped byte in the stream or the CRC or size
+        content = bytes(content)
+    return content, expected
+
+
+@PROFILE
+@given(case=idx_files())
+def test_property_load_idx_returns_the_array_or_a_value_error_naming_the_file(case):
+    content, expected = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "case.idx")
+        with open(path, "wb") as f:
+            f.write(content)
+        tracemalloc.start()
+        try:
+            array = load_idx(path)
+        except ValueError as exc:
+            array, message = None, str(exc)
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    # whatever the header declares, the memory is about that of the file
+    assert peak < 2**20 + 1040 * len(content)
+    if expected is None:
+        assert array is None and message.startswith(path), message
+    else:
+        assert array is not None, message
+        assert array.dtype == expected.dtype and array.dtype.isnative
+        assert_array_equal(array, expected)
+
+
+# -- set_params between partial_fit calls -------------------------------------
+
+BAYES_PARAMS = {
+    "covariance_type": ["full", "tied", "diag", "spherical"],
+    "shrinkage": [None, "auto", 0.3],
+    "var_smoothing": [1e-9, 1e-3],
+    "priors": [None, [0.2, 0.3, 0.5]],
+    "cost_matrix": [None, [[0, 1, 1], [1, 0, 5], [1, 1, 0]]],
+}
+PERCEPTRON_PARAMS = {
+    "average": [False, True],
+    "fit_intercept": [True, False],
+    "penalty": [None, "l2", "l1"],
+    "eta0": [1.0, 0.1],
+    "class_weight": [None, {0: 2.0}],
+    # ignored by partial_fit
+    "shuffle": [True, False],
+    "max_iter": [5, 1],
+    "early_stopping": [False, True],
+}
+PARTIAL_FIT_IGNORES = {"shuffle", "max_iter", "early_stopping"}
+
+
+@st.composite
+def partial_fit_streams(draw, space):
+    """The first parameters, then steps ("fit", seed of a chunk) and ("set",
+    params): a first partial_fit, then 1 to 3 rounds of set_params and partial_fit."""
+    first = {name: draw(st.sampled_from(values)) for name, values in space.items()}
+    steps = [("fit", draw(st.integers(0, 2**16)))]
+    for _ in range(draw(st.integers(1, 3))):
+        names = draw(st.lists(st.sampled_from(sorted(space)), min_size=1, max_size=2))
+        steps.append(("set", {name: draw(st.sampled_from(space[name])) for name in names}))
+        steps.append(("fit", draw(st.integers(0, 2**16))))
+    return first, steps
+
+
+def _chunk(seed, n_per_class=8):
+    """Rows of all three iris classes (enough of each for a full covariance)."""
+    X, y = load_iris(return_X_y=True)
+    rng = np.random.RandomState(seed)
+    rows = np.concatenate([rng.choice(np.flatnonzero(y == k), n_per_class, replace=False)
+                           for k in range(3)])
+    return X[rows], y[rows]
+
+
+def _fit_or_error(make, X, y):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return make().fit(X, y)
+    except ValueError:
+        return None
+
+
+def _partial_fit_step(clf, X, y):
+    """partial_fit; on a ValueError, check that nothing changed and return it."""
+    before = copy.deepcopy(clf.__dict__)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            clf.partial_fit(X, y, classes=[0, 1, 2])
+    except ValueError as exc:
+        _assert_same_state(clf.__dict__, before)
+        return exc
+    return None
+
+
+@PROFILE
+@given(stream=partial_fit_streams(BAYES_PARAMS))
+def test_property_bayes_stream_is_one_fit_or_a_refused_change(stream):
+    # Priors, costs, var_smoothing and a float shrinkage apply when the
+    # covariances are finished: any stream is one fit of all its chunks with
+    # the current parameters. covariance_type and 'auto' decide what the
+    # kept statistics are: changing them between calls is refused.
+    first, steps = stream
+    clf = GaussianBayesClassifier(**first)
+    seen, kept = [], None  # chunks so far; the statistics' (type, 'auto'?)
+    for kind, arg in steps:
+        if kind == "set":
+            clf.set_params(**arg)
+            continue
+        X, y = _chunk(arg)
+        error = _partial_fit_step(clf, X, y)
+        params = clf.get_params()
+        now = (params["covariance_type"], params["shrinkage"] == "auto")
+        if kept is not None and now != kept:
+            assert error is not None and "between calls to partial_fit" in str(error)
+            continue
+        seen.append((X, y))
+        reference = _fit_or_error(lambda: GaussianBayesClassifier(**params),
+                                  np.vstack([c[0] for c in seen]),
+                                  np.concatenate([c[1] for c in seen]))
+        if reference is None:
+            assert error is not None
+            seen.pop()
+            continue
+        assert error is None, error
+        kept = now
+        for name in ("class_prior_", "means_", "covariances_", "cost_matrix_"):
+            assert_allclose(getattr(clf, name), getattr(reference, name), rtol=1e-8,
+                            atol=1e-12, err_msg=name)
+        X_all = np.vstack([c[0] for c in seen])
+        assert_allclose(clf.predict_proba(X_all), reference.predict_proba(X_all),
+                        atol=1e-8)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@PROFILE
+@given(stream=partial_fit_streams(PERCEPTRON_PARAMS))
+def test_property_perceptron_stream_is_sound_or_a_refused_change(stream):
+    # Every call succeeds with a sound model or fails cleanly; a change of
+    # `average` (whose running sums are kept only while averaging) is
+    # refused; parameters that partial_fit ignores change nothing.
+    first, steps = stream
+    clf = PerceptronClassifier(**first)
+    shadow = PerceptronClassifier(**first)  # the same stream without ignored changes
+    averaging = None
+    for kind, arg in steps:
+        if kind == "set":
+            clf.set_params(**arg)
+            shadow.set_params(**{k: v for k, v in arg.items() if k not in PARTIAL_FIT_IGNORES})
+            continue
+        X, y = _chunk(arg, n_per_class=5)
+        error = _partial_fit_step(clf, X, y)
+        shadow_error = _partial_fit_step(shadow, X, y)
+        assert (error is None) == (shadow_error is None)
+        if averaging is not None and clf.average != averaging:
+            assert error is not None and "average changed from" in str(error)
+            continue
+        assert error is None, error
+        averaging = clf.average
+        assert_array_equal(clf.coef_, shadow.coef_)
+        assert clf.coef_.shape == (3, 4) and np.all(np.isfinite(clf.coef_))
+        _check_probabilities(clf, X)
 
 
 # ---------------------------------------------------------------------------

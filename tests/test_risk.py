@@ -141,7 +141,10 @@ def _estimators(**params):
     ([[0, 1, 1], [1, 0, 1], [1, 0, 0]], r"cost_matrix\[2, 1\] = 0.0 must be larger than "
                                         r"cost_matrix\[1, 1\]"),
     ([[1, 1, 1], [1, 0, 1], [1, 1, 0]], r"cost_matrix\[1, 0\] = 1.0 must be larger"),
-], ids=["shape", "nan", "free-mistake", "mistake-as-cheap"])
+    ({0: 1.0, 1: 2.0}, r"cost_matrix must be an array of real numbers; got \{0: 1.0, 1: 2.0\}"),
+    ((1 - np.eye(3)) * (1 + 1j), r"cost_matrix must be an array of real numbers; got "
+                                 r"array\(\[\[0\.\+0\.j"),
+], ids=["shape", "nan", "free-mistake", "mistake-as-cheap", "dict", "complex"])
 def test_bad_cost_matrix_is_a_value_error_naming_it(cost, message):
     for clf in _estimators(cost_matrix=cost):
         with pytest.raises(ValueError, match=message):
@@ -153,9 +156,103 @@ def test_bad_cost_matrix_is_a_value_error_naming_it(cost, message):
     ([0.5, 0.6, -0.1], "priors must be finite and non-negative"),
     ([0.5, 0.3, 0.1], "priors must sum to 1"),
     ([0.5, 0.5], r"priors must have one value per class: expected shape \(3,\)"),
-], ids=["negative", "sum", "length"])
+    ({0: 0.2, 1: 0.3, 2: 0.5}, r"priors must be an array of real numbers; got \{0: 0.2"),
+    (["0.2", "0.3", "0.5"], r"priors must be an array of real numbers; got \['0.2'"),
+], ids=["negative", "sum", "length", "dict", "strings"])
 def test_bad_priors_are_a_value_error_naming_them(priors, message):
     for clf in _estimators(priors=priors):
         with pytest.raises(ValueError, match=message):
             clf.fit(IRIS_X, IRIS_Y)
         assert not hasattr(clf, "cost_matrix_")
+
+
+@pytest.mark.parametrize("name", ["priors", "cost_matrix"])
+def test_fitted_priors_and_costs_are_copies_of_the_arguments(name):
+    # Before: stored by reference, so changing the caller's array changed
+    # the fitted model's predictions (QDA's do not change).
+    value = {"priors": np.array([0.2, 0.3, 0.5]), "cost_matrix": IRIS_COST.copy()}[name]
+    for clf in _estimators(**{name: value}):
+        clf.fit(IRIS_X, IRIS_Y)
+        proba, risk = clf.predict_proba(IRIS_X), clf.predict_risk(IRIS_X)
+        fitted = {"priors": clf.class_prior_, "cost_matrix": clf.cost_matrix_}[name]
+        assert not np.shares_memory(fitted, value)
+        original = value.copy()
+        value[...] = value[::-1] if name == "priors" else value.T
+        np.testing.assert_array_equal(clf.predict_proba(IRIS_X), proba)
+        np.testing.assert_array_equal(clf.predict_risk(IRIS_X), risk)
+        value[...] = original
+
+
+class _Posteriors(LogisticRegression):
+    """LogisticRegression whose predict_proba is spoilt as ``spoil`` says, or
+    whose classes (and columns) are in reverse order."""
+
+    def __init__(self, spoil=None, max_iter=500):
+        self.spoil = spoil
+        super().__init__(max_iter=max_iter)
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        if self.spoil == "reversed":
+            self.classes_ = self.classes_[::-1]
+            self.coef_, self.intercept_ = self.coef_[::-1], self.intercept_[::-1]
+        return self
+
+    def predict_proba(self, X):
+        proba = super().predict_proba(X)
+        if self.spoil == "nan":
+            proba[0, 0] = np.nan
+        elif self.spoil == "inf":
+            proba[1] = np.inf
+        elif self.spoil == "negative":
+            proba[:, 0] -= 0.5
+        elif self.spoil == "unnormalised":
+            proba *= 2
+        elif self.spoil == "columns":
+            proba = proba[:, :2]
+        return proba
+
+
+@pytest.mark.parametrize("spoil, problem", [
+    ("nan", r"values that are not finite numbers \(NaN, inf or not numbers\)"),
+    ("inf", r"values that are not finite numbers \(NaN, inf or not numbers\)"),
+    ("negative", r"negative values \(down to -0.5\)"),
+    ("unnormalised", r"rows that do not sum to 1 \(sums from 2 to 2\)"),
+    ("columns", r"an array of shape \(150, 2\), not \(n_samples, 3\) \(one column per "
+                r"class\)"),
+])
+@pytest.mark.parametrize("priors", [None, [0.2, 0.3, 0.5]], ids=["no-priors", "priors"])
+def test_posteriors_of_the_estimator_are_checked(spoil, problem, priors):
+    # Before: NaN made every prediction classes_[0] (with priors: the
+    # priors), inf gave NaN probabilities, wrong columns a raw matmul error.
+    clf = MinimumRiskClassifier(_Posteriors(spoil), priors=priors).fit(IRIS_X, IRIS_Y)
+    expected = f"_Posteriors.predict_proba returned {problem}; minimum-risk decisions need"
+    for method in (clf.predict_proba, clf.predict, clf.predict_risk, clf.decision_function):
+        with pytest.raises(ValueError, match=expected):
+            method(IRIS_X)
+
+
+def test_estimator_with_classes_in_another_order():
+    # The columns of predict_proba follow the estimator's classes_, sorted
+    # or not (before: "expected shape (4,)" for 3 classes, with priors).
+    priors = np.array([0.2, 0.3, 0.5])
+    sorted_ = MinimumRiskClassifier(_Posteriors(), priors=priors).fit(IRIS_X, IRIS_Y)
+    reversed_ = MinimumRiskClassifier(_Posteriors("reversed"), priors=priors[::-1],
+                                      cost_matrix=IRIS_COST[::-1, ::-1]).fit(IRIS_X, IRIS_Y)
+    np.testing.assert_array_equal(reversed_.classes_, [2, 1, 0])
+    np.testing.assert_allclose(reversed_.train_class_prior_, [1 / 3] * 3)
+    np.testing.assert_allclose(reversed_.predict_proba(IRIS_X)[:, ::-1],
+                               sorted_.predict_proba(IRIS_X), rtol=1e-12)
+    np.testing.assert_array_equal(reversed_.predict(IRIS_X), sorted_.set_params(
+        cost_matrix=IRIS_COST).fit(IRIS_X, IRIS_Y).predict(IRIS_X))
+
+
+def test_set_params_after_fit_does_not_change_the_fitted_priors():
+    # predict_proba follows the fitted class_prior_ (before: set_params(
+    # priors=None) switched the re-weighting off without a refit).
+    clf = MinimumRiskClassifier(LogisticRegression(max_iter=500),
+                                priors=[0.1, 0.1, 0.8]).fit(IRIS_X, IRIS_Y)
+    proba = clf.predict_proba(IRIS_X)
+    clf.set_params(priors=None)
+    np.testing.assert_array_equal(clf.predict_proba(IRIS_X), proba)
+    assert not np.allclose(proba, clf.estimator_.predict_proba(IRIS_X))

@@ -26,6 +26,18 @@ FASHION_MNIST_CLASSES = np.array(
 )
 
 
+def _check_pixel_dtype(dtype):
+    """``dtype`` if it holds every grey level 0..255 exactly; else a ValueError
+    (int8 would wrap 255 to -1, bool would make every ink pixel 1)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "uif" or not np.can_cast(np.uint8, dtype):
+        raise ValueError(
+            f"dtype={dtype.name} cannot hold the grey levels 0..255; use a float type "
+            "(float32, float64) or an integer type that holds them (uint8, int16, ...)"
+        )
+    return dtype
+
+
 def load_mnist_subset(*, return_X_y=False, dtype=np.float64):
     """Load the bundled subset of 5,000 MNIST handwritten digits.
 
@@ -41,7 +53,8 @@ def load_mnist_subset(*, return_X_y=False, dtype=np.float64):
     dtype : data-type, default=np.float64
         Type of ``data`` and ``images``; the values stay 0..255 (divide by
         255 to scale them to [0, 1]). ``np.float32`` halves the memory and
-        speeds up training.
+        speeds up training. A type that cannot hold 0..255 (int8, bool) is a
+        ValueError.
 
     Returns
     -------
@@ -76,6 +89,7 @@ def load_mnist_subset(*, return_X_y=False, dtype=np.float64):
     >>> X.dtype, float(X.max())
     (dtype('float32'), 255.0)
     """
+    dtype = _check_pixel_dtype(dtype)
     source = resources.files(__package__).joinpath("data", "mnist_5k.npz")
     with source.open("rb") as f, np.load(f) as npz:
         images = npz["images"].astype(dtype)
@@ -118,6 +132,19 @@ def _find_idx_files(data_home):
     return found
 
 
+def _check_labels(labels, path):
+    """A ValueError naming ``path`` unless every label is a class index 0..9."""
+    n_classes = len(FASHION_MNIST_CLASSES)
+    if labels.dtype.kind not in "iu":
+        wrong = f"values of type {labels.dtype.name}"
+    else:
+        wrong = np.unique(labels[(labels < 0) | (labels >= n_classes)])[:5].tolist()
+        if not wrong:
+            return
+    raise ValueError(f"{path}: labels must be the integers 0..{n_classes - 1} (indices "
+                     f"into target_names); found {wrong}")
+
+
 def _load_split(images_path, labels_path, dtype):
     """Return (data (n, n_pixels) in ``dtype``, target int64) of one split."""
     images, labels = load_idx(images_path), load_idx(labels_path)
@@ -126,6 +153,7 @@ def _load_split(images_path, labels_path, dtype):
             f"{images_path} and {labels_path} do not form an image/label pair: "
             f"shapes {images.shape} and {labels.shape}"
         )
+    _check_labels(labels, labels_path)
     return images.reshape(len(images), -1).astype(dtype), labels.astype(np.int64)
 
 
@@ -173,6 +201,9 @@ def load_fashion_mnist(data_home=None, *, return_X_y=False, dtype=np.float64):
     ------
     FileNotFoundError
         If a file is missing; the message says how to get the data.
+    ValueError
+        If a file is not a valid IDX file, images and labels do not pair up, a
+        label is not one of 0..9, or ``dtype`` cannot hold 0..255.
 
     Examples
     --------
@@ -183,6 +214,7 @@ def load_fashion_mnist(data_home=None, *, return_X_y=False, dtype=np.float64):
     ...
     FileNotFoundError: Fashion-MNIST not found in ... `apt-get install dataset-fashion-mnist` ...
     """
+    dtype = _check_pixel_dtype(dtype)
     data_home = FASHION_MNIST_DEBIAN_DIR if data_home is None else os.fspath(data_home)
     paths = _find_idx_files(data_home)
     data, target = _load_split(paths["train_images"], paths["train_labels"], dtype)

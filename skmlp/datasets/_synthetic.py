@@ -156,13 +156,26 @@ class UniformDisc:
             raise ValueError(f"center must be a finite 2-D point; got {center!r}")
         if not (np.isfinite(self.sigma) and self.sigma > 0):
             raise ValueError(f"sigma must be finite and > 0; got {sigma!r}")
-        self.radius2 = 2.0 * self.sigma**2
+        with np.errstate(over="ignore", under="ignore"):  # informative: may be inf or 0
+            self.radius2 = float(2.0 * np.float64(self.sigma) ** 2)
 
     def logpdf(self, X):
-        """ln K inside the disc, -inf outside (no warning), per row of X (n, 2)."""
-        X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
-        inside = np.sum((X - self.center) ** 2, axis=1) < self.radius2
-        return np.where(inside, -np.log(2.0 * np.pi * self.sigma**2), -np.inf)
+        """ln K inside the disc, -inf outside (no warning), per row of X (n, 2).
+
+        ``ln K = -ln(2 pi) - 2 ln sigma`` and the test (distance to the
+        centre) < sqrt(2) sigma hold for every finite sigma > 0 (sigma**2
+        would underflow at 1e-200 and overflow at 1e200).
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"X must be points of the plane, shape (n_samples, 2); got "
+                             f"shape {X.shape}")
+        offset = X - self.center
+        inside = np.hypot(offset[:, 0], offset[:, 1]) < np.sqrt(2.0) * self.sigma
+        log_density = -np.log(2.0 * np.pi) - 2.0 * np.log(self.sigma)
+        return np.where(inside, log_density, -np.inf)
 
     def pdf(self, X):
         """K inside the disc, 0 outside, per row of X (n, 2)."""
@@ -175,7 +188,7 @@ class UniformDisc:
         grows as r^2) and the angle is uniform on [0, 2 pi).
         """
         rng = check_random_state(random_state)
-        radius = np.sqrt(self.radius2) * np.sqrt(rng.uniform(size=size))
+        radius = np.sqrt(2.0) * self.sigma * np.sqrt(rng.uniform(size=size))
         angle = rng.uniform(0.0, 2.0 * np.pi, size=size)
         return self.center + radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
 
