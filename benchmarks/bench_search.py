@@ -1,6 +1,6 @@
 """MLPGridSearchCV vs GridSearchCV(ManualMLPClassifier) vs GridSearchCV(MLPClassifier).
 
-The grid of issue 12: load_digits scaled, learning_rate_init {1e-3, 1e-2, 1e-1} x
+The grid: load_digits scaled, learning_rate_init {1e-3, 1e-2, 1e-1} x
 alpha {1e-4, 1e-2, 1} x hidden {(32,), (64,), (128, 64)}, 5 folds, sgd, batch 64,
 30 epochs (max_iter=30), random_state=0, n_jobs 1 and 2, on float64 data and on the
 same data in float32. Wall time, ratio, CPU time of this process (with n_jobs=1 the
@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-from _common import (Targets, fmt_s, format_table, machine_line, proc_status_kib, quiet,
-                     reset_peak_rss)
+import publish
+from _common import Report, fmt_s, proc_status_kib, quiet, reset_peak_rss
 from bench_mlp import epoch_flops, layer_shapes, matmul_epoch_time
 
 GRID = {"learning_rate_init": [1e-3, 1e-2, 1e-1], "alpha": [1e-4, 1e-2, 1.0],
@@ -209,9 +209,12 @@ def numpy_floor(X, y, grid, folds, epochs, batch_size=64):
         total += min(times.values())
     return total, ways
 
-def run(quick, targets: Targets, n_jobs_list=(1, 2)):
-    """Run every search, print the table, record the targets of issue 12."""
+def run(quick, report: Report, n_jobs_list=(1, 2)):
+    """Run every search, print the table, record the targets."""
     grid, folds, epochs = (QUICK_GRID, 2, 3) if quick else (GRID, 5, 30)
+    report.start("search", "Grid search, load_digits scaled: "
+                 + " x ".join(f"{k} {v}" for k, v in grid.items())
+                 + f", {folds} folds, sgd, batch 64, max_iter={epochs}, random_state=0")
     header = ["data", "n_jobs", "search", "time s", "x vs this", "CPU s", "x CPU",
               "best params", "best score", "peak RSS MiB", "GFLOP/s"]
     rows, times, cpu, best, floors = [], {}, {}, {}, {}
@@ -219,13 +222,13 @@ def run(quick, targets: Targets, n_jobs_list=(1, 2)):
         X, y = load(dtype)
         flops = search_flops(X, y, grid, folds, epochs)
         low, high = matmul_gflops(X, y, grid, dtype)
-        print(f"{np.dtype(dtype).name}: numpy matmul on the epoch's products "
-              f"{low:.1f}-{high:.1f} GFLOP/s; the search's products: {flops / 1e9:.1f} GFLOP "
-              f"(at {epochs} epochs per fit)")
+        report.note(f"{np.dtype(dtype).name}: numpy matmul on the epoch's products "
+                    f"{low:.1f}-{high:.1f} GFLOP/s; the search's products: "
+                    f"{flops / 1e9:.1f} GFLOP (at {epochs} epochs per fit)")
         floors[np.dtype(dtype).name], ways = numpy_floor(X, y, grid, folds, epochs)
-        print(f"{np.dtype(dtype).name}: numpy floor of the search's SGD steps: "
-              + ", ".join(f"{way} {fmt_s(s)} s" for way, s in ways.items())
-              + f"; best per shape {fmt_s(floors[np.dtype(dtype).name])} s")
+        report.note(f"{np.dtype(dtype).name}: numpy floor of the search's SGD steps: "
+                    + ", ".join(f"{way} {fmt_s(s)} s" for way, s in ways.items())
+                    + f"; best per shape {fmt_s(floors[np.dtype(dtype).name])} s")
         for n_jobs in n_jobs_list:
             _warm_up(n_jobs)
             for name, make in searches(grid, folds, epochs, n_jobs).items():
@@ -247,17 +250,18 @@ def run(quick, targets: Targets, n_jobs_list=(1, 2)):
         row[4] = f"{times[(row[0], row[1], row[2])] / ours:.2f}"
         if row[1] == 1:  # CPU time of this process: the whole search only with n_jobs=1
             row[6] = f"{cpu[(row[0], 1, row[2])] / cpu[(row[0], 1, 'MLPGridSearchCV')]:.2f}"
-    print(format_table(header, rows))
-    _print_bounds(times, floors)
-    _check_targets(times, best, n_jobs_list, targets)
+    report.table(header, rows)
+    _note_bounds(times, floors, report)
+    _check_targets(times, best, n_jobs_list, report)
 
 
-def _print_bounds(times, floors):
+def _note_bounds(times, floors, report):
     """Per GridSearchCV at n_jobs=1: the speed-up over it of a search taking the floor's time."""
     for (dtype, n_jobs, name), seconds in sorted(times.items()):
         if n_jobs == 1 and name != "MLPGridSearchCV":
-            print(f"{dtype}: a search at the numpy floor ({fmt_s(floors[dtype])} s) would be at "
-                  f"most {seconds / floors[dtype]:.2f}x faster than {name} (n_jobs=1)")
+            report.note(f"{dtype}: a search at the numpy floor ({fmt_s(floors[dtype])} s) "
+                        f"would be at most {seconds / floors[dtype]:.2f}x faster than {name} "
+                        "(n_jobs=1)")
 
 
 def _warm_up(n_jobs):
@@ -275,7 +279,7 @@ def _short(params):
                      for k, v in sorted(params.items()))
 
 
-def _check_targets(times, best, n_jobs_list, targets):
+def _check_targets(times, best, n_jobs_list, report):
     for n_jobs in n_jobs_list:
         def speedup(dtype, other):
             return (times[(dtype, n_jobs, other)]
@@ -285,14 +289,15 @@ def _check_targets(times, best, n_jobs_list, targets):
                                    ("float64", "GridSearchCV(ManualMLPClassifier)", 3),
                                    ("float32", "GridSearchCV(MLPClassifier)", 8)]:
             value = speedup(dtype, other)
-            targets.check(f"search {dtype} n_jobs={n_jobs}: >= {goal}x vs {other}",
-                          f"{value:.2f}x", value >= goal)
+            report.check(f"MLPGridSearchCV vs {other}, {dtype}, n_jobs={n_jobs}",
+                         f">= {goal}x faster", f"{value:.2f}x", value >= goal, ratio=value,
+                         goal=goal)
         for dtype in ("float64", "float32"):
             found = {_short(best[(dtype, n_jobs, name)][0]) for name in (
                 "MLPGridSearchCV", "GridSearchCV(ManualMLPClassifier)",
                 "GridSearchCV(MLPClassifier)")}
-            targets.check(f"search {dtype} n_jobs={n_jobs}: same best candidate",
-                          " | ".join(sorted(found)), len(found) == 1)
+            report.check(f"best candidate of the three searches, {dtype}, n_jobs={n_jobs}",
+                         "the same", " | ".join(sorted(found)), len(found) == 1)
 
 
 def profile(quick, dtype, top=25):
@@ -319,13 +324,15 @@ def main(argv=None):
     parser.add_argument("--profile", choices=["float64", "float32"],
                         help="instead: profile one MLPGridSearchCV (n_jobs=1) on this dtype")
     args = parser.parse_args(argv)
-    print(f"machine: {machine_line()}")
+    report = Report(" ".join(["python benchmarks/bench_search.py",
+                              *(sys.argv[1:] if argv is None else argv)]))
+    print(f"machine: {report.machine}")
     if args.profile:
         profile(args.quick, np.dtype(args.profile))
         return 0
-    targets = Targets()
-    run(args.quick, targets, tuple(args.n_jobs or (1, 2)))
-    print(targets.table())
+    run(args.quick, report, tuple(args.n_jobs or (1, 2)))
+    print(report.summary())
+    publish.save(report, quick=args.quick)
     return 0
 
 
