@@ -6,7 +6,8 @@ Three estimators, each with fit / predict / predict_proba:
   backpropagation, a drop-in for :class:`sklearn.neural_network.MLPClassifier`.
 - :class:`PerceptronClassifier`: Rosenblatt's perceptron rule.
 - :class:`GaussianBayesClassifier`: minimum-risk Bayes decisions with Gaussian
-  class densities, priors and a cost matrix.
+  class densities, priors and a cost matrix; its two-class boundary is a
+  :class:`QuadraticBoundary`.
 
 and the same minimum-risk rule (one place: ``skmlp/_risk.py``) for any model
 and any density:
@@ -21,7 +22,7 @@ and the perceptron. The math on raw arrays lives in :mod:`skmlp.nn`; data loader
 :mod:`skmlp.datasets`.
 """
 
-from ._bayes import GaussianBayesClassifier
+from ._bayes import GaussianBayesClassifier, QuadraticBoundary
 from ._density import DensityBayesClassifier
 from ._display import TrainingCurveDisplay
 from ._minimum_risk import MinimumRiskClassifier
@@ -36,6 +37,7 @@ __all__ = [
     "ManualMLPClassifier",
     "MinimumRiskClassifier",
     "PerceptronClassifier",
+    "QuadraticBoundary",
     "TrainingCurveDisplay",
     "__version__",
 ]
