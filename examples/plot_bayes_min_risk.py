@@ -47,7 +47,7 @@ grid = np.c_[xx.ravel(), yy.ravel()]
 
 # Sized so that the printed equations stay readable at the docs' column width;
 # each panel's legend (the equations) has an empty axes of its own below it.
-fig, (axes, legend_axes) = plt.subplots(2, 2, figsize=(11, 9.2), layout="constrained",
+fig, (axes, legend_axes) = plt.subplots(2, 2, figsize=(9.6, 8.4), layout="constrained",
                                         height_ratios=[3, 1.35])
 for ax, legend_ax, (title, sigmas, covariance_type) in zip(axes, legend_axes, PROBLEMS):
     X, y = make_gaussian_classes((500, 500), sigmas=sigmas, random_state=0)
