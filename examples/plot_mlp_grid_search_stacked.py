@@ -80,9 +80,11 @@ fig, (ax_scores, ax_time) = plt.subplots(1, 2, figsize=(9, 4),
 ax_scores.plot([0, 1], [0, 1], color="0.7", lw=1)
 ax_scores.scatter(theirs, ours, s=18)
 ax_scores.set(xlabel="GridSearchCV: test accuracy per candidate and fold",
-              ylabel="MLPGridSearchCV", title="identical scores", aspect="equal")
+              ylabel="MLPGridSearchCV", title="identical scores",
+              aspect="equal")
 names = list(timings)
-ax_time.barh(names, [timings[name] for name in names], color=["0.6", "tab:blue"])
+ax_time.barh(names, [timings[name] for name in names],
+             color=["0.6", "tab:blue"])
 ax_time.set(xlabel="wall time (s)", title=f"{speed_up:.1f}x faster")
 if __name__ == "__main__" and plt.get_backend().lower() != "agg":
     plt.show()

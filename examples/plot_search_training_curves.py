@@ -14,9 +14,8 @@ the network the search refitted with the best parameters (its
 ``best_estimator_``, and in it the Pipeline's final step): left, the training
 loss and the loss on the held-out tenth per epoch; right, the accuracy on the
 held-out tenth, the score early stopping watches. The dotted line marks the
-best epoch, whose weights the network keeps. The held-out loss flattens out
-while the training loss goes on falling: the epochs after the best one fit
-the training data, not the digits.
+best epoch, whose weights the network keeps; the epochs after it lower the
+training loss but no longer the held-out one.
 """
 
 import warnings
@@ -32,9 +31,9 @@ from skmlp import ManualMLPClassifier, TrainingCurveDisplay
 from skmlp.model_selection import MLPGridSearchCV
 
 X, y = load_digits(return_X_y=True)
-network = ManualMLPClassifier(hidden_layer_sizes=(64,), solver="sgd", batch_size=64,
-                              early_stopping=True, n_iter_no_change=10, max_iter=80,
-                              random_state=0)
+network = ManualMLPClassifier(
+    hidden_layer_sizes=(64,), solver="sgd", batch_size=64, max_iter=80,
+    early_stopping=True, n_iter_no_change=10, random_state=0)
 search = MLPGridSearchCV(
     make_pipeline(StandardScaler(), network),
     {"manualmlpclassifier__learning_rate_init": [0.01, 0.1],
@@ -42,18 +41,23 @@ search = MLPGridSearchCV(
     cv=3,
 )
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ConvergenceWarning)  # a candidate may reach max_iter
+    # a candidate may run all 80 epochs without stopping early
+    warnings.simplefilter("ignore", ConvergenceWarning)
     search.fit(X, y)
 best = search.best_estimator_[-1]
-print(f"best parameters {search.best_params_}, cross-validated accuracy "
-      f"{search.best_score_:.3f}; the refitted network ran {best.n_iter_} epochs")
+best_params = {key.split("__")[1]: value
+               for key, value in search.best_params_.items()}
+print(f"cross-validated accuracy {search.best_score_:.3f} with {best_params}")
+print(f"the refitted network ran {best.n_iter_} epochs")
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
 TrainingCurveDisplay.from_estimator(search, ax=axes[0])
-TrainingCurveDisplay.from_estimator(search, kind="validation_score", ax=axes[1])
+TrainingCurveDisplay.from_estimator(search, kind="validation_score",
+                                    ax=axes[1])
 best_epoch = int(np.argmax(best.validation_scores_)) + 1
 for ax in axes:
-    ax.axvline(best_epoch, color="grey", linestyle=":", label=f"best epoch ({best_epoch})")
+    ax.axvline(best_epoch, color="grey", linestyle=":",
+               label=f"best epoch ({best_epoch})")
     ax.legend()
 axes[1].set_title("held-out accuracy")
 plt.show()
