@@ -3,9 +3,12 @@
 Nothing here asserts anything about speed: the benchmarks measure and print.
 """
 
+import datetime
 import gc
+import json
 import os
 import platform
+import re
 import sys
 import time
 import tracemalloc
@@ -209,18 +212,77 @@ def fmt_mib(nbytes):
     return "-" if nbytes is None else f"{nbytes / MIB:.0f}"
 
 
-class Targets:
-    """Collects (target, measured, met) lines for the summary at the end."""
+class Report:
+    """What one run measures: per comparison its tables, notes and targets.
 
-    def __init__(self):
-        self.lines = []
+    Each comparison opens its section with ``start(key, title)``; ``table`` and
+    ``note`` print and record, ``check`` records a target. ``write(directory)``
+    saves one ``<key>.json`` per section (the format is in benchmarks/publish.py,
+    which renders these files into benchmarks/README.md and the docs).
+    """
 
-    def check(self, name, measured, met):
-        self.lines.append((name, measured, "met" if met else "MISSED"))
+    def __init__(self, command):
+        self.command = command
+        self.date = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+        self.machine = machine_line()
+        self.load_start = os.getloadavg()
+        self.sections = {}
+        self.current = None
+
+    def start(self, key, title):
+        print(f"\n== {title} ==")
+        self.current = self.sections[key] = dict(title=title, tables=[], notes=[],
+                                                 targets=[])
+
+    def table(self, header, rows):
+        print(format_table(header, rows))
+        self.current["tables"].append(dict(columns=list(header),
+                                           rows=[[str(c) for c in row] for row in rows]))
+
+    def note(self, text):
+        print(text)
+        self.current["notes"].append(text)
+
+    def check(self, what, target, measured, met, ratio=None, goal=None):
+        """Record a target: what is measured, the target and the measured value as text.
+
+        A speed ratio over scikit-learn also gives `ratio` and its `goal` (numbers):
+        the bar figure of the docs draws those.
+        """
+        entry = dict(what=what, target=target, measured=measured, met=bool(met))
+        if ratio is not None:
+            entry.update(ratio=float(ratio), goal=float(goal))
+        self.current["targets"].append(entry)
         return met
 
-    def table(self):
-        return format_table(["target", "measured", "status"], self.lines)
+    def summary(self):
+        """The targets of every section as one printed table."""
+        rows = [[t["what"], t["target"], t["measured"], "met" if t["met"] else "MISSED"]
+                for section in self.sections.values() for t in section["targets"]]
+        return format_table(["target", "goal", "measured", "status"], rows)
+
+    def write(self, directory):
+        """Save each section as <directory>/<key>.json; returns the paths."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        load_end = os.getloadavg()
+        paths = []
+        for key, section in self.sections.items():
+            result = dict(benchmark=key, date=self.date, command=self.command,
+                          machine=self.machine,
+                          load_average=dict(start=list(self.load_start), end=list(load_end)),
+                          **section)
+            path = directory / f"{key}.json"
+            path.write_text(dump_json(result))
+            paths.append(path)
+        return paths
+
+
+def dump_json(result):
+    """JSON text, indented, with each list of plain values (a table row) on one line."""
+    text = json.dumps(result, indent=1)
+    return re.sub(r"\[\n\s*([^\[\]{}]*?)\n\s*\]",
+                  lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text) + "\n"
 
 
 # ---------------------------------------------------------------- one estimator

@@ -11,7 +11,7 @@ sklearn is timed on float64 and float32 input; its faster dtype is the reference
 
 import numpy as np
 
-from _common import Targets, fmt_mib, fmt_s, format_table, is_implemented, ratio, time_case
+from _common import Report, fmt_mib, fmt_s, is_implemented, ratio, time_case
 
 REG_PARAM = 0.01
 
@@ -24,7 +24,7 @@ def _feature_step(n_features, min_class_count):
     return step
 
 
-def run(data, targets: Targets, repeat=3, trace=True):
+def run(data, report: Report, repeat=3, trace=True):
     """Run the Gaussian Bayes comparisons, print the table, record the targets."""
     from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
     from sklearn.naive_bayes import GaussianNB
@@ -63,18 +63,18 @@ def run(data, targets: Targets, repeat=3, trace=True):
         res[(key, np.dtype(dtype).name)] = r
         rows.append([label, np.dtype(dtype).name, fmt_s(r["fit_s"]), fmt_s(r["predict_s"]),
                      f"{100 * r['accuracy']:.2f}", fmt_mib(r["peak"]), r["others"]])
-    print(f"\n== Gaussian classifiers; {name}: train {X_train.shape[0]}x{X_train.shape[1]}, "
-          f"test {len(y_test)} ==")
-    print(format_table(["estimator", "X dtype", "fit s", "predict s", "test acc %",
-                        "fit peak MiB", "others %"], rows))
-    print(f"QDA reg_param={REG_PARAM} <-> ours var_smoothing={var_smoothing:.4g} (ridge "
-          f"{ridge:.4g} = r/(1-r); max feature variance {max_var:.4g}); 'diag' and "
-          "GaussianNB: var_smoothing=1e-9 (default)")
-    print("others %: CPU share (all cores) taken by other processes during the timed calls "
-          "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
-    print("fit peak MiB: tracemalloc peak of a separate fit (numpy buffers above the input)")
+    report.start("bayes", f"Gaussian classifiers; {name}: train "
+                 f"{X_train.shape[0]}x{X_train.shape[1]}, test {len(y_test)}")
+    report.table(["estimator", "X dtype", "fit s", "predict s", "test acc %", "fit peak MiB",
+                 "others %"], rows)
+    report.note(f"QDA reg_param={REG_PARAM} <-> ours var_smoothing={var_smoothing:.4g} (ridge "
+                f"{ridge:.4g} = r/(1-r); max feature variance {max_var:.4g}); 'diag' and "
+                "GaussianNB: var_smoothing=1e-9 (default)")
+    report.note("others %: CPU share (all cores) taken by other processes during the timed calls "
+                "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
+    report.note("fit peak MiB: tracemalloc peak of a separate fit (numpy buffers above the input)")
     if not is_implemented(GaussianBayesClassifier):
-        print("skmlp GaussianBayesClassifier not implemented yet: skipped")
+        report.note("skmlp GaussianBayesClassifier not implemented yet: skipped")
         return
     for ref, kind in (("QDA", "full"), ("GaussianNB", "diag")):
         sk = {k[1]: v for k, v in res.items() if k[0] == ref}
@@ -83,17 +83,17 @@ def run(data, targets: Targets, repeat=3, trace=True):
         ours = res[(kind, "float32")]
         fit_x, pred_x = ratio(sk[best]["fit_s"], ours["fit_s"]), ratio(best_pred, ours["predict_s"])
         diff = 100 * (ours["accuracy"] - sk[best]["accuracy"])
-        print(f"ratio sklearn {ref}({best})/skmlp '{kind}': fit {fit_x:.2f}x, predict "
-              f"{pred_x:.2f}x (best dtype), accuracy {diff:+.2f} points")
+        report.note(f"ratio sklearn {ref}({best})/skmlp '{kind}': fit {fit_x:.2f}x, predict "
+                    f"{pred_x:.2f}x (best dtype), accuracy {diff:+.2f} points")
         if kind == "full":
-            targets.check(f"Gaussian 'full' fit >= 10x faster than QDA ({best})",
-                          f"{fit_x:.2f}x", fit_x >= 10)
-            targets.check("Gaussian 'full' predict >= 1.5x faster than QDA",
-                          f"{pred_x:.2f}x", pred_x >= 1.5)
-            targets.check("Gaussian 'full' accuracy comparable to QDA (within 1 point)",
-                          f"{diff:+.2f} points", abs(diff) <= 1)
+            report.check(f"Gaussian 'full' fit vs QDA ({best})", ">= 10x faster",
+                         f"{fit_x:.2f}x", fit_x >= 10, ratio=fit_x, goal=10)
+            report.check("Gaussian 'full' predict vs QDA's best dtype", ">= 1.5x faster",
+                         f"{pred_x:.2f}x", pred_x >= 1.5, ratio=pred_x, goal=1.5)
+            report.check("Gaussian 'full' accuracy vs QDA", "within 1 point",
+                         f"{diff:+.2f} points", abs(diff) <= 1)
         else:
-            targets.check(f"Gaussian 'diag' fit no slower than GaussianNB ({best})",
-                          f"{fit_x:.2f}x", fit_x >= 1)
-            targets.check("Gaussian 'diag' predict no slower than GaussianNB",
-                          f"{pred_x:.2f}x", pred_x >= 1)
+            report.check(f"Gaussian 'diag' fit vs GaussianNB ({best})", "no slower (>= 1x)",
+                         f"{fit_x:.2f}x", fit_x >= 1, ratio=fit_x, goal=1)
+            report.check("Gaussian 'diag' predict vs GaussianNB's best dtype",
+                         "no slower (>= 1x)", f"{pred_x:.2f}x", pred_x >= 1, ratio=pred_x, goal=1)

@@ -9,8 +9,8 @@ on float64 and float32 input; its faster dtype is the reference. Ours runs float
 
 import numpy as np
 
-from _common import (Targets, best_time, fmt_mib, fmt_others, fmt_s, format_table,
-                     is_implemented, quiet, traced_peak)
+from _common import (Report, best_time, fmt_mib, fmt_others, fmt_s, is_implemented, quiet,
+                     traced_peak)
 
 HIDDEN = (300, 100)
 
@@ -122,7 +122,7 @@ def fit_peak(make, X, y, fit_kwargs):
     return peak
 
 
-def run(data, epochs, targets: Targets, repeat=3, trace=True):
+def run(data, epochs, report: Report, repeat=3, trace=True):
     """Run the MLP comparison, print its table, record the targets."""
     from sklearn.neural_network import MLPClassifier
 
@@ -165,38 +165,40 @@ def run(data, epochs, targets: Targets, repeat=3, trace=True):
         mm[np.dtype(dtype).name] = epoch_flops(n_used, shapes) / mm_s / 1e9
         mm_times.append(mm_s)
 
-    print(f"\n== MLP {d}-{'-'.join(map(str, HIDDEN))}-{n_classes}: relu, sgd momentum 0.9 "
-          f"(nesterov), batch 200, lr 0.01, alpha 1e-4, {epochs} epochs, same initial "
-          f"weights; {name}: train {n}x{d}, test {len(y_test)} ==")
-    print(format_table(["estimator", "X dtype", "epochs", "fit s/epoch", "GFLOP/s",
-                        "predict_proba s", "test acc %", "fit peak MiB", "coef/proba dtype",
-                        "others %"], rows))
+    report.start("mlp", f"MLP {d}-{'-'.join(map(str, HIDDEN))}-{n_classes}: relu, sgd "
+                 f"momentum 0.9 (nesterov), batch 200, lr 0.01, alpha 1e-4, {epochs} epochs, "
+                 f"same initial weights; {name}: train {n}x{d}, test {len(y_test)}")
+    report.table(["estimator", "X dtype", "epochs", "fit s/epoch", "GFLOP/s", "predict_proba s",
+                 "test acc %", "fit peak MiB", "coef/proba dtype", "others %"], rows)
     flops = epoch_flops(n, shapes)
-    print(f"epoch = {flops / 1e9:.1f} GFLOP of matrix products; numpy matmul on the same "
-          f"batch shapes: float32 {mm['float32']:.1f} GFLOP/s, float64 {mm['float64']:.1f} GFLOP/s "
-          f"(others {fmt_others(*mm_times)}%)")
-    print("others %: CPU share (all cores) taken by other processes during the timed calls "
-          "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
-    print("fit peak MiB: tracemalloc peak of a separate 1-epoch fit (numpy buffers, "
-          f"not BLAS internals); X_train is {X_train.nbytes / 2**20:.0f} MiB in float32")
+    report.note(f"epoch = {flops / 1e9:.1f} GFLOP of matrix products; numpy matmul on the same "
+                f"batch shapes: float32 {mm['float32']:.1f} GFLOP/s, float64 "
+                f"{mm['float64']:.1f} GFLOP/s (others {fmt_others(*mm_times)}%)")
+    report.note("others %: CPU share (all cores) taken by other processes during the timed calls "
+                "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
+    report.note("fit peak MiB: tracemalloc peak of a separate 1-epoch fit (numpy buffers, "
+                f"not BLAS internals); X_train is {X_train.nbytes / 2**20:.0f} MiB in float32")
 
     sk = {k[1]: v for k, v in results.items() if k[0].startswith("sklearn")}
     best_dtype = min(sk, key=lambda k: sk[k][0])
     if ("skmlp ManualMLPClassifier", "float32") not in results:
-        print("skmlp ManualMLPClassifier not implemented yet: skipped")
+        report.note("skmlp ManualMLPClassifier not implemented yet: skipped")
         return
     ours = results[("skmlp ManualMLPClassifier", "float32")]
     sk_epoch, sk_proba, sk_acc = sk[best_dtype]
     best_proba = min(v[1] for v in sk.values())
     ours_gflops = flops / ours[0] / 1e9
     speedup, proba_speedup = sk_epoch / ours[0], best_proba / ours[1]
-    print(f"ratio sklearn/skmlp: epoch {speedup:.2f}x (sklearn best dtype {best_dtype}), "
-          f"predict_proba {proba_speedup:.2f}x (sklearn best dtype); skmlp reaches "
-          f"{ours_gflops:.1f} GFLOP/s = {100 * ours_gflops / mm['float32']:.0f}% of float32 matmul")
-    targets.check("MLP epoch >= 5x faster than sklearn's best dtype", f"{speedup:.2f}x", speedup >= 5)
-    targets.check("MLP epoch >= 50% of float32 matmul GFLOP/s",
-                  f"{100 * ours_gflops / mm['float32']:.0f}%", ours_gflops >= 0.5 * mm["float32"])
+    report.note(f"ratio sklearn/skmlp: epoch {speedup:.2f}x (sklearn best dtype {best_dtype}), "
+                f"predict_proba {proba_speedup:.2f}x (sklearn best dtype); skmlp reaches "
+                f"{ours_gflops:.1f} GFLOP/s = {100 * ours_gflops / mm['float32']:.0f}% of "
+                "float32 matmul")
+    report.check("MLP epoch vs sklearn's best dtype", ">= 5x faster", f"{speedup:.2f}x",
+                 speedup >= 5, ratio=speedup, goal=5)
+    report.check("MLP epoch GFLOP/s, share of float32 matmul", ">= 50%",
+                 f"{100 * ours_gflops / mm['float32']:.0f}%", ours_gflops >= 0.5 * mm["float32"])
     diff = 100 * (ours[2] - sk_acc)
-    targets.check(f"MLP test accuracy within 0.5 point of sklearn ({best_dtype})",
-                  f"{diff:+.2f} points", abs(diff) <= 0.5)
-    targets.check("MLP predict_proba >= 2x faster", f"{proba_speedup:.2f}x", proba_speedup >= 2)
+    report.check(f"MLP test accuracy vs sklearn ({best_dtype})", "within 0.5 point",
+                 f"{diff:+.2f} points", abs(diff) <= 0.5)
+    report.check("MLP predict_proba vs sklearn's best dtype", ">= 2x faster",
+                 f"{proba_speedup:.2f}x", proba_speedup >= 2, ratio=proba_speedup, goal=2)

@@ -10,8 +10,7 @@ perceptron, SGDClassifier(loss='perceptron', average=True).
 
 import numpy as np
 
-from _common import (Targets, fmt_mib, fmt_s, format_table, is_implemented, quiet, ratio,
-                     time_case)
+from _common import Report, fmt_mib, fmt_s, is_implemented, quiet, ratio, time_case
 
 
 def mean_accuracy(make, X, y, X_test, y_test, seeds, first):
@@ -23,7 +22,7 @@ def mean_accuracy(make, X, y, X_test, y_test, seeds, first):
     return float(np.mean(accuracies)), float(np.std(accuracies))
 
 
-def run(data, epochs, targets: Targets, repeat=3, trace=True, seeds=10):
+def run(data, epochs, report: Report, repeat=3, trace=True, seeds=10):
     """Run the perceptron comparison, print its table, record the targets."""
     from sklearn.linear_model import Perceptron, SGDClassifier
 
@@ -55,23 +54,24 @@ def run(data, epochs, targets: Targets, repeat=3, trace=True, seeds=10):
                      fmt_s(r["fit_s"] / r["model"].n_iter_), fmt_s(r["predict_s"]),
                      f"{100 * r['accuracy']:.2f}", fmt_mib(r["peak"]),
                      np.dtype(r["model"].coef_.dtype).name, r["others"]])
-    print(f"\n== Perceptron, {epochs} epochs, eta0=1, {len(np.unique(y_train))} classes OvR; "
-          f"{name}: train {X_train.shape[0]}x{X_train.shape[1]}, test {len(y_test)} ==")
-    print(format_table(["estimator", "X dtype", "epochs", "fit s", "fit s/epoch",
-                        "predict s", "test acc %", "fit peak MiB", "coef dtype", "others %"], rows))
-    print("others %: CPU share (all cores) taken by other processes during the timed calls "
-          "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
-    print("fit peak MiB: tracemalloc peak of a separate fit (numpy buffers above the input)")
+    report.start("perceptron", f"Perceptron, {epochs} epochs, eta0=1, "
+                 f"{len(np.unique(y_train))} classes OvR; {name}: train "
+                 f"{X_train.shape[0]}x{X_train.shape[1]}, test {len(y_test)}")
+    report.table(["estimator", "X dtype", "epochs", "fit s", "fit s/epoch",
+                 "predict s", "test acc %", "fit peak MiB", "coef dtype", "others %"], rows)
+    report.note("others %: CPU share (all cores) taken by other processes during the timed calls "
+                "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
+    report.note("fit peak MiB: tracemalloc peak of a separate fit (numpy buffers above the input)")
 
     sk = {k[1]: v for k, v in res.items() if k[0] == "sklearn Perceptron"}
     best = min(sk, key=lambda k: sk[k]["fit_s"])
     ours = res.get(("skmlp PerceptronClassifier", "float32"))
     if ours is None:
-        print("skmlp PerceptronClassifier not implemented yet: skipped")
+        report.note("skmlp PerceptronClassifier not implemented yet: skipped")
         return
     speedup = ratio(sk[best]["fit_s"], ours["fit_s"])
-    print(f"ratio sklearn({best})/skmlp: fit {speedup:.2f}x, predict "
-          f"{ratio(min(v['predict_s'] for v in sk.values()), ours['predict_s']):.2f}x")
+    report.note(f"ratio sklearn({best})/skmlp: fit {speedup:.2f}x, predict "
+                f"{ratio(min(v['predict_s'] for v in sk.values()), ours['predict_s']):.2f}x")
     # the last iterate of a perceptron depends much on the sample order: average seeds
     acc = {}
     for key in [("sklearn Perceptron", best), ("skmlp PerceptronClassifier", "float32"),
@@ -79,14 +79,14 @@ def run(data, epochs, targets: Targets, repeat=3, trace=True, seeds=10):
         X, Xt = X_train.astype(key[1], copy=False), X_test.astype(key[1], copy=False)
         acc[key[0]] = mean_accuracy(makers[key], X, y_train, Xt, y_test, seeds,
                                     res[key]["accuracy"])
-    print(f"test accuracy %, mean +- std over random_state 0..{seeds - 1}: " + "; ".join(
-        f"{k} {100 * m:.2f} +- {100 * sd:.2f}" for k, (m, sd) in acc.items()))
+    report.note(f"test accuracy %, mean +- std over random_state 0..{seeds - 1}: " + "; ".join(
+                f"{k} {100 * m:.2f} +- {100 * sd:.2f}" for k, (m, sd) in acc.items()))
     sk_acc, ours_acc, avg_acc = (acc[k][0] for k in acc)
     diff = 100 * (ours_acc - sk_acc)
-    targets.check(f"Perceptron {epochs} epochs >= 2x faster than sklearn ({best})",
-                  f"{speedup:.2f}x", speedup >= 2)
-    targets.check(f"Perceptron accuracy equal to sklearn's (within 1 point, {seeds} seeds)",
-                  f"{diff:+.2f} points", abs(diff) <= 1)
+    report.check(f"Perceptron {epochs} epochs vs sklearn ({best})", ">= 2x faster",
+                 f"{speedup:.2f}x", speedup >= 2, ratio=speedup, goal=2)
+    report.check(f"Perceptron accuracy vs sklearn's, mean of {seeds} seeds", "within 1 point",
+                 f"{diff:+.2f} points", abs(diff) <= 1)
     gain = 100 * (avg_acc - sk_acc)
-    targets.check("Perceptron average=True >= 2 points more accurate than sklearn's Perceptron",
-                  f"{gain:+.2f} points", gain >= 2)
+    report.check("Perceptron average=True accuracy vs sklearn's Perceptron", ">= +2 points",
+                 f"{gain:+.2f} points", gain >= 2)

@@ -1,6 +1,6 @@
 """MLPGridSearchCV vs GridSearchCV(ManualMLPClassifier) vs GridSearchCV(MLPClassifier).
 
-The grid of issue 12: load_digits scaled, learning_rate_init {1e-3, 1e-2, 1e-1} x
+The grid: load_digits scaled, learning_rate_init {1e-3, 1e-2, 1e-1} x
 alpha {1e-4, 1e-2, 1} x hidden {(32,), (64,), (128, 64)}, 5 folds, sgd, batch 64,
 30 epochs (max_iter=30), random_state=0, n_jobs 1 and 2, on float64 data and on the
 same data in float32. Wall time, ratio, CPU time of this process (with n_jobs=1 the
@@ -13,16 +13,13 @@ numpy floor: the time of the bare numpy calls every SGD step of the grid needs
 a search made of these numpy calls could show against each GridSearchCV.
 
 The family of searches (``--part family``), on the same float64 data, 5 folds, sgd,
-batch 64, random_state=0: successive halving over epochs of the grid above
-(resource='max_iter', max_resources=30, factor=3: rounds of 1, 3, 9, 27 epochs over 27,
-9, 3, 1 candidates), MLPHalvingGridSearchCV vs HalvingGridSearchCV with
-ManualMLPClassifier and with MLPClassifier; and 27 random draws of learning_rate_init ~
-loguniform(1e-3, 0.3) and alpha ~ loguniform(1e-5, 1) for a (64,) network trained 30
-epochs, MLPRandomizedSearchCV vs RandomizedSearchCV with the same two estimators. Wall
-time, ratio, CPU time, best candidate and score.
+batch 64: MLPHalvingGridSearchCV over epochs (resource='max_iter', max_resources=30,
+factor=3) and MLPRandomizedSearchCV (27 draws of learning_rate_init and alpha for a
+(64,) network, 30 epochs), each against scikit-learn's search with ManualMLPClassifier
+and with MLPClassifier.
 
     python benchmarks/bench_search.py [--quick] [--part grid|family|all]
-        [--profile float64|float32]
+                                      [--profile float64|float32]
 """
 
 import argparse
@@ -32,8 +29,8 @@ import time
 
 import numpy as np
 
-from _common import (Targets, fmt_s, format_table, machine_line, proc_status_kib, quiet,
-                     reset_peak_rss)
+import publish
+from _common import Report, fmt_s, proc_status_kib, quiet, reset_peak_rss
 from bench_mlp import epoch_flops, layer_shapes, matmul_epoch_time
 
 GRID = {"learning_rate_init": [1e-3, 1e-2, 1e-1], "alpha": [1e-4, 1e-2, 1.0],
@@ -219,17 +216,20 @@ def numpy_floor(X, y, grid, folds, epochs, batch_size=64):
         total += min(times.values())
     return total, ways
 
-def run(quick, targets: Targets, n_jobs_list=(1, 2), part="all"):
-    """The grid searches (issue 12) and the halving / randomized ones (issue 17)."""
+def run(quick, report: Report, n_jobs_list=(1, 2), part="all"):
+    """The grid searches and the halving / randomized ones."""
     if part in ("grid", "all"):
-        run_grid(quick, targets, n_jobs_list)
+        run_grid(quick, report, n_jobs_list)
     if part in ("family", "all"):
-        run_family(quick, targets, n_jobs_list[:1])
+        run_family(quick, report, n_jobs_list[:1])
 
 
-def run_grid(quick, targets: Targets, n_jobs_list=(1, 2)):
-    """Run every grid search, print the table, record the targets of issue 12."""
+def run_grid(quick, report: Report, n_jobs_list=(1, 2)):
+    """Run every grid search, print the table, record the targets."""
     grid, folds, epochs = (QUICK_GRID, 2, 3) if quick else (GRID, 5, 30)
+    report.start("search", "Grid search, load_digits scaled: "
+                 + " x ".join(f"{k} {v}" for k, v in grid.items())
+                 + f", {folds} folds, sgd, batch 64, max_iter={epochs}, random_state=0")
     header = ["data", "n_jobs", "search", "time s", "x vs this", "CPU s", "x CPU",
               "best params", "best score", "peak RSS MiB", "GFLOP/s"]
     rows, times, cpu, best, floors = [], {}, {}, {}, {}
@@ -237,13 +237,13 @@ def run_grid(quick, targets: Targets, n_jobs_list=(1, 2)):
         X, y = load(dtype)
         flops = search_flops(X, y, grid, folds, epochs)
         low, high = matmul_gflops(X, y, grid, dtype)
-        print(f"{np.dtype(dtype).name}: numpy matmul on the epoch's products "
-              f"{low:.1f}-{high:.1f} GFLOP/s; the search's products: {flops / 1e9:.1f} GFLOP "
-              f"(at {epochs} epochs per fit)")
+        report.note(f"{np.dtype(dtype).name}: numpy matmul on the epoch's products "
+                    f"{low:.1f}-{high:.1f} GFLOP/s; the search's products: "
+                    f"{flops / 1e9:.1f} GFLOP (at {epochs} epochs per fit)")
         floors[np.dtype(dtype).name], ways = numpy_floor(X, y, grid, folds, epochs)
-        print(f"{np.dtype(dtype).name}: numpy floor of the search's SGD steps: "
-              + ", ".join(f"{way} {fmt_s(s)} s" for way, s in ways.items())
-              + f"; best per shape {fmt_s(floors[np.dtype(dtype).name])} s")
+        report.note(f"{np.dtype(dtype).name}: numpy floor of the search's SGD steps: "
+                    + ", ".join(f"{way} {fmt_s(s)} s" for way, s in ways.items())
+                    + f"; best per shape {fmt_s(floors[np.dtype(dtype).name])} s")
         for n_jobs in n_jobs_list:
             _warm_up(n_jobs)
             for name, make in searches(grid, folds, epochs, n_jobs).items():
@@ -265,17 +265,18 @@ def run_grid(quick, targets: Targets, n_jobs_list=(1, 2)):
         row[4] = f"{times[(row[0], row[1], row[2])] / ours:.2f}"
         if row[1] == 1:  # CPU time of this process: the whole search only with n_jobs=1
             row[6] = f"{cpu[(row[0], 1, row[2])] / cpu[(row[0], 1, 'MLPGridSearchCV')]:.2f}"
-    print(format_table(header, rows))
-    _print_bounds(times, floors)
-    _check_targets(times, best, n_jobs_list, targets)
+    report.table(header, rows)
+    _note_bounds(times, floors, report)
+    _check_targets(times, best, n_jobs_list, report)
 
 
-def _print_bounds(times, floors):
+def _note_bounds(times, floors, report):
     """Per GridSearchCV at n_jobs=1: the speed-up over it of a search taking the floor's time."""
     for (dtype, n_jobs, name), seconds in sorted(times.items()):
         if n_jobs == 1 and name != "MLPGridSearchCV":
-            print(f"{dtype}: a search at the numpy floor ({fmt_s(floors[dtype])} s) would be at "
-                  f"most {seconds / floors[dtype]:.2f}x faster than {name} (n_jobs=1)")
+            report.note(f"{dtype}: a search at the numpy floor ({fmt_s(floors[dtype])} s) "
+                        f"would be at most {seconds / floors[dtype]:.2f}x faster than {name} "
+                        "(n_jobs=1)")
 
 
 def _warm_up(n_jobs):
@@ -293,7 +294,7 @@ def _short(params):
                      for k, v in sorted(params.items()))
 
 
-def _check_targets(times, best, n_jobs_list, targets):
+def _check_targets(times, best, n_jobs_list, report):
     for n_jobs in n_jobs_list:
         def speedup(dtype, other):
             return (times[(dtype, n_jobs, other)]
@@ -303,14 +304,15 @@ def _check_targets(times, best, n_jobs_list, targets):
                                    ("float64", "GridSearchCV(ManualMLPClassifier)", 3),
                                    ("float32", "GridSearchCV(MLPClassifier)", 8)]:
             value = speedup(dtype, other)
-            targets.check(f"search {dtype} n_jobs={n_jobs}: >= {goal}x vs {other}",
-                          f"{value:.2f}x", value >= goal)
+            report.check(f"MLPGridSearchCV vs {other}, {dtype}, n_jobs={n_jobs}",
+                         f">= {goal}x faster", f"{value:.2f}x", value >= goal, ratio=value,
+                         goal=goal)
         for dtype in ("float64", "float32"):
             found = {_short(best[(dtype, n_jobs, name)][0]) for name in (
                 "MLPGridSearchCV", "GridSearchCV(ManualMLPClassifier)",
                 "GridSearchCV(MLPClassifier)")}
-            targets.check(f"search {dtype} n_jobs={n_jobs}: same best candidate",
-                          " | ".join(sorted(found)), len(found) == 1)
+            report.check(f"best candidate of the three searches, {dtype}, n_jobs={n_jobs}",
+                         "the same", " | ".join(sorted(found)), len(found) == 1)
 
 
 # ---------------------------------------------------------------- the search family
@@ -349,10 +351,20 @@ def family_searches(grid, folds, epochs, n_iter, max_resources, n_jobs):
     }
 
 
-def run_family(quick, targets: Targets, n_jobs_list=(1,)):
+FAMILY_GOALS = {"halving over epochs": ("MLPHalvingGridSearchCV",
+                                        "HalvingGridSearchCV(MLPClassifier)", 3),
+                "randomized": ("MLPRandomizedSearchCV", "RandomizedSearchCV(MLPClassifier)",
+                               6)}
+
+
+def run_family(quick, report: Report, n_jobs_list=(1,)):
     """Time the halving and randomized searches, print the table, record the targets."""
     grid, folds, epochs, n_iter, max_resources = (
         (QUICK_GRID, 2, 3, 4, 3) if quick else (GRID, 5, 30, 27, 30))
+    report.start("search_family", f"Halving (resource='max_iter', max_resources="
+                 f"{max_resources}, factor=3) and randomized ({n_iter} draws, (64,), "
+                 f"{epochs} epochs) searches, load_digits scaled, float64, {folds} folds, "
+                 "sgd, batch 64, random_state=0")
     X, y = load(np.float64)
     header = ["comparison", "n_jobs", "search", "time s", "x vs this", "CPU s",
               "best params", "best score", "rounds (candidates x epochs)"]
@@ -377,21 +389,14 @@ def run_family(quick, targets: Targets, n_jobs_list=(1,)):
             ours = next(iter(makers))
             for row in rows[-len(makers):]:
                 row[4] = f"{times[row[2]] / times[ours]:.2f}"
-            _check_family_targets(comparison, n_jobs, times, best, targets)
-    print(format_table(header, rows))
-
-
-def _check_family_targets(comparison, n_jobs, times, best, targets):
-    ours, sklearn_name, goal = {
-        "halving over epochs": ("MLPHalvingGridSearchCV",
-                                "HalvingGridSearchCV(MLPClassifier)", 3),
-        "randomized": ("MLPRandomizedSearchCV", "RandomizedSearchCV(MLPClassifier)", 6),
-    }[comparison]
-    value = times[sklearn_name] / times[ours]
-    targets.check(f"{comparison} n_jobs={n_jobs}: >= {goal}x vs {sklearn_name}",
-                  f"{value:.2f}x", value >= goal)
-    targets.check(f"{comparison} n_jobs={n_jobs}: same best candidate",
-                  " | ".join(sorted(set(best.values()))), len(set(best.values())) == 1)
+            ours, theirs, goal = FAMILY_GOALS[comparison]
+            value = times[theirs] / times[ours]
+            report.check(f"{ours} vs {theirs}, n_jobs={n_jobs}", f">= {goal}x faster",
+                         f"{value:.2f}x", value >= goal, ratio=value, goal=goal)
+            report.check(f"best candidate of the three {comparison} searches, "
+                         f"n_jobs={n_jobs}", "the same", " | ".join(sorted(set(best.values()))),
+                         len(set(best.values())) == 1)
+    report.table(header, rows)
 
 
 def profile(quick, dtype, top=25):
@@ -420,13 +425,15 @@ def main(argv=None):
     parser.add_argument("--part", choices=["grid", "family", "all"], default="all",
                         help="the grid searches, the halving / randomized ones, or both")
     args = parser.parse_args(argv)
-    print(f"machine: {machine_line()}")
+    report = Report(" ".join(["python benchmarks/bench_search.py",
+                              *(sys.argv[1:] if argv is None else argv)]))
+    print(f"machine: {report.machine}")
     if args.profile:
         profile(args.quick, np.dtype(args.profile))
         return 0
-    targets = Targets()
-    run(args.quick, targets, tuple(args.n_jobs or (1, 2)), args.part)
-    print(targets.table())
+    run(args.quick, report, tuple(args.n_jobs or (1, 2)), args.part)
+    print(report.summary())
+    publish.save(report, quick=args.quick)
     return 0
 
 

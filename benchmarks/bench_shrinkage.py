@@ -10,12 +10,12 @@ sklearn is timed on float64 and float32 input; its faster dtype is the reference
 
 import numpy as np
 
-from _common import Targets, fmt_mib, fmt_s, format_table, ratio, time_case
+from _common import Report, fmt_mib, fmt_s, ratio, time_case
 
 QDA_REG = 0.1
 
 
-def run(data, targets: Targets, repeat=3, trace=True):
+def run(data, report: Report, repeat=3, trace=True):
     """Run the shrinkage comparisons, print the table, record the targets."""
     from bench_bayes import _feature_step
     from sklearn.discriminant_analysis import (
@@ -48,14 +48,15 @@ def run(data, targets: Targets, repeat=3, trace=True):
         ("default", "skmlp GaussianBayes('full'), defaults", np.float64,
          lambda: GaussianBayesClassifier(covariance_type="full")),
     ]
-    rows, res = [], {}
+    rows, res, failures = [], {}, []
     for key, label, dtype, make in cases:
         X, Xt = X_train.astype(dtype, copy=False), X_test.astype(dtype, copy=False)
         try:
             r = time_case(make, X, y_train, Xt, y_test, repeat=repeat, fit_repeat=3,
                           fit_budget=5.0, trace=trace)
         except ValueError as exc:  # the unregularised plug-in may be singular
-            print(f"{label} ({np.dtype(dtype).name}) failed: {exc}")
+            failures.append(f"{label} ({np.dtype(dtype).name}) failed: {exc}")
+            print(failures[-1])
             r = dict(model=None, fit_s=None, predict_s=None, accuracy=np.nan, peak=None,
                      others="-")
         res[(key, np.dtype(dtype).name)] = r
@@ -65,11 +66,13 @@ def run(data, targets: Targets, repeat=3, trace=True):
             else f"{np.min(shrinkage):.3g}..{np.max(shrinkage):.3g}")
         rows.append([label, np.dtype(dtype).name, fmt_s(r["fit_s"]), fmt_s(r["predict_s"]),
                      f"{100 * r['accuracy']:.2f}", shown, fmt_mib(r["peak"]), r["others"]])
-    print(f"\n== Shrinkage; {name}: train {X_train.shape[0]}x{X_train.shape[1]}, "
-          f"test {len(y_test)} ==")
-    print(format_table(["estimator", "X dtype", "fit s", "predict s", "test acc %",
-                        "shrinkage_", "fit peak MiB", "others %"], rows))
-    print("shrinkage_: ours only (min..max over the classes)")
+    report.start("shrinkage", f"Shrinkage; {name}: train {X_train.shape[0]}x{X_train.shape[1]}, "
+                 f"test {len(y_test)}")
+    report.table(["estimator", "X dtype", "fit s", "predict s", "test acc %", "shrinkage_",
+                 "fit peak MiB", "others %"], rows)
+    for failure in failures:
+        report.note(failure)
+    report.note("shrinkage_: ours only (min..max over the classes)")
 
     lda_runs = {k[1]: v for k, v in res.items() if k[0] == "LDA"}
     best = min(lda_runs, key=lambda k: lda_runs[k]["fit_s"])
@@ -80,11 +83,11 @@ def run(data, targets: Targets, repeat=3, trace=True):
     fit_x = ratio(lda_runs[best]["fit_s"], tied["fit_s"])
     diff = 100 * (tied["accuracy"] - lda_runs[best]["accuracy"])
     gain = 100 * (full["accuracy"] - default["accuracy"])
-    print(f"ratio sklearn LDA({best})/skmlp 'tied'+'auto': fit {fit_x:.2f}x, accuracy "
-          f"{diff:+.2f} points; 'full'+'auto' vs 'full' default: {gain:+.2f} points")
-    targets.check("'tied'+'auto' accuracy within 0.5 point of LDA(lsqr, auto)",
-                  f"{diff:+.2f} points", abs(diff) <= 0.5)
-    targets.check(f"'tied'+'auto' fit no slower than LDA(lsqr, auto) ({best})",
-                  f"{fit_x:.2f}x", fit_x >= 1)
-    targets.check("'full'+'auto' well above the unregularised 'full' (>= 5 points)",
-                  f"{gain:+.2f} points", bool(gain >= 5))
+    report.note(f"ratio sklearn LDA({best})/skmlp 'tied'+'auto': fit {fit_x:.2f}x, accuracy "
+                f"{diff:+.2f} points; 'full'+'auto' vs 'full' default: {gain:+.2f} points")
+    report.check("'tied'+'auto' accuracy vs LDA(lsqr, auto)", "within 0.5 point",
+                 f"{diff:+.2f} points", abs(diff) <= 0.5)
+    report.check(f"'tied'+'auto' fit vs LDA(lsqr, auto) ({best})", "no slower (>= 1x)",
+                 f"{fit_x:.2f}x", fit_x >= 1, ratio=fit_x, goal=1)
+    report.check("'full'+'auto' accuracy vs the unregularised 'full'", ">= +5 points",
+                 f"{gain:+.2f} points", bool(gain >= 5))

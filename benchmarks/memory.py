@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from _common import GIB, MIB, format_table, proc_status_kib, quiet, reset_peak_rss
+from _common import GIB, MIB, proc_status_kib, quiet, reset_peak_rss
 
 N_FEATURES = 784
 ALLOWANCE = {"mlp": ("X + 1 GiB", 1.0), "perceptron": ("X + 0.5 GiB", 0.5)}
@@ -117,9 +117,9 @@ def row_and_target(r):
     return row, text, used <= limit
 
 
-def run(n, targets, names=WORKERS, threads=None):
+def run(n, report, names=WORKERS, threads=None):
     """Run every worker one after the other, print the table, record the targets."""
-    rows, reset_ok = [], True
+    rows, reset_ok, checks = [], True, []
     for name in names:
         r = run_worker(name, n, threads)
         print(f"memory: {name} done", file=sys.stderr, flush=True)  # progress, not the table
@@ -131,15 +131,18 @@ def run(n, targets, names=WORKERS, threads=None):
         rows.append(row)
         if name.startswith("skmlp"):
             used = r["peak"] - r["baseline"]
-            targets.check(f"memory {name} <= {text}",
-                          f"{used / GIB:.2f} GiB = X {(used - r['x_bytes']) / GIB:+.2f} GiB", met)
+            checks.append((f"memory of {name}, peak - baseline", f"<= {text}",
+                           f"{used / GIB:.2f} GiB = X {(used - r['x_bytes']) / GIB:+.2f} GiB",
+                           met))
     x_gib = n * N_FEATURES * 4 / GIB
-    print(f"\n== Peak RSS of one fit, {n} x {N_FEATURES} float32 (X = {x_gib:.2f} GiB), "
-          "fresh subprocess each; MLP 784-64-10 sgd and perceptron: 1 epoch ==")
-    print(format_table(["estimator", "baseline MiB", "peak MiB", "peak-base GiB",
-                        "above X GiB", "(peak-base)/X", "target", "status", "fit s"], rows))
-    print("baseline = RSS after imports, before X; peak = VmHWM after the fit"
-          + ("" if reset_ok else " (peak reset not permitted: VmHWM since process start)"))
+    report.start("memory", f"Peak RSS of one fit, {n} x {N_FEATURES} float32 (X = {x_gib:.2f} "
+                 "GiB), fresh subprocess each; MLP 784-64-10 sgd and perceptron: 1 epoch")
+    report.table(["estimator", "baseline MiB", "peak MiB", "peak-base GiB", "above X GiB",
+                 "(peak-base)/X", "target", "status", "fit s"], rows)
+    report.note("baseline = RSS after imports, before X; peak = VmHWM after the fit"
+                + ("" if reset_ok else " (peak reset not permitted: VmHWM since process start)"))
+    for check in checks:
+        report.check(*check)
 
 
 if __name__ == "__main__":

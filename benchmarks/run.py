@@ -4,19 +4,24 @@
     python benchmarks/run.py --memory   # peak RSS on 1,000,000 x 784 float32 (subprocesses)
     python benchmarks/run.py --quick    # bundled MNIST subset, small: a CI smoke test
 
-Prints one table per comparison and a summary of the targets of issues 6, 11 and
-12. Nothing is asserted: the exit code is 0 whenever every benchmark ran.
+Prints one table per comparison and a summary of the targets, and saves each
+comparison as benchmarks/results/<name>.json, from which benchmarks/report.py
+renders the tables of benchmarks/README.md and of the docs' benchmarks page.
+A --quick run saves its results in a temporary directory instead: its numbers
+judge nothing and never replace a real run's. Nothing is asserted: the exit
+code is 0 whenever every benchmark ran.
 """
 
 import argparse
 import contextlib
-import datetime
 import os
 import sys
 import time
+from pathlib import Path
 
 import _common
-from _common import Targets, machine_line
+import publish
+from _common import Report
 
 
 def parse_args(argv):
@@ -39,14 +44,16 @@ def parse_args(argv):
                         help="limit BLAS/OpenMP threads (threadpoolctl) for every estimator")
     parser.add_argument("--no-trace", action="store_true",
                         help="skip the tracemalloc fit-peak column (saves one fit per row)")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="directory of the result files (default benchmarks/results; "
+                             "with --quick a new temporary directory)")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
-    print(f"skmlp benchmarks, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
-          f"command: python benchmarks/run.py {' '.join(sys.argv[1:] if argv is None else argv)}")
+    command = " ".join(["python benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     limiter = contextlib.nullcontext()
     if args.threads:
         import scipy.linalg  # noqa: F401  load every BLAS / OpenMP library first,
@@ -57,26 +64,28 @@ def main(argv=None):
 
         limiter = threadpool_limits(args.threads)
     with limiter:
-        print(f"machine: {machine_line()}")
-        print("load average at start: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())
-        targets = Targets()
+        report = Report(command)
+        print(f"skmlp benchmarks, {report.date}, command: {command}")
+        print(f"machine: {report.machine}")
+        print("load average at start: %.2f %.2f %.2f (1, 5, 15 min)" % report.load_start)
         if args.memory or args.quick:
             import memory
 
             names = memory.SKMLP_WORKERS if args.quick else memory.WORKERS
-            memory.run(args.memory_n or (10_000 if args.quick else 1_000_000), targets,
+            memory.run(args.memory_n or (10_000 if args.quick else 1_000_000), report,
                        names, threads=args.threads)
         if not args.memory:
-            run_speed(args, targets)
+            run_speed(args, report)
     smoke = ": --quick is a smoke test, its numbers judge nothing" if args.quick else ""
-    print(f"\n== Targets (issues 6, 11, 12){smoke} ==")
-    print(targets.table())
+    print(f"\n== Targets{smoke} ==")
+    print(report.summary())
     print("load average at end: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())
+    publish.save(report, args.results, quick=args.quick)
     print(f"total {time.perf_counter() - started:.0f} s")
     return 0
 
 
-def run_speed(args, targets):
+def run_speed(args, report):
     import bench_bayes
     import bench_mlp
     import bench_perceptron
@@ -87,15 +96,15 @@ def run_speed(args, targets):
     only = args.only or ["mlp", "perceptron", "bayes", "shrinkage", "search"]
     trace = not args.no_trace
     if "mlp" in only:
-        bench_mlp.run(data, args.epochs or (2 if args.quick else 5), targets, args.repeat, trace)
+        bench_mlp.run(data, args.epochs or (2 if args.quick else 5), report, args.repeat, trace)
     if "perceptron" in only:
-        bench_perceptron.run(data, 5, targets, args.repeat, trace, seeds=1 if args.quick else 10)
+        bench_perceptron.run(data, 5, report, args.repeat, trace, seeds=1 if args.quick else 10)
     if "bayes" in only:
-        bench_bayes.run(data, targets, args.repeat, trace)
+        bench_bayes.run(data, report, args.repeat, trace)
     if "shrinkage" in only:
-        bench_shrinkage.run(data, targets, args.repeat, trace)
-    if "search" in only:  # issue 12: load_digits grid search, its own data
-        bench_search.run(args.quick, targets)
+        bench_shrinkage.run(data, report, args.repeat, trace)
+    if "search" in only:  # the load_digits grid search, its own data
+        bench_search.run(args.quick, report)
 
 
 if __name__ == "__main__":

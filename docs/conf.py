@@ -2,6 +2,8 @@
 examples/, pydata-sphinx-theme, and MathJax served from the build (no network
 needed to build or to read the pages)."""
 
+import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -29,6 +31,9 @@ extensions = [
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 autosummary_generate = True
+# API pages are titled by the object's own name (its signature gives the module),
+# and "On this page" lists methods without the class's name: both fit their column.
+toc_object_entries_show_parents = "hide"
 autodoc_default_options = {"members": True}
 numpydoc_show_class_members = False  # the class template lists the methods itself
 numpydoc_class_members_toctree = False
@@ -43,7 +48,6 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "doc_module": ("skmlp",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"skmlp": None},  # link names in the code to the API pages
     "show_memory": False,
     # The timing pages load their table scripts from a CDN: leave them out.
     "write_computation_times": False,
@@ -57,7 +61,12 @@ html_theme_options = {
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
 }
-html_static_path = []
+html_static_path = ["_static"]
+# Long lines of code and output wrap inside the content column instead of
+# running off its edge; the benchmark tables get a compact style.
+html_css_files = ["skmlp.css"]
+# Pages without sub-pages: no empty navigation column beside them.
+html_sidebars = {page: [] for page in ("install", "scale_out", "datasets", "benchmarks")}
 
 
 def _skip_metadata_request_setters(app, what, name, obj, skip, options):
@@ -68,5 +77,35 @@ def _skip_metadata_request_setters(app, what, name, obj, skip, options):
     return None
 
 
+# Methods a class inherits from scikit-learn (the search's predict, score, ...)
+# cite scikit-learn's glossary and user guide, which an offline build cannot
+# link: their docstrings keep the words, as literals or plain text.
+_SKLEARN_ROLES = re.compile(r":term:`([^`<]+?)(?:\s*<[^>]*>)?`|:ref:`([^`<]+?)\s*<[^>]*>`")
+
+
+def _unlink_sklearn_roles(app, what, name, obj, options, lines):
+    module = getattr(getattr(obj, "fget", obj), "__module__", None) or ""
+    if module.split(".")[0] == "sklearn":
+        lines[:] = [_SKLEARN_ROLES.sub(_unlinked, line) for line in lines]
+
+
+def _unlinked(match):
+    term, ref_text = match.groups()
+    return f"``{term}``" if term else f"scikit-learn's {ref_text}"
+
+
+def _write_benchmark_results(app):
+    # The benchmarks' result files (benchmarks/results/*.json) become the tables
+    # and figures that docs/benchmarks.rst and the model-selection guide include:
+    # benchmarks/publish.py renders them, and benchmarks/README.md, alike.
+    spec = importlib.util.spec_from_file_location("skmlp_benchmarks_publish",
+                                                  ROOT / "benchmarks" / "publish.py")
+    publish = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(publish)
+    publish.write_docs(DOCS / "generated")
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_request_setters)
+    app.connect("autodoc-process-docstring", _unlink_sklearn_roles)
+    app.connect("builder-inited", _write_benchmark_results)

@@ -45,8 +45,11 @@ PROBLEMS = [("s1 = s2 = 1, 'tied': lines", (1.0, 1.0), "tied"),
 xx, yy = np.meshgrid(np.linspace(-4, 7, 300), np.linspace(-4, 9, 300))
 grid = np.c_[xx.ravel(), yy.ravel()]
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 7.5), layout="constrained")
-for ax, (title, sigmas, covariance_type) in zip(axes, PROBLEMS):
+# Sized so that the printed equations stay readable at the docs' column width;
+# each panel's legend (the equations) has an empty axes of its own below it.
+fig, (axes, legend_axes) = plt.subplots(2, 2, figsize=(9.6, 8.4), layout="constrained",
+                                        height_ratios=[3, 1.35])
+for ax, legend_ax, (title, sigmas, covariance_type) in zip(axes, legend_axes, PROBLEMS):
     X, y = make_gaussian_classes((500, 500), sigmas=sigmas, random_state=0)
     handles = [ax.scatter(*X[y == k].T, s=4, alpha=0.35, color=color, label=f"class {k}")
                for k, color in ((1, "tab:blue"), (2, "tab:orange"))]
@@ -58,9 +61,12 @@ for ax, (title, sigmas, covariance_type) in zip(axes, PROBLEMS):
         ax.contour(xx, yy, boundary(grid).reshape(xx.shape), levels=[0], colors=color)
         handles.append(Line2D([], [], color=color, label=f"{label}:\n{boundary}"))
         print(f"  {label:28s} {boundary}")
-    ax.set(title=title, xlabel="x0", ylabel="x1", aspect="equal",
+    ax.set(xlabel="x0", ylabel="x1", aspect="equal",
            xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-              fontsize=7.5, ncol=1)
-fig.suptitle("Minimum-risk Bayes boundaries on the homework's data (500 + 500 points)")
+    ax.set_title(title, fontsize=12)
+    legend_ax.axis("off")
+    legend_ax.legend(handles=handles, loc="upper center", fontsize=10, ncol=1,
+                     borderaxespad=0)
+fig.suptitle("Minimum-risk Bayes boundaries on the homework's data (500 + 500 points)",
+             fontsize=13)
 plt.show()

@@ -40,7 +40,8 @@ PARTS = [("(a) s2 = 1, p = (1/2, 1/2)", 1.0, (500, 500), 5.0),
 xx, yy = np.meshgrid(np.linspace(-3, 3.5, 300), np.linspace(-3, 4, 300))
 grid = np.c_[xx.ravel(), yy.ravel()]
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 5.4), layout="constrained")
+# Sized so that the labels stay readable at the docs' column width.
+fig, axes = plt.subplots(1, 3, figsize=(9.6, 4.7), layout="constrained")
 for ax, (title, sigma2, sizes, line_c) in zip(axes, PARTS):
     X, y = make_uniform_discs(sizes, sigmas=(1.0, sigma2), random_state=0)
     discs = [UniformDisc((1, 2), 1.0), UniformDisc((0, 0), sigma2)]
@@ -55,11 +56,12 @@ for ax, (title, sigma2, sizes, line_c) in zip(axes, PARTS):
     x = np.linspace(-3, 3.5, 2)
     ax.plot(x, (line_c - 2 * x) / 4, "k--", lw=1, label=f"notes: 2x + 4y = {line_c:g}")
     overlap = clf.predict_proba(np.array([[0.8, 0.9]]))[0]  # a point of the overlap
-    ax.set(title=f"{title}\nP(C1 | overlap) = {overlap[0]:.3f}; "
-                 f"outside: class {clf.predict([[3.0, -2.5]])[0]}",
-           xlabel="x", ylabel="y", aspect="equal", xlim=(-3, 3.5), ylim=(-3, 4))
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set(xlabel="x", ylabel="y", aspect="equal", xlim=(-3, 3.5), ylim=(-3, 4))
+    ax.set_title(f"{title}\nP(C1 | overlap) = {overlap[0]:.3f}\n"
+                 f"outside the discs: class {clf.predict([[3.0, -2.5]])[0]}", fontsize=11)
+    ax.legend(loc="lower left", fontsize=10)
     print(f"{title}: priors {np.round(clf.class_prior_, 3)}, posterior on the overlap "
           f"{np.round(overlap, 3)}")
-fig.suptitle("Exact minimum-risk regions for uniform discs (blue: class 1, orange: class 2)")
+fig.suptitle("Exact minimum-risk regions for uniform discs (blue: class 1, orange: class 2)",
+             fontsize=13)
 plt.show()

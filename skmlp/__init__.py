@@ -6,7 +6,8 @@ Three estimators, each with fit / predict / predict_proba:
   backpropagation, a drop-in for :class:`sklearn.neural_network.MLPClassifier`.
 - :class:`PerceptronClassifier`: Rosenblatt's perceptron rule.
 - :class:`GaussianBayesClassifier`: minimum-risk Bayes decisions with Gaussian
-  class densities, priors and a cost matrix.
+  class densities, priors and a cost matrix; its two-class boundary is a
+  :class:`QuadraticBoundary`.
 
 and the same minimum-risk rule (one place: ``skmlp/_risk.py``) for any model
 and any density:
@@ -34,6 +35,7 @@ _LAZY = {
     "ManualMLPClassifier": "._mlp",
     "MinimumRiskClassifier": "._minimum_risk",
     "PerceptronClassifier": "._perceptron",
+    "QuadraticBoundary": "._bayes",
     "TrainingCurveDisplay": "._display",
 }
 _SUBMODULES = ("datasets", "model_selection", "nn")
@@ -44,6 +46,7 @@ __all__ = [
     "ManualMLPClassifier",
     "MinimumRiskClassifier",
     "PerceptronClassifier",
+    "QuadraticBoundary",
     "TrainingCurveDisplay",
     "__version__",
 ]

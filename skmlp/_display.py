@@ -1,5 +1,6 @@
 """TrainingCurveDisplay: the per-epoch curves of a fitted model, in sklearn's Display style."""
 
+from sklearn.pipeline import Pipeline
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
@@ -61,13 +62,16 @@ class TrainingCurveDisplay:
 
     @classmethod
     def from_estimator(cls, estimator, *, kind=None, ax=None, **kwargs):
-        """The curves of a fitted ManualMLPClassifier or PerceptronClassifier.
+        """The curves of a fitted network or perceptron, alone or inside a Pipeline or search.
 
         Parameters
         ----------
         estimator : fitted estimator
             A ManualMLPClassifier trained by 'sgd' or 'adam' (``loss_curve_``)
-            or a PerceptronClassifier (``errors_``).
+            or a PerceptronClassifier (``errors_``); or a Pipeline ending in
+            one (its final step is plotted); or a fitted search with
+            ``refit=True``, such as MLPGridSearchCV or GridSearchCV (its
+            ``best_estimator_`` is plotted, the final step if a Pipeline).
         kind : {'loss', 'validation_score', 'errors'}, default=None
             'loss': ``loss_curve_`` and, with early stopping,
             ``validation_loss_curve_``; 'validation_score':
@@ -84,25 +88,18 @@ class TrainingCurveDisplay:
             With ``ax_``, ``figure_`` and ``lines_``.
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(estimator)
+        model, name = _trained_model(estimator)
         if kind is None:
-            kind = "errors" if hasattr(estimator, "errors_") else "loss"
+            kind = "errors" if hasattr(model, "errors_") else "loss"
         if kind not in _CURVES:
             raise ValueError(f"kind must be one of {sorted(_CURVES)}, got {kind!r}.")
         attributes, ylabel = _CURVES[kind]
-        curves = {label: list(getattr(estimator, name))
-                  for name, label in attributes
-                  if getattr(estimator, name, None) is not None}
+        curves = {label: list(getattr(model, attribute))
+                  for attribute, label in attributes
+                  if getattr(model, attribute, None) is not None}
         if not curves:
-            names = " or ".join(name for name, _ in attributes)
-            raise ValueError(
-                f"{type(estimator).__name__} has no {names} to plot: the curves "
-                "are recorded by the stochastic solvers ('sgd', 'adam'), the "
-                "validation curves with early_stopping=True, errors_ by the "
-                "perceptron."
-            )
-        display = cls(curves=curves, ylabel=ylabel,
-                      estimator_name=type(estimator).__name__)
+            raise ValueError(_no_curve_message(model, name, kind))
+        display = cls(curves=curves, ylabel=ylabel, estimator_name=name)
         return display.plot(ax=ax, **kwargs)
 
     def plot(self, ax=None, **kwargs):
@@ -137,3 +134,41 @@ class TrainingCurveDisplay:
         ax.legend()
         self.ax_, self.figure_ = ax, ax.figure
         return self
+
+
+def _trained_model(estimator):
+    """The fitted model whose curves are plotted, and its title.
+
+    A fitted search stands for its ``best_estimator_``, a Pipeline for its
+    final step: the network that was trained, wherever it sits.
+    """
+    check_is_fitted(estimator)
+    if hasattr(estimator, "cv_results_"):  # a fitted search, scikit-learn's or ours
+        if not hasattr(estimator, "best_estimator_"):
+            raise ValueError(
+                f"{type(estimator).__name__} was fitted with refit=False, so it holds "
+                "no trained model to plot: fit it with refit=True, or fit a model "
+                "with its best_params_ and pass that."
+            )
+        model, name = _trained_model(estimator.best_estimator_)
+        return model, f"{name}, best of {type(estimator).__name__}"
+    if isinstance(estimator, Pipeline):
+        model, name = _trained_model(estimator[-1])
+        return model, f"{name} in a Pipeline"
+    return estimator, type(estimator).__name__
+
+
+def _no_curve_message(model, name, kind):
+    """Why `model` has no curve of this kind, and what would have one."""
+    attributes = " or ".join(attribute for attribute, _ in _CURVES[kind][0])
+    if kind == "errors":
+        why = "errors_ is the PerceptronClassifier's per-epoch error count"
+    elif getattr(model, "solver", None) == "lbfgs":
+        why = ("solver='lbfgs' optimizes on the full batch and records no "
+               "per-epoch curve: fit with solver='sgd' or 'adam' to get one")
+    elif kind == "validation_score":
+        why = "the validation curves are recorded with early_stopping=True"
+    else:
+        why = ("the curves are recorded by a ManualMLPClassifier trained with "
+               "solver='sgd' or 'adam', and errors_ by a PerceptronClassifier")
+    return f"{name} has no {attributes} to plot: {why}."

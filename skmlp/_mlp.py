@@ -67,7 +67,7 @@ class _HeldOut(NamedTuple):
 
 
 class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
-    """Multilayer perceptron classifier with hand-written backpropagation.
+    r"""Multilayer perceptron classifier with hand-written backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
     (same parameters, defaults, attributes and methods) whose forward and
@@ -79,11 +79,21 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     label. With ``loss='squared_error'`` every output unit is logistic and
     :meth:`predict_proba` divides multiclass outputs by their row sum.
 
-    Losses, with sample weights ``s_n`` summing to ``S`` (``S = n_samples``
-    without weights) and biases not penalised::
+    The losses, for outputs :math:`y_{nk}`, targets :math:`t_{nk}` and sample
+    weights :math:`s_n` summing to :math:`S` (``n_samples`` without weights),
+    biases not penalised: ``'log_loss'``
 
-        log_loss:      L = -(1/S) sum_n s_n sum_k t_nk ln y_nk + alpha/(2S) sum ||W||^2
-        squared_error: L = (1/(2S)) sum_n s_n sum_k (y_nk - t_nk)^2 + alpha/(2S) sum ||W||^2
+    .. math::
+
+        L = -\frac{1}{S} \sum_n s_n \sum_k t_{nk} \ln y_{nk}
+            + \frac{\alpha}{2S} \sum_l \|W_l\|^2
+
+    and ``'squared_error'``
+
+    .. math::
+
+        L = \frac{1}{2S} \sum_n s_n \sum_k (y_{nk} - t_{nk})^2
+            + \frac{\alpha}{2S} \sum_l \|W_l\|^2
 
     Training never fails silently: a non-finite or exploding loss stops the
     fit with a ``FloatingPointError`` naming the learning rate and feature
@@ -100,14 +110,20 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
         or Adam.
     alpha : float, default=0.0001
-        L2 penalty strength (the seeds' lambda is ``alpha / S``).
+        L2 penalty strength (the course notes' :math:`\lambda` is ``alpha / S``).
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is
         ``min(200, n_samples)``.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        SGD learning-rate schedule (see :class:`skmlp._optimizers.SGDOptimizer`).
+        SGD learning-rate schedule, as in MLPClassifier: 'constant' keeps
+        ``learning_rate_init``; 'invscaling' sets the rate to
+        ``learning_rate_init / (t + 1) ** power_t`` at the end of each epoch,
+        ``t`` being the number of samples seen; 'adaptive' divides it by 5
+        each time the loss (or the validation score) stalls for
+        ``n_iter_no_change`` epochs, instead of stopping, until it falls below
+        1e-6.
     learning_rate_init : float, default=0.001
-        Initial learning rate (the seeds' eta) of 'sgd' and 'adam'.
+        Initial learning rate (the course notes' :math:`\eta`) of 'sgd' and 'adam'.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
     max_iter : int, default=200
@@ -141,11 +157,10 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
     loss : {'log_loss', 'squared_error'}, default='log_loss'
-        Training loss; 'squared_error' is the seeds' textbook setup with
-        logistic output units.
-    init : {'glorot_uniform', 'glorot_uniform_sklearn', 'he_uniform'}, \
-default='glorot_uniform'
-        Initial weights. 'glorot_uniform' (the seeds' Xavier): W and b drawn
+        Training loss; 'squared_error' is the course notes' textbook setup
+        with logistic output units.
+    init : {'glorot_uniform', 'glorot_uniform_sklearn', 'he_uniform'}, default='glorot_uniform'
+        Initial weights. 'glorot_uniform' (the notes' Xavier): W and b drawn
         from U(-r, r) with ``r = sqrt(6 / (fan_in + fan_out))``.
         'glorot_uniform_sklearn': MLPClassifier's rule, the same but with
         ``r = sqrt(2 / (fan_in + fan_out))`` for logistic hidden units, so

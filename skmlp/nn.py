@@ -2,57 +2,70 @@ r"""The math of a multilayer perceptron on raw arrays.
 
 This module knows nothing of estimators: it takes arrays, weights and
 strings, and returns arrays. :class:`skmlp.ManualMLPClassifier` trains with
-it, and a reader can run the seeds' formulas through it line by line.
+it, and a reader can run the course notes' formulas through it line by line.
 
 Layout of the weights (as scikit-learn's ``MLPClassifier``):
 ``coefs[l]`` has shape ``(fan_in, fan_out)`` and ``intercepts[l]`` shape
 ``(fan_out,)``; one row of ``X`` is one sample.
 
-From the seeds' notation to the code
-------------------------------------
-Seed 000 (MNIST practice), network ``x = x^(0) -> a^(1) -> x^(1) -> ... -> x^(L) = y``:
+From the course notes' notation to the code
+-------------------------------------------
+The MNIST practice writes the network as
+:math:`x = x^{(0)} \to a^{(1)} \to x^{(1)} \to \dots \to x^{(L)} = y`, with
+:math:`w_{ji}` the weight from input :math:`i` to unit :math:`j` (so
+:math:`W^{(l)}` has shape (fan_out, fan_in)) and :math:`\odot` the
+element-wise product:
 
-===============================================  =====================================
-seed 000                                         code
-===============================================  =====================================
-input ``x^(0)``                                  ``acts[0] = X``
-``W^(l)`` (``w_ji``: from input ``i`` to unit    ``coefs[l - 1]`` = ``W^(l)`` transposed
-``j``, shape (fan_out, fan_in))                  (shape (fan_in, fan_out))
-``a^(l) = W^(l) x^(l-1) + b^(l)``                ``acts[l - 1] @ coefs[l - 1] + intercepts[l - 1]``
-``x^(l) = f(a^(l))``                             ``acts[l]`` (``ACTIVATIONS[f]`` applied
-                                                 in place on ``a^(l)``)
-``delta^(L) = y - t`` (softmax, cross-entropy)   ``deltas[-1] = acts[-1] - T``
-``delta^(l) = delta^(l+1) W^T (.) f'(a^(l))``    ``deltas[l] @ coefs[l].T``, then
-                                                 ``DERIVATIVES[f](acts[l], ...)``: ``f'`` is
-                                                 written from the output ``x^(l)``
-``dE/dW = (1/N) x^T delta + lambda W``           ``coef_grads[l] = acts[l].T @ deltas[l]
-                                                 + (alpha / S) * coefs[l]``
-``dE/db = (1/N) sum_n delta_n``                  ``intercept_grads[l] = deltas[l].sum(0)``
-===============================================  =====================================
+.. list-table::
+   :header-rows: 1
+   :widths: 45 55
 
-The ``1/N`` (more generally ``s_n / S`` with sample weights ``s_n`` and
-``S = sum_n s_n``) is folded into the output delta, so every later delta and
-gradient already carries it. The seeds' ``lambda`` of
-``E + lambda/2 ||W||^2`` is ``alpha / S`` here: the penalty is
-``alpha / (2 S) sum_l ||W_l||^2`` as in scikit-learn; biases are not
+   * - the notes
+     - the code
+   * - input :math:`x^{(0)}`
+     - ``acts[0] = X``
+   * - weights :math:`W^{(l)}`
+     - ``coefs[l - 1]``, the transpose of :math:`W^{(l)}`: shape (fan_in, fan_out)
+   * - :math:`a^{(l)} = W^{(l)} x^{(l-1)} + b^{(l)}`
+     - ``acts[l - 1] @ coefs[l - 1] + intercepts[l - 1]``
+   * - :math:`x^{(l)} = f(a^{(l)})`
+     - ``acts[l]``: ``ACTIVATIONS[f]`` applied in place on :math:`a^{(l)}`
+   * - :math:`\delta^{(L)} = y - t` (softmax and cross-entropy)
+     - ``deltas[-1] = acts[-1] - T``
+   * - :math:`\delta^{(l)} = \delta^{(l+1)} W \odot f'(a^{(l)})`
+     - ``deltas[l] @ coefs[l].T``, then ``DERIVATIVES[f](acts[l], ...)``:
+       :math:`f'` is written from the output :math:`x^{(l)}`
+   * - :math:`\partial E / \partial W = \frac{1}{N} x^\top \delta + \lambda W`
+     - ``coef_grads[l] = acts[l].T @ deltas[l] + (alpha / S) * coefs[l]``
+   * - :math:`\partial E / \partial b = \frac{1}{N} \sum_n \delta_n`
+     - ``intercept_grads[l] = deltas[l].sum(0)``
+
+The :math:`1/N` (more generally :math:`s_n / S` with sample weights
+:math:`s_n` and :math:`S = \sum_n s_n`) is folded into the output delta, so
+every later delta and gradient already carries it. The notes' :math:`\lambda`
+of :math:`E + \frac{\lambda}{2} \|W\|^2` is ``alpha / S`` here: the penalty is
+:math:`\frac{\alpha}{2S} \sum_l \|W_l\|^2` as in scikit-learn; biases are not
 penalised. No delta is computed for the input layer (nothing learns there).
 
-Seed 001 (backpropagation lecture) writes ``a^(j)_i`` for the activation of
-unit ``i`` in layer ``j`` (``a^(1) = x``) and ``Theta^(j)_ki`` for the weight
-from ``a^(j)_i`` to ``a^(j+1)_k``, with column 0 multiplying the bias unit
-``x_0 = 1``. Hence ``intercepts[j-1] = Theta^(j)[:, 0]`` and
-``coefs[j-1] = Theta^(j)[:, 1:].T``. Its cost ``J = 1/2 sum_k (a^(L)_k - y_k)^2``
-is ``loss='squared_error'`` with one sample; its ``alpha`` is the learning
-rate (our ``alpha`` is the L2 penalty).
+The backprop lecture writes :math:`a^{(j)}_i` for the activation of unit
+:math:`i` in layer :math:`j` (:math:`a^{(1)} = x`) and
+:math:`\Theta^{(j)}_{ki}` for the weight from :math:`a^{(j)}_i` to
+:math:`a^{(j+1)}_k`, with column 0 multiplying the bias unit :math:`x_0 = 1`.
+Hence ``intercepts[j-1] = Theta[j][:, 0]`` and
+``coefs[j-1] = Theta[j][:, 1:].T``. Its cost
+:math:`J = \frac12 \sum_k (a^{(L)}_k - y_k)^2` is ``loss='squared_error'``
+with one sample; its :math:`\alpha` is the learning rate (our ``alpha`` is
+the L2 penalty).
 
-Losses over ``S = sum_n s_n`` (``S = n_samples`` without weights):
+Losses over :math:`S = \sum_n s_n` (``S = n_samples`` without weights):
 
-- ``log_loss``: ``-(1/S) sum_n s_n sum_k t_nk ln y_nk`` with softmax output,
-  and the binary cross-entropy of every unit with logistic output
-  ``-(1/S) sum_n s_n sum_k [t ln y + (1 - t) ln(1 - y)]``;
-- ``squared_error``: ``(1/(2S)) sum_n s_n sum_k (y_nk - t_nk)^2``;
+- ``log_loss``: :math:`-\frac{1}{S} \sum_n s_n \sum_k t_{nk} \ln y_{nk}` with
+  softmax output, and the binary cross-entropy of every unit with logistic
+  output, :math:`-\frac{1}{S} \sum_n s_n \sum_k [t_{nk} \ln y_{nk} +
+  (1 - t_{nk}) \ln(1 - y_{nk})]`;
+- ``squared_error``: :math:`\frac{1}{2S} \sum_n s_n \sum_k (y_{nk} - t_{nk})^2`;
 
-plus ``alpha / (2S) sum_l ||W_l||^2``.
+plus :math:`\frac{\alpha}{2S} \sum_l \|W_l\|^2`.
 
 Speed: every function that produces a layer-sized array accepts a
 preallocated buffer and fills it in place, so a training loop allocates
@@ -484,7 +497,8 @@ default='softmax'
 
     Examples
     --------
-    Seed 000: ten uniform outputs and a one-hot target give ``-ln 0.1``.
+    The MNIST practice's check: ten uniform outputs and a one-hot target give
+    ``-ln 0.1``.
 
     >>> import numpy as np
     >>> from skmlp.nn import loss_value
@@ -664,7 +678,7 @@ def _backward(acts, T, coefs, activation, out_activation, loss, alpha, sample_we
     value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S, one_hot)
     _output_delta(Y, T, loss, out_activation, deltas[-1])
     _scale_rows(deltas[-1], sample_weight, S)
-    lam = alpha / S  # the seeds' lambda
+    lam = alpha / S  # the course notes' lambda
     for l in range(len(coefs) - 1, -1, -1):
         _layer_gradients(acts[l], deltas[l], coefs[l], lam, coef_grads[l], intercept_grads[l])
         if l > 0:  # no delta for the input layer
@@ -717,7 +731,7 @@ def check_gradients(
 
     The error is measured per parameter array (each weight matrix and each
     bias vector) in the Euclidean norm, as in the gradient check of Andrew
-    Ng's machine-learning course, whose notation seed 001 uses::
+    Ng's machine-learning course, whose notation the backprop lecture uses::
 
         error_l = ||g_bp - g_fd|| / max(||g_bp|| + ||g_fd||, tiny)
 

@@ -10,11 +10,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score, get_scorer, log_loss
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import ManualMLPClassifier, PerceptronClassifier, TrainingCurveDisplay
 from skmlp._callbacks import EpochEndCallback
+from skmlp.model_selection import MLPGridSearchCV
 
 callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
 
@@ -57,9 +59,9 @@ def _held_out(est, X, y):
 
 
 def _mlp(**params):
-    return ManualMLPClassifier(hidden_layer_sizes=(6,), learning_rate_init=0.05,
-                               max_iter=15, early_stopping=True, n_iter_no_change=100,
-                               random_state=0, **params)
+    return ManualMLPClassifier(**{**dict(hidden_layer_sizes=(6,), learning_rate_init=0.05,
+                                         max_iter=15, early_stopping=True,
+                                         n_iter_no_change=100, random_state=0), **params})
 
 
 def test_validation_loss_curve_is_the_log_loss_of_each_epoch_on_the_held_out_set(iris):
@@ -156,4 +158,62 @@ def test_display_errors(iris):
         TrainingCurveDisplay.from_estimator(lbfgs, kind="accuracy")
     with pytest.raises(Exception, match="not fitted"):
         TrainingCurveDisplay.from_estimator(PerceptronClassifier())
+    plt.close("all")
+
+
+def _plotted(display):
+    return {line.get_label(): list(line.get_ydata()) for line in display.lines_}
+
+
+def test_display_of_a_pipeline_plots_its_final_step(iris):
+    X, y = load_iris(return_X_y=True)  # unscaled: the Pipeline scales
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe = make_pipeline(StandardScaler(), _mlp()).fit(X, y)
+    display = TrainingCurveDisplay.from_estimator(pipe)
+    net = pipe[-1]
+    assert _plotted(display) == {"training loss": net.loss_curve_,
+                                 "validation loss": net.validation_loss_curve_}
+    assert display.ax_.get_title() == "ManualMLPClassifier in a Pipeline"
+    plt.close("all")
+
+
+@pytest.mark.parametrize("search_cls", [MLPGridSearchCV, GridSearchCV])
+def test_display_of_a_search_plots_its_best_network(iris, search_cls):
+    X, y = load_iris(return_X_y=True)
+    grid = {"manualmlpclassifier__learning_rate_init": [0.01, 0.05]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = search_cls(make_pipeline(StandardScaler(), _mlp(max_iter=8)), grid,
+                            cv=2).fit(X, y)
+    best = search.best_estimator_[-1]
+    display = TrainingCurveDisplay.from_estimator(search, kind="validation_score")
+    assert _plotted(display) == {"validation score": best.validation_scores_}
+    losses = _plotted(TrainingCurveDisplay.from_estimator(search))
+    assert losses == {"training loss": best.loss_curve_,
+                      "validation loss": best.validation_loss_curve_}
+    assert display.ax_.get_title() == (
+        f"ManualMLPClassifier in a Pipeline, best of {search_cls.__name__}")
+    plt.close("all")
+
+
+def test_display_errors_say_why_and_what_to_pass(iris):
+    X, y = iris
+    grid = {"learning_rate_init": [0.01, 0.05]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        no_refit = MLPGridSearchCV(_mlp(max_iter=3), grid, cv=2, refit=False).fit(X, y)
+        lbfgs = make_pipeline(StandardScaler(),
+                              ManualMLPClassifier(solver="lbfgs", max_iter=5)).fit(X, y)
+        plain = ManualMLPClassifier(max_iter=3).fit(X, y)
+    with pytest.raises(ValueError, match="refit=False.*best_params_"):
+        TrainingCurveDisplay.from_estimator(no_refit)
+    with pytest.raises(ValueError, match="in a Pipeline has no loss_curve_.*'lbfgs'.*'sgd'"):
+        TrainingCurveDisplay.from_estimator(lbfgs)
+    with pytest.raises(ValueError, match="validation_scores_.*early_stopping=True"):
+        TrainingCurveDisplay.from_estimator(plain, kind="validation_score")
+    with pytest.raises(ValueError, match="errors_ is the PerceptronClassifier's"):
+        TrainingCurveDisplay.from_estimator(plain, kind="errors")
+    with pytest.raises(Exception, match="not fitted"):
+        TrainingCurveDisplay.from_estimator(MLPGridSearchCV(_mlp(), grid))
     plt.close("all")

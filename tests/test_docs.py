@@ -4,11 +4,13 @@
   backprop example, which asserts the published hand-computed weights itself);
 - the API page lists every public estimator and every public function of
   skmlp.nn and skmlp.datasets;
-- the user guide's corrected results for the homework (seed 004) hold,
+- the install page lists every extra of setup.cfg with every package in it;
+- the user guide's corrected results for the homework hold,
   checked against scipy.stats densities and a numerical risk integral, not
   against skmlp itself.
 """
 
+import configparser
 import re
 import textwrap
 import warnings
@@ -75,6 +77,25 @@ def test_api_page_lists_every_public_callable(module):
               if callable(getattr(module, name)) and not name.isupper()}
     assert public, module.__name__
     assert public <= _autosummary_names(module.__name__)
+
+
+def _extras():
+    config = configparser.ConfigParser()
+    config.read(DOCS.parent / "setup.cfg")
+    return {name: [re.split(r"[<>=!~; ]", line.strip())[0] for line in value.splitlines()
+                   if line.strip() and not line.strip().startswith("#")]
+            for name, value in config["options.extras_require"].items()}
+
+
+def test_install_page_lists_every_extra_and_its_packages():
+    text = (DOCS / "install.rst").read_text()
+    extras = _extras()
+    assert {"test", "docs", "dask", "progress"} <= set(extras)
+    for name, packages in extras.items():
+        entry = re.search(rf"^- ``{re.escape(name)}``: (.*?)(?=^- ``|^\S)", text, re.M | re.S)
+        assert entry, f"install.rst does not list the {name!r} extra"
+        missing = [p for p in packages if p not in entry.group(1)]
+        assert not missing, f"install.rst's {name!r} extra does not name {missing}"
 
 
 # ----------------------------------------------------------------------------

@@ -27,6 +27,12 @@ OUR_IMPORT = (
 # Tests parametrized over both estimators keep only the classifier case.
 BOTH = "[MLPClassifier, MLPRegressor]"
 
+# The suite fits unscaled digits with sklearn's default learning rate and few
+# epochs (random_state=None): there our extra warning that the network learned
+# nothing is true, and the suite, written for MLPClassifier, does not expect it.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*the network learned nothing:sklearn.exceptions.ConvergenceWarning")
+
 REGRESSOR_ONLY = "regressor-only: exercises MLPRegressor alone (skmlp has no regressor)"
 EXCLUDED = {
     # Calls MLPClassifier's private _loss_grad_lbfgs(packed_theta, X, Y, ...),
