@@ -62,8 +62,8 @@ class _PerNetwork:
         values[k] = value
         setattr(self, name, values)
 
-    def _in_dtype(self, name, dtype, transform=None):
-        """The per-network array ``name`` (or ``transform`` of it) cast to ``dtype``.
+    def _in_dtype(self, name, dtype, one_minus=False):
+        """The per-network array ``name`` (or 1 minus it) cast to ``dtype``.
 
         Computed once per array: the arrays are replaced, never changed in
         place (``_set``, ``keep``), so the same object means the same values,
@@ -71,11 +71,14 @@ class _PerNetwork:
         """
         values = getattr(self, name)
         cache = self.__dict__.setdefault("_casts", {})
-        key = (name, transform, np.dtype(dtype))
+        key = f"{'1-' if one_minus else ''}{name}:{np.dtype(dtype).name}"
         if key not in cache or cache[key][0] is not values:
-            cast = (transform(values) if transform else values).astype(dtype)
-            cache[key] = (values, cast)
+            cache[key] = (values, ((1 - values) if one_minus else values).astype(dtype))
         return cache[key][1]
+
+    def __getstate__(self):
+        # The casts are a cache: not part of the optimizer's state.
+        return {k: v for k, v in self.__dict__.items() if k != "_casts"}
 
     def keep(self, index):
         """Keep only the networks ``index`` of a stack (the others stopped).
@@ -338,8 +341,8 @@ class AdamOptimizer(_PerNetwork):
         _kernels.adam_update(
             params, grads, self.ms, self.vs, n_penalized, self._penalty(lam, params),
             self.learning_rate.astype(dtype), self._in_dtype("beta_1", dtype),
-            self._in_dtype("beta_1", dtype, _one_minus), self._in_dtype("beta_2", dtype),
-            self._in_dtype("beta_2", dtype, _one_minus), self._in_dtype("epsilon", dtype),
+            self._in_dtype("beta_1", dtype, one_minus=True), self._in_dtype("beta_2", dtype),
+            self._in_dtype("beta_2", dtype, one_minus=True), self._in_dtype("epsilon", dtype),
             sq_norms)
         return sq_norms
 
@@ -357,10 +360,6 @@ class AdamOptimizer(_PerNetwork):
         if verbose:
             print(msg + " Stopping.")
         return True
-
-
-def _one_minus(values):
-    return 1 - values
 
 
 def pack(arrays):
