@@ -440,11 +440,15 @@ classes_, n_features_in_, feature_names_in_ :
     >>> X, y = load_iris(return_X_y=True)
     >>> model = make_pipeline(StandardScaler(), ManualMLPClassifier(
     ...     (8,), solver="sgd", random_state=0))
-    >>> search = MLPHalvingGridSearchCV(model, {
-    ...     "manualmlpclassifier__learning_rate_init": [0.003, 0.01, 0.1],
-    ...     "manualmlpclassifier__alpha": [1e-4, 1e-3, 1e-2]},
-    ...     resource="manualmlpclassifier__max_iter", max_resources=18, cv=3,
-    ...     random_state=0).fit(X, y)
+    >>> import warnings
+    >>> from sklearn.exceptions import ConvergenceWarning
+    >>> with warnings.catch_warnings():  # 2-epoch rounds: not converged, as expected
+    ...     warnings.simplefilter("ignore", ConvergenceWarning)
+    ...     search = MLPHalvingGridSearchCV(model, {
+    ...         "manualmlpclassifier__learning_rate_init": [0.003, 0.01, 0.1],
+    ...         "manualmlpclassifier__alpha": [1e-4, 1e-3, 1e-2]},
+    ...         resource="manualmlpclassifier__max_iter", max_resources=18, cv=3,
+    ...         random_state=0).fit(X, y)
     >>> search.n_candidates_, search.n_resources_
     ([9, 3, 1], [2, 6, 18])
     """
@@ -530,10 +534,14 @@ classes_, n_features_in_, feature_names_in_ :
     >>> X, y = load_iris(return_X_y=True)
     >>> model = make_pipeline(StandardScaler(), ManualMLPClassifier(
     ...     (8,), solver="sgd", random_state=0))
-    >>> search = MLPHalvingRandomSearchCV(model, {
-    ...     "manualmlpclassifier__learning_rate_init": loguniform(1e-3, 0.3)},
-    ...     n_candidates=9, resource="manualmlpclassifier__max_iter",
-    ...     max_resources=9, cv=3, random_state=0).fit(X, y)
+    >>> import warnings
+    >>> from sklearn.exceptions import ConvergenceWarning
+    >>> with warnings.catch_warnings():  # 1-epoch rounds: not converged, as expected
+    ...     warnings.simplefilter("ignore", ConvergenceWarning)
+    ...     search = MLPHalvingRandomSearchCV(model, {
+    ...         "manualmlpclassifier__learning_rate_init": loguniform(1e-3, 0.3)},
+    ...         n_candidates=9, resource="manualmlpclassifier__max_iter",
+    ...         max_resources=9, cv=3, random_state=0).fit(X, y)
     >>> search.n_candidates_, search.n_resources_
     ([9, 3, 1], [1, 3, 9])
     """

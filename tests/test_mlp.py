@@ -786,7 +786,7 @@ def test_interrupt_later_keeps_the_last_finished_epoch(digits, solver, monkeypat
 
     X, y = digits
     params = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=50, random_state=0,
-                  tol=0.0)
+                  tol=0.0, learning_rate_init=0.05)
     calls = {"n": 0}
     step = training._train_step
 
