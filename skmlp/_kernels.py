@@ -71,6 +71,23 @@ def _activate(z, activation):
 
 
 @_kernel
+def _activate_row(z, bias, activation):
+    """``z = f(z + bias)`` in place; the choice of f outside the loop (one loop each)."""
+    if activation == RELU:
+        for j in range(z.shape[0]):
+            z[j] = _activate(z[j] + bias[j], RELU)
+    elif activation == LOGISTIC:
+        for j in range(z.shape[0]):
+            z[j] = _activate(z[j] + bias[j], LOGISTIC)
+    elif activation == TANH:
+        for j in range(z.shape[0]):
+            z[j] = _activate(z[j] + bias[j], TANH)
+    else:
+        for j in range(z.shape[0]):
+            z[j] = z[j] + bias[j]
+
+
+@_kernel
 def _derivative(a, activation):
     """``f'`` written from the unit's output ``a = f(z)`` (nn.DERIVATIVES)."""
     one = _one(a)
@@ -101,9 +118,9 @@ def bias_activation(Z, params, offset, activation):
     """
     K, m, n = Z.shape
     for k in range(K):
+        bias = params[k, offset:offset + n]
         for i in range(m):
-            for j in range(n):
-                Z[k, i, j] = _activate(Z[k, i, j] + params[k, offset + j], activation)
+            _activate_row(Z[k, i], bias, activation)
 
 
 @_kernel
@@ -189,29 +206,70 @@ def output_layer(Z, params, offset, T, out_activation, loss, eps, row_scale, los
         Output: ``sum_n s_n L_n`` per network (not yet divided by S).
     """
     K, m, n = Z.shape
-    one = _one(eps)
     for k in range(K):
-        losses[k] = 0.0
-        for j in range(n):
-            grads[k, offset + j] = 0
+        bias, bias_grad = params[k, offset:offset + n], grads[k, offset:offset + n]
+        bias_grad[:] = 0
+        total = 0.0
         for i in range(m):
             y = Z[k, i]
-            for j in range(n):
-                y[j] = y[j] + params[k, offset + j]
-            if out_activation == SOFTMAX:
-                _softmax_row(y)
+            if out_activation == SOFTMAX and loss == LOG_LOSS:
+                row = _softmax_cross_entropy_row(y, bias, T[i], eps)
             else:
-                for j in range(n):
-                    y[j] = _activate(y[j], out_activation)
-            losses[k] += loss_weight[i] * _row_loss(y, T[i], out_activation, loss, eps)
-            for j in range(n):
-                d = y[j] - T[i, j]
-                if loss == SQUARED_ERROR:  # times the logistic unit's derivative
-                    d = d * y[j]
-                    d = d * (one - y[j])
-                d = d * row_scale[i]
-                delta[k, i, j] = d
-                grads[k, offset + j] += d
+                if out_activation == SOFTMAX:
+                    _add(y, bias)
+                    _softmax_row(y)
+                else:
+                    _activate_row(y, bias, out_activation)
+                row = _row_loss(y, T[i], out_activation, loss, eps)
+            total += loss_weight[i] * row
+            _output_delta_row(y, T[i], loss, row_scale[i], delta[k, i], bias_grad)
+        losses[k] = total
+
+
+@_kernel
+def _add(z, bias):
+    for j in range(z.shape[0]):
+        z[j] = z[j] + bias[j]
+
+
+@_kernel
+def _softmax_cross_entropy_row(z, bias, t, eps):
+    """Softmax of ``z + bias`` in place and its loss ``-ln y . t`` (one-hot t), fused.
+
+    The same operations as :func:`_softmax_row` then :func:`_row_loss`, in
+    three passes over the row instead of five.
+    """
+    one = _one(eps)
+    z[0] = z[0] + bias[0]
+    peak = z[0]
+    for j in range(1, z.shape[0]):
+        z[j] = z[j] + bias[j]
+        if z[j] > peak or z[j] != z[j]:  # NaN wins, as numpy's max
+            peak = z[j]
+    total = one - one
+    for j in range(z.shape[0]):
+        z[j] = np.exp(z[j] - peak)
+        total += z[j]
+    p = one - one
+    for j in range(z.shape[0]):
+        z[j] /= total
+        p += z[j] * t[j]
+    return -np.float64(np.log(min(max(p, eps), one - eps)))
+
+
+@_kernel
+def _output_delta_row(y, t, loss, scale, delta, bias_grad):
+    """``delta = (y - t) [y (1 - y)] s_n / S`` and ``bias_grad += delta`` for one sample."""
+    one = _one(scale)
+    if loss == SQUARED_ERROR:  # times the logistic unit's derivative
+        for j in range(y.shape[0]):
+            d = (y[j] - t[j]) * y[j]
+            delta[j] = (d * (one - y[j])) * scale
+            bias_grad[j] += delta[j]
+    else:
+        for j in range(y.shape[0]):
+            delta[j] = (y[j] - t[j]) * scale
+            bias_grad[j] += delta[j]
 
 
 @_kernel
@@ -224,13 +282,45 @@ def hidden_delta(delta, A, activation, grads, offset):
     """
     K, m, n = delta.shape
     for k in range(K):
-        for j in range(n):
-            grads[k, offset + j] = 0
+        bias_grad = grads[k, offset:offset + n]
+        bias_grad[:] = 0
         for i in range(m):
-            for j in range(n):
-                d = delta[k, i, j] * _derivative(A[k, i, j], activation)
-                delta[k, i, j] = d
-                grads[k, offset + j] += d
+            _derivative_row(delta[k, i], A[k, i], activation, bias_grad)
+
+
+@_kernel
+def _derivative_row(delta, a, activation, bias_grad):
+    """``delta *= f'(a)`` and ``bias_grad += delta``; the choice of f' outside the loop."""
+    if activation == RELU:
+        for j in range(delta.shape[0]):
+            delta[j] = delta[j] * _derivative(a[j], RELU)
+            bias_grad[j] += delta[j]
+    elif activation == LOGISTIC:
+        for j in range(delta.shape[0]):
+            delta[j] = delta[j] * _derivative(a[j], LOGISTIC)
+            bias_grad[j] += delta[j]
+    elif activation == TANH:
+        for j in range(delta.shape[0]):
+            delta[j] = delta[j] * _derivative(a[j], TANH)
+            bias_grad[j] += delta[j]
+    else:
+        for j in range(delta.shape[0]):
+            bias_grad[j] += delta[j]
+
+
+@njit(nogil=True, cache=True, fastmath={"reassoc"})
+def _sum_of_squares(w):
+    """``sum w**2`` in float64, vectorized.
+
+    Reassociation lets the compiler keep several partial sums in SIMD
+    registers: the order of the additions is then the compiled loop's, the
+    same for every network of every stack on this machine (as BLAS's
+    sums), not the written one.
+    """
+    total = 0.0
+    for p in range(w.shape[0]):
+        total += np.float64(w[p]) * w[p]
+    return total
 
 
 @_kernel
@@ -242,12 +332,25 @@ def add_penalty(params, grads, n_penalized, lam, sq_norms):
     (L-BFGS) gradient; the stochastic solvers fuse this into their update.
     """
     for k in range(params.shape[0]):
-        total = 0.0
-        for p in range(n_penalized):
-            w = params[k, p]
-            total += np.float64(w) * w
-            grads[k, p] = grads[k, p] + lam[k] * w
-        sq_norms[k] = total
+        w, g = params[k, :n_penalized], grads[k, :n_penalized]
+        sq_norms[k] = _sum_of_squares(w)
+        for p in range(w.shape[0]):
+            g[p] = g[p] + lam[k] * w[p]
+
+
+@_kernel
+def _sgd_steps(w, g, v, lam, eta, mu, nesterov):
+    """``g += lam w``, ``v <- mu v - eta g``, then Nesterov's or the classical step."""
+    if nesterov:
+        for p in range(w.shape[0]):
+            step = (g[p] + lam * w[p]) * eta
+            v[p] = v[p] * mu - step
+            w[p] = (w[p] - step) + v[p] * mu
+    else:
+        for p in range(w.shape[0]):
+            step = (g[p] + lam * w[p]) * eta
+            v[p] = v[p] * mu - step
+            w[p] = w[p] + v[p]
 
 
 @_kernel
@@ -259,23 +362,23 @@ def sgd_update(params, grads, velocities, n_penalized, lam, eta, mu, nesterov, s
     ``w <- w + v``. ``sq_norms[k]`` gets the squared norm of the penalised
     weights before the step (for the loss of this minibatch).
     """
-    K, P = params.shape
-    for k in range(K):
-        total = 0.0
-        for p in range(P):
-            w = params[k, p]
-            g = grads[k, p]
-            if p < n_penalized:
-                total += np.float64(w) * w
-                g = g + lam[k] * w
-            step = g * eta[k]
-            v = velocities[k, p] * mu[k] - step
-            velocities[k, p] = v
-            if nesterov:
-                params[k, p] = (w - step) + v * mu[k]
-            else:
-                params[k, p] = w + v
-        sq_norms[k] = total
+    n = n_penalized
+    for k in range(params.shape[0]):
+        w, g, v = params[k], grads[k], velocities[k]
+        sq_norms[k] = _sum_of_squares(w[:n])
+        _sgd_steps(w[:n], g[:n], v[:n], lam[k], eta[k], mu[k], nesterov)
+        _sgd_steps(w[n:], g[n:], v[n:], lam[k] - lam[k], eta[k], mu[k], nesterov)
+
+
+@_kernel
+def _adam_steps(w, g, m, v, lam, eta, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
+                epsilon):
+    """``g += lam w``; Adam's moments and step."""
+    for p in range(w.shape[0]):
+        gp = g[p] + lam * w[p]
+        m[p] = m[p] * beta_1 + one_minus_beta_1 * gp
+        v[p] = v[p] * beta_2 + (gp * gp) * one_minus_beta_2
+        w[p] = w[p] - (m[p] / (np.sqrt(v[p]) + epsilon)) * eta
 
 
 @_kernel
@@ -288,18 +391,11 @@ def adam_update(params, grads, ms, vs, n_penalized, lam, eta, beta_1, one_minus_
     ``v <- beta_2 v + (1 - beta_2) g^2``, ``w <- w - eta m / (sqrt(v) + epsilon)``.
     ``sq_norms`` as in :func:`sgd_update`.
     """
-    K, P = params.shape
-    for k in range(K):
-        total = 0.0
-        for p in range(P):
-            w = params[k, p]
-            g = grads[k, p]
-            if p < n_penalized:
-                total += np.float64(w) * w
-                g = g + lam[k] * w
-            m = ms[k, p] * beta_1[k] + one_minus_beta_1[k] * g
-            v = vs[k, p] * beta_2[k] + (g * g) * one_minus_beta_2[k]
-            ms[k, p] = m
-            vs[k, p] = v
-            params[k, p] = w - (m / (np.sqrt(v) + epsilon[k])) * eta[k]
-        sq_norms[k] = total
+    n = n_penalized
+    for k in range(params.shape[0]):
+        w, g, m, v = params[k], grads[k], ms[k], vs[k]
+        sq_norms[k] = _sum_of_squares(w[:n])
+        constants = (eta[k], beta_1[k], one_minus_beta_1[k], beta_2[k], one_minus_beta_2[k],
+                     epsilon[k])
+        _adam_steps(w[:n], g[:n], m[:n], v[:n], lam[k], *constants)
+        _adam_steps(w[n:], g[n:], m[n:], v[n:], lam[k] - lam[k], *constants)

@@ -42,12 +42,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _safe_split
+from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_features, _num_samples
 
 from ._callbacks import _NoCallbackContext, root_context
 from ._mlp import ManualMLPClassifier, fit_stack
-from ._training import bytes_per_network
+from threadpoolctl import threadpool_limits
+
+from ._training import bytes_per_network, thread_budget
 
 __all__ = [
     "MLPGridSearchCV",
@@ -115,9 +118,9 @@ class _StackedSearchCV(BaseSearchCV):
             self._check_input_parameters(X=X, y=y, split_params=routed_params.splitter.split)
         self.n_splits_ = self._checked_cv_orig.get_n_splits(
             X, y, **routed_params.splitter.split)
-        parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
+        parallel, limits = _parallel(self.n_jobs, self.pre_dispatch)
         evaluate = _Evaluator(self, X, y, scorers, routed_params, parallel)
-        with parallel:
+        with limits, parallel:
             if "callback_ctx" in signature(self._run_search).parameters:
                 self._run_search(evaluate, callback_ctx=root_ctx)
             else:  # scikit-learn < 1.9
@@ -594,6 +597,26 @@ class _TaskSettings(NamedTuple):
     caller: object
 
 
+def _parallel(n_jobs, pre_dispatch):
+    """The joblib Parallel of a search's tasks, and the thread limits to run it under.
+
+    ``n_jobs`` keeps its scikit-learn meaning: joblib workers. With one worker
+    (the default), the tasks still use the cores this process may use
+    (:func:`skmlp._training.thread_budget`, which obeys threadpoolctl's
+    limits and joblib's inner-thread limits), as BLAS would: they run in
+    that many threads, each with BLAS on one thread. The compiled steps
+    release the GIL, and at these sizes one BLAS thread per task is faster
+    than BLAS's own threads (which wait for each other at every small
+    product).
+    """
+    if effective_n_jobs(n_jobs) == 1:
+        threads = thread_budget()
+        if threads > 1:
+            return (Parallel(n_jobs=threads, backend="threading", pre_dispatch=pre_dispatch),
+                    threadpool_limits(limits=1, user_api="blas"))
+    return Parallel(n_jobs=n_jobs, pre_dispatch=pre_dispatch), contextlib.nullcontext()
+
+
 class _Evaluator:
     """``evaluate_candidates`` of the stacked searches.
 
@@ -658,6 +681,8 @@ class _Evaluator:
                                             task_id=i)
                     for i in range(len(candidates) * n_splits)]
         tasks = [(group, split) for group in groups for split in range(n_splits)]
+        # The largest first, so that no large task is left to run alone at the end.
+        tasks.sort(key=lambda task: -self._cost(candidates, task[0]))
         survivors = [self._survivors(candidates, group, split) for group, split in tasks]
         self.fitted = {}  # the last round's other models go before this round trains
         task_out = self.parallel(
@@ -676,6 +701,11 @@ class _Evaluator:
                     fitted[self._key(candidates[i]), split].append(model)
         self.fitted = fitted
         return out
+
+    def _cost(self, candidates, group):
+        """About how much work a task of the group is (its networks' memory)."""
+        net = _network(clone(self.base).set_params(**clone(candidates[group[0]], safe=False)))
+        return len(group) * _bytes_per_network(net, self.X, self.y)
 
     def _key(self, params):
         """A candidate's identity across halving rounds (all but the resource)."""
