@@ -57,6 +57,31 @@ def _one_overload(x):
     return None
 
 
+def _cast(x, like):  # pragma: no cover - replaced by the overload below inside kernels
+    """``x`` in the floating type of ``like``."""
+    raise NotImplementedError
+
+
+@overload(_cast, inline="always")
+def _cast_overload(x, like):
+    if isinstance(like, types.Float):
+        ty = like
+        return lambda x, like: ty(x)
+    return None
+
+
+@_kernel
+def _penalty(w, alpha, S, losses, k):
+    """``lam = alpha[k] / S`` in w's dtype, and the penalty added to ``losses[k]``.
+
+    ``losses[k]`` holds the summed data loss on entry and the mean loss
+    ``sum_n s_n L_n / S + alpha / (2 S) ||W||^2`` of network k on return, as
+    :func:`skmlp.nn.backward` computes it.
+    """
+    losses[k] = losses[k] / S + alpha[k] / (2 * S) * _sum_of_squares(w)
+    return _cast(alpha[k] / S, w[0])
+
+
 @_kernel
 def _activate(z, activation):
     """``f(z)`` of one pre-activation (relu keeps NaN, as numpy's maximum)."""
@@ -324,18 +349,20 @@ def _sum_of_squares(w):
 
 
 @_kernel
-def add_penalty(params, grads, n_penalized, lam, sq_norms):
-    """``grads[k, :n] += lam[k] params[k, :n]``; ``sq_norms[k] = ||params[k, :n]||^2``.
+def add_penalty(params, grads, n_penalized, alpha, S, losses):
+    """The L2 penalty added to the gradients and the losses of a stack.
 
-    ``n = n_penalized``: the weights come first in a network's row of
-    parameters, the biases (not penalised) after them. The full-batch
-    (L-BFGS) gradient; the stochastic solvers fuse this into their update.
+    ``grads[k, :n] += lam params[k, :n]`` with ``lam = alpha[k] / S`` and
+    ``n = n_penalized`` (the weights come first in a network's row of
+    parameters, the biases, not penalised, after them); ``losses`` as in
+    :func:`sgd_update`. The full-batch (L-BFGS) gradient; the stochastic
+    solvers fuse this into their update.
     """
     for k in range(params.shape[0]):
         w, g = params[k, :n_penalized], grads[k, :n_penalized]
-        sq_norms[k] = _sum_of_squares(w)
+        lam = _penalty(w, alpha, S, losses, k)
         for p in range(w.shape[0]):
-            g[p] = g[p] + lam[k] * w[p]
+            g[p] = g[p] + lam * w[p]
 
 
 @_kernel
@@ -354,20 +381,21 @@ def _sgd_steps(w, g, v, lam, eta, mu, nesterov):
 
 
 @_kernel
-def sgd_update(params, grads, velocities, n_penalized, lam, eta, mu, nesterov, sq_norms):
-    """Penalty and one SGD step with (Nesterov) momentum, in one pass.
+def sgd_update(params, grads, velocities, n_penalized, alpha, S, eta, mu, nesterov, losses):
+    """Penalty and one SGD step with (Nesterov) momentum.
 
-    With ``g = grad + lam w`` (weights only), ``eta``, ``mu`` per network:
-    ``v <- mu v - eta g``, then ``w <- w + mu v - eta g`` (Nesterov) or
-    ``w <- w + v``. ``sq_norms[k]`` gets the squared norm of the penalised
-    weights before the step (for the loss of this minibatch).
+    With ``g = grad + lam w`` (weights only, ``lam = alpha / S``), ``eta``,
+    ``mu`` per network: ``v <- mu v - eta g``, then ``w <- w + mu v - eta g``
+    (Nesterov) or ``w <- w + v``. ``losses[k]``: network k's summed data loss
+    on entry, its loss (mean data loss plus the penalty at the weights
+    before the step) on return.
     """
     n = n_penalized
     for k in range(params.shape[0]):
         w, g, v = params[k], grads[k], velocities[k]
-        sq_norms[k] = _sum_of_squares(w[:n])
-        _sgd_steps(w[:n], g[:n], v[:n], lam[k], eta[k], mu[k], nesterov)
-        _sgd_steps(w[n:], g[n:], v[n:], lam[k] - lam[k], eta[k], mu[k], nesterov)
+        lam = _penalty(w[:n], alpha, S, losses, k)
+        _sgd_steps(w[:n], g[:n], v[:n], lam, eta[k], mu[k], nesterov)
+        _sgd_steps(w[n:], g[n:], v[n:], lam - lam, eta[k], mu[k], nesterov)
 
 
 @_kernel
@@ -382,20 +410,20 @@ def _adam_steps(w, g, m, v, lam, eta, beta_1, one_minus_beta_1, beta_2, one_minu
 
 
 @_kernel
-def adam_update(params, grads, ms, vs, n_penalized, lam, eta, beta_1, one_minus_beta_1,
-                beta_2, one_minus_beta_2, epsilon, sq_norms):
+def adam_update(params, grads, ms, vs, n_penalized, alpha, S, eta, beta_1, one_minus_beta_1,
+                beta_2, one_minus_beta_2, epsilon, losses):
     """Penalty and one Adam step, in one pass.
 
     With ``g = grad + lam w`` (weights only) and ``eta`` the bias-corrected
     step size of this step: ``m <- beta_1 m + (1 - beta_1) g``,
     ``v <- beta_2 v + (1 - beta_2) g^2``, ``w <- w - eta m / (sqrt(v) + epsilon)``.
-    ``sq_norms`` as in :func:`sgd_update`.
+    ``lam`` and ``losses`` as in :func:`sgd_update`.
     """
     n = n_penalized
     for k in range(params.shape[0]):
         w, g, m, v = params[k], grads[k], ms[k], vs[k]
-        sq_norms[k] = _sum_of_squares(w[:n])
+        lam = _penalty(w[:n], alpha, S, losses, k)
         constants = (eta[k], beta_1[k], one_minus_beta_1[k], beta_2[k], one_minus_beta_2[k],
                      epsilon[k])
-        _adam_steps(w[:n], g[:n], m[:n], v[:n], lam[k], *constants)
-        _adam_steps(w[n:], g[n:], m[n:], v[n:], lam[k] - lam[k], *constants)
+        _adam_steps(w[:n], g[:n], m[:n], v[:n], lam, *constants)
+        _adam_steps(w[n:], g[n:], m[n:], v[n:], lam - lam, *constants)

@@ -71,7 +71,7 @@ class _PerNetwork:
         """
         values = getattr(self, name)
         cache = self.__dict__.setdefault("_casts", {})
-        key = f"{'1-' if one_minus else ''}{name}:{np.dtype(dtype).name}"
+        key = (name, one_minus, dtype)
         if key not in cache or cache[key][0] is not values:
             cache[key] = (values, ((1 - values) if one_minus else values).astype(dtype))
         return cache[key][1]
@@ -114,11 +114,13 @@ class _PerNetwork:
         return new
 
     @staticmethod
-    def _penalty(lam, params):
-        """``lam`` (float64, one per network) in the parameters' dtype; 0 if None."""
-        if lam is None:
-            return np.zeros(params.shape[0], dtype=params.dtype)
-        return np.broadcast_to(lam, params.shape[:1]).astype(params.dtype)
+    def _penalty(alpha, losses, params):
+        """alpha as one float64 per network, and the losses' array (zeros if None)."""
+        K = params.shape[0]
+        if not (isinstance(alpha, np.ndarray) and alpha.shape == (K,)
+                and alpha.dtype == np.float64):
+            alpha = np.array(np.broadcast_to(np.asarray(alpha, dtype=np.float64), (K,)))
+        return alpha, np.zeros(K) if losses is None else losses
 
 
 class SGDOptimizer(_PerNetwork):
@@ -191,8 +193,8 @@ class SGDOptimizer(_PerNetwork):
         self.nesterov = bool(nesterov)
         self.velocities = np.zeros_like(rows)
 
-    def update_params(self, params, grads, n_penalized=0, lam=None):
-        """Add the penalty to the gradients and take one step, in place.
+    def update_params(self, params, grads, n_penalized=0, alpha=0.0, S=1.0, losses=None):
+        """Add the L2 penalty to the gradients and the losses, and take one step.
 
         Parameters
         ----------
@@ -202,24 +204,27 @@ class SGDOptimizer(_PerNetwork):
             Their gradients (data term only).
         n_penalized : int, default=0
             The first ``n_penalized`` parameters of each row are weights,
-            penalised by ``lam``: their gradient gains ``lam * w``.
-        lam : float or ndarray of shape (K,), default=None
-            The L2 factor ``alpha / S`` of each network (None: 0).
+            penalised: their gradient gains ``(alpha / S) w``.
+        alpha : float or ndarray of shape (K,), default=0.0
+            The L2 penalty of each network.
+        S : float, default=1.0
+            The sum of the minibatch's sample weights.
+        losses : ndarray of shape (K,) of float64, default=None
+            Each network's summed data loss ``sum_n s_n L_n`` (None: 0).
 
         Returns
         -------
-        sq_norms : ndarray of shape (K,) of float64
-            The squared norm of each network's penalised weights before the
-            step (for the penalty term of the loss).
+        losses : ndarray of shape (K,) of float64
+            ``losses / S + alpha / (2 S) ||W||^2`` at the weights before the
+            step: each network's minibatch loss (in place of ``losses``).
         """
         params, grads = _rows(params), _rows(grads)
         dtype = params.dtype
-        sq_norms = np.empty(params.shape[0])
-        _kernels.sgd_update(params, grads, self.velocities, n_penalized,
-                            self._penalty(lam, params),
+        alpha, losses = self._penalty(alpha, losses, params)
+        _kernels.sgd_update(params, grads, self.velocities, n_penalized, alpha, float(S),
                             self._in_dtype("learning_rate", dtype),
-                            self._in_dtype("momentum", dtype), self.nesterov, sq_norms)
-        return sq_norms
+                            self._in_dtype("momentum", dtype), self.nesterov, losses)
+        return losses
 
     def iteration_ends(self, time_step, k=0):
         """Update the 'invscaling' learning rate at the end of an epoch.
@@ -325,8 +330,8 @@ class AdamOptimizer(_PerNetwork):
         self.ms = np.zeros_like(rows)
         self.vs = np.zeros_like(rows)
 
-    def update_params(self, params, grads, n_penalized=0, lam=None):
-        """Add the penalty to the gradients and take one Adam step, in place.
+    def update_params(self, params, grads, n_penalized=0, alpha=0.0, S=1.0, losses=None):
+        """Add the L2 penalty to the gradients and the losses, and take one Adam step.
 
         Parameters and return value as :meth:`SGDOptimizer.update_params`.
         """
@@ -337,14 +342,14 @@ class AdamOptimizer(_PerNetwork):
         b1_t, b2_t = (np.array([b**self.t for b in beta.tolist()])
                       for beta in (self.beta_1, self.beta_2))
         self.learning_rate = self.learning_rate_init * np.sqrt(1 - b2_t) / (1 - b1_t)
-        sq_norms = np.empty(params.shape[0])
+        alpha, losses = self._penalty(alpha, losses, params)
         _kernels.adam_update(
-            params, grads, self.ms, self.vs, n_penalized, self._penalty(lam, params),
+            params, grads, self.ms, self.vs, n_penalized, alpha, float(S),
             self.learning_rate.astype(dtype), self._in_dtype("beta_1", dtype),
             self._in_dtype("beta_1", dtype, one_minus=True), self._in_dtype("beta_2", dtype),
             self._in_dtype("beta_2", dtype, one_minus=True), self._in_dtype("epsilon", dtype),
-            sq_norms)
-        return sq_norms
+            losses)
+        return losses
 
     def iteration_ends(self, time_step, k=0):
         """Nothing to update at the end of an epoch (kept for the interface)."""

@@ -173,16 +173,17 @@ class _Buffers:
         self._units, self._n_networks = units, n_networks
         self._rows = {}
         self.losses = np.empty(n_networks)
-        self.sq_norms = np.empty(n_networks)
 
     def layers(self, m):
-        """Activations and deltas of an ``m``-row minibatch: (K, m, units) each."""
+        """Activations, their transposes and deltas of an ``m``-row minibatch.
+
+        (K, m, units) each, made once per size of minibatch.
+        """
         if m not in self._rows:
             shapes = [(self._n_networks, m, n) for n in self._units]
-            self._rows[m] = (
-                [a[:np.prod(s)].reshape(s) for a, s in zip(self._acts, shapes)],
-                [d[:np.prod(s)].reshape(s) for d, s in zip(self._deltas, shapes)],
-            )
+            acts = [a[:np.prod(s)].reshape(s) for a, s in zip(self._acts, shapes)]
+            deltas = [d[:np.prod(s)].reshape(s) for d, s in zip(self._deltas, shapes)]
+            self._rows[m] = acts, [nn._T(a) for a in acts], deltas
         return self._rows[m]
 
 
@@ -230,34 +231,69 @@ def _gather(buffers, X, T, sample_weight, idx, unweighted):
     return _batch(X_batch, T_batch, sample_weight, buffers.T.dtype, unweighted)
 
 
-def loss_and_gradients(codes, batch, coefs, params, layout, acts, deltas, coef_grads, grads,
-                       losses):
-    """Forward and backward pass of a stack on a minibatch, into the buffers.
+class _CompiledPass:
+    """The forward and backward pass of a stack of networks, in place.
 
     The compiled counterpart of :func:`skmlp.nn.forward` followed by
     :func:`skmlp.nn.backward` without the penalty (which the optimizer's
-    update adds, fused): on return ``losses[k]`` is network k's summed
-    weighted data loss ``sum_n s_n L_n`` (divide by S for the mean) and
-    ``grads`` holds the gradients of the data term, every layer's weights
-    (``coef_grads`` are views of ``grads``) and biases.
+    update adds, fused): numpy's matmul for the products, the kernels of
+    :mod:`skmlp._kernels` between them. Every view and buffer it needs is
+    made here once, so that a minibatch costs the calls and nothing else.
+
+    Parameters
+    ----------
+    net : ManualMLPClassifier
+        Whose activations and loss the networks have.
+    params : ndarray of shape (K, P)
+        The stack's parameters, laid out by ``layout``.
+    layout : ParameterLayout
+        The networks' shape.
+    batch_size : int
+        Rows of the largest minibatch.
+    minibatches : bool, default=True
+        As in :class:`_Buffers`.
     """
-    last = len(coefs) - 1
-    offsets = layout.offsets()
-    inputs = [batch.X] + acts[:-1]
-    for l in range(last):
-        nn._matmul_into(inputs[l], coefs[l], out=acts[l])
-        _kernels.bias_activation(acts[l], params, offsets[l], codes.activation)
-    nn._matmul_into(inputs[last], coefs[last], out=acts[last])
-    _kernels.output_layer(acts[last], params, offsets[last], batch.T, codes.out_activation,
-                          codes.loss, codes.eps, batch.row_scale, batch.loss_weight,
-                          deltas[last], grads, losses)
-    for l in range(last, -1, -1):
-        nn._matmul_into(nn._T(inputs[l]), deltas[l], out=coef_grads[l])
-        if l > 0:  # no delta for the input layer
-            np.matmul(deltas[l], nn._T(coefs[l]), out=deltas[l - 1])
+
+    def __init__(self, net, params, layout, batch_size, minibatches=True):
+        self.codes = _Codes.of(net, params.dtype)
+        self.params, self.layout = params, layout
+        self.grads = np.empty_like(params)
+        self.coefs, _ = layout.views(params)
+        self.coefs_T = [nn._T(c) for c in self.coefs]
+        self.coef_grads, _ = layout.views(self.grads)
+        self.offsets = layout.offsets()
+        layer_units = [layout.shapes[0][0]] + [b for _, b in layout.shapes]
+        self.buffers = _Buffers(layer_units, batch_size, params.dtype, params.shape[0],
+                                minibatches)
+
+    def __call__(self, batch):
+        """Forward and backward on ``batch``: the networks' summed data losses.
+
+        On return ``losses[k]`` is network k's ``sum_n s_n L_n`` (divide by
+        S for the mean) and ``grads`` holds the gradients of the data term,
+        every layer's weights (``coef_grads`` are views of ``grads``) and
+        biases.
+        """
+        codes, params, grads, offsets = self.codes, self.params, self.grads, self.offsets
+        acts, acts_T, deltas = self.buffers.layers(batch.T.shape[0])
+        last = len(self.coefs) - 1
+        A = batch.X
+        for l in range(last):
+            nn._matmul_into(A, self.coefs[l], out=acts[l])
+            _kernels.bias_activation(acts[l], params, offsets[l], codes.activation)
+            A = acts[l]
+        nn._matmul_into(A, self.coefs[last], out=acts[last])
+        losses = self.buffers.losses
+        _kernels.output_layer(acts[last], params, offsets[last], batch.T, codes.out_activation,
+                              codes.loss, codes.eps, batch.row_scale, batch.loss_weight,
+                              deltas[last], grads, losses)
+        for l in range(last, 0, -1):  # no delta for the input layer
+            np.matmul(acts_T[l - 1], deltas[l], out=self.coef_grads[l])
+            np.matmul(deltas[l], self.coefs_T[l], out=deltas[l - 1])
             _kernels.hidden_delta(deltas[l - 1], acts[l - 1], codes.activation, grads,
                                   offsets[l - 1])
-    return losses
+        nn._matmul_into(nn._T(batch.X), deltas[0], out=self.coef_grads[0])
+        return losses
 
 
 def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping):
@@ -365,8 +401,7 @@ class _Stack:
         self.alive = np.ones(len(self.nets), dtype=bool)
         self.referenced = False  # every network has its reference loss
         self.layout = ParameterLayout(layer_units)
-        self.codes = _Codes.of(self.nets[0], dtype)
-        self._shape = (layer_units, batch_size, dtype)
+        self._batch_size = batch_size
         self.alpha = _per_network(self.nets, "alpha").astype(np.float64)
         if resume:  # where each network stopped
             states = [net._training_state for net in self.nets]
@@ -381,15 +416,12 @@ class _Stack:
         self._views()
 
     def _views(self):
-        """Point each network's weights at its row; fresh buffers for the stack."""
-        self.coefs, self.intercepts = self.layout.views(self.params)
+        """Point each network's weights at its row; a fresh pass for the stack."""
+        coefs, intercepts = self.layout.views(self.params)
         for k, net in enumerate(self.nets):
-            net.coefs_ = [c[k] for c in self.coefs]
-            net.intercepts_ = [b[k] for b in self.intercepts]
-        layer_units, batch_size, dtype = self._shape
-        self.grads = np.empty_like(self.params)
-        self.coef_grads, _ = self.layout.views(self.grads)
-        self.buffers = _Buffers(layer_units, batch_size, dtype, len(self.nets))
+            net.coefs_ = [c[k] for c in coefs]
+            net.intercepts_ = [b[k] for b in intercepts]
+        self.step = _CompiledPass(self.nets[0], self.params, self.layout, self._batch_size)
 
     def optimizer_of(self, k):
         return _NetworkOptimizer(self.optimizer, k)
@@ -681,18 +713,14 @@ def _train_step(stack, X, T, sample_weight, idx, unweighted):
     before the update) and the minibatch's weight S, or None if the
     minibatch's weights are all 0 (nothing to learn from it).
     """
-    buffers = stack.buffers
-    batch = _gather(buffers, X, T, sample_weight, idx, unweighted)
+    step = stack.step
+    batch = _gather(step.buffers, X, T, sample_weight, idx, unweighted)
     if batch is None:
         return None
-    acts, deltas = buffers.layers(idx.shape[0])
-    losses = loss_and_gradients(stack.codes, batch, stack.coefs, stack.params, stack.layout,
-                                acts, deltas, stack.coef_grads, stack.grads, buffers.losses)
-    sq_norms = stack.optimizer.update_params(stack.params, stack.grads,
-                                             stack.layout.n_coefs, stack.alpha / batch.S)
-    loss = losses / batch.S + stack.alpha / (2 * batch.S) * sq_norms
-    stack.check_losses(loss)
-    return loss, batch.S
+    losses = stack.optimizer.update_params(step.params, step.grads, step.layout.n_coefs,
+                                           stack.alpha, batch.S, step(batch))
+    stack.check_losses(losses)
+    return losses, batch.S
 
 
 def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
@@ -715,25 +743,17 @@ def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
         As :func:`skmlp._optimizers.minimize_lbfgs` returns it.
     """
     layout = ParameterLayout(layer_units)
-    codes = _Codes.of(net, X.dtype)
     params = layout.stack([(net.coefs_, net.intercepts_)], X.dtype)
-    grads = np.empty_like(params)
-    coefs, _ = layout.views(params)
-    coef_grads, _ = layout.views(grads)
     net.coefs_, net.intercepts_ = layout.views(params[0])
-    buffers = _Buffers(layer_units, X.shape[0], X.dtype, 1, minibatches=False)
+    step = _CompiledPass(net, params, layout, X.shape[0], minibatches=False)
     batch = _batch(X, T, sample_weight, X.dtype, {})  # S > 0: checked by the estimator
-    acts, deltas = buffers.layers(X.shape[0])
-    lam = np.array([net.alpha / batch.S])
+    alpha = np.array([float(net.alpha)])
 
     def loss_grad():
-        losses = loss_and_gradients(codes, batch, coefs, params, layout, acts, deltas,
-                                    coef_grads, grads, buffers.losses)
-        _kernels.add_penalty(params, grads, layout.n_coefs, lam.astype(params.dtype),
-                             buffers.sq_norms)
-        loss = float(losses[0] / batch.S + net.alpha / (2 * batch.S) * buffers.sq_norms[0])
-        net._check_loss(loss, "lbfgs")
-        return loss, [grads[0]]
+        losses = step(batch)
+        _kernels.add_penalty(params, step.grads, layout.n_coefs, alpha, batch.S, losses)
+        net._check_loss(float(losses[0]), "lbfgs")
+        return float(losses[0]), [step.grads[0]]
 
     def end(theta):
         weights = np.empty_like(params[0])

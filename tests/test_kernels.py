@@ -66,19 +66,13 @@ def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer):
     """One step of the training loop on all rows: the losses, and the new params."""
     layout = ParameterLayout(units)
     params = layout.stack(networks, X.dtype)
-    grads = np.empty_like(params)
-    coefs, _ = layout.views(params)
-    coef_grads, _ = layout.views(grads)
-    buffers = training._Buffers(units, X.shape[0], X.dtype, len(networks))
-    batch = training._gather(buffers, X, T, sample_weight, np.arange(X.shape[0]), {})
-    acts, deltas = buffers.layers(X.shape[0])
-    codes = training._Codes.of(net, X.dtype)
-    losses = training.loss_and_gradients(codes, batch, coefs, params, layout, acts, deltas,
-                                         coef_grads, grads, buffers.losses)
-    opt = optimizer(params)
-    sq_norms = opt.update_params(params, grads, layout.n_coefs, alpha / batch.S)
-    loss = losses / batch.S + alpha / (2 * batch.S) * sq_norms
-    return loss, grads.copy(), params, [layout.views(row) for row in params]
+    step = training._CompiledPass(net, params, layout, X.shape[0])
+    batch = training._gather(step.buffers, X, T, sample_weight, np.arange(X.shape[0]), {})
+    losses = step(batch)
+    grads = step.grads.copy()  # the data term's gradients, before the update
+    loss = optimizer(params).update_params(params, step.grads, layout.n_coefs, alpha,
+                                           batch.S, losses)
+    return loss, grads, params, [layout.views(row) for row in params]
 
 
 def _reference_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver):

@@ -27,13 +27,13 @@ def test_sgd_plain_step_by_hand():
 
 
 def test_sgd_penalty_is_added_to_the_weights_gradient_only():
-    # g = grad + lam w on the first n_penalized entries (weights), not the biases;
-    # the squared norm of those weights before the step is returned.
+    # g = grad + (alpha / S) w on the first n_penalized entries (weights), not the
+    # biases; the loss returned is the data loss / S + alpha / (2 S) ||w||^2.
     w = np.array([[1.0, -2.0, 3.0]])
     opt = SGDOptimizer(w, learning_rate_init=0.5, momentum=0.0)
-    sq_norms = opt.update_params(w, np.array([[1.0, 1.0, 1.0]]), n_penalized=2,
-                                 lam=np.array([0.1]))
-    assert_allclose(sq_norms, [1.0 + 4.0])
+    losses = opt.update_params(w, np.array([[1.0, 1.0, 1.0]]), n_penalized=2,
+                               alpha=np.array([0.2]), S=2.0, losses=np.array([3.0]))
+    assert_allclose(losses, [3.0 / 2.0 + 0.2 / 4.0 * (1.0 + 4.0)])
     assert_allclose(w, [[1.0 - 0.5 * (1.0 + 0.1), -2.0 - 0.5 * (1.0 - 0.2), 3.0 - 0.5]])
 
 
@@ -134,9 +134,9 @@ def test_a_stack_steps_each_network_as_it_would_alone(solver):
     alone = [stack[k].copy() for k in range(3)]
     opt, singles = make(stack), [make(alone[k], k) for k in range(3)]
     for g in grads:
-        opt.update_params(stack, g.copy(), n_penalized=4, lam=lam)
+        opt.update_params(stack, g.copy(), n_penalized=4, alpha=lam, S=1.0)
         for k in range(3):
-            singles[k].update_params(alone[k], g[k].copy(), n_penalized=4, lam=lam[k])
+            singles[k].update_params(alone[k], g[k].copy(), n_penalized=4, alpha=lam[k])
     for k in range(3):
         np.testing.assert_array_equal(stack[k], alone[k])
 
@@ -145,7 +145,7 @@ def test_float32_parameters_stay_float32():
     w = np.ones(3, dtype=np.float32)
     sgd, adam = SGDOptimizer(w, 0.1), AdamOptimizer(w, 0.1)
     for opt in (sgd, adam):
-        opt.update_params(w, np.ones(3, dtype=np.float32), n_penalized=2, lam=0.5)
+        opt.update_params(w, np.ones(3, dtype=np.float32), n_penalized=2, alpha=0.5)
         assert w.dtype == np.float32
     assert sgd.velocities.dtype == np.float32
     assert adam.ms.dtype == adam.vs.dtype == np.float32
