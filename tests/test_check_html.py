@@ -62,9 +62,17 @@ def test_raw_tex_outside_math_and_code_is_found(tmp_path):
 
 
 def test_private_names_are_found_in_text_and_code(tmp_path):
-    body = "<p>see skmlp._optimizers.SGDOptimizer</p><pre>from skmlp._training import x</pre>"
+    body = ("<p>see skmlp._optimizers.SGDOptimizer</p><pre>from skmlp._training import x"
+            "</pre><p>'skmlp._mlp.X'</p>")
     problems = _problems(tmp_path, body)
-    assert len(problems) == 2 and all("private name" in p for p in problems)
+    assert len(problems) == 3 and all("private name" in p for p in problems)
+
+
+def test_a_quoted_type_name_in_code_is_allowed(tmp_path):
+    # skops' trusted types are the full names of the types, private modules included
+    body = ('<pre>TRUSTED = ["skmlp._mlp.ManualMLPClassifier", \'skmlp._training.X\', '
+            '<span>"</span><span>skmlp._optimizers.Y</span><span>"</span>]</pre>')
+    assert _problems(tmp_path, body) == []
 
 
 def test_a_page_without_the_wrapping_css_is_found(tmp_path):
