@@ -37,6 +37,9 @@ LOG_LOSS, SQUARED_ERROR = 0, 1
 LOSS_CODES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
 
 _kernel = njit(nogil=True, cache=True)
+# The kernels' helpers, per element or per row, inlined where they are called
+# (a call per row, with its arrays passed as structures, costs as much as the row).
+_inline = njit(nogil=True, cache=True, inline="always")
 
 
 def max_threads():
@@ -70,7 +73,7 @@ def _cast_overload(x, like):
     return None
 
 
-@_kernel
+@_inline
 def _penalty(w, alpha, S, losses, k):
     """``lam = alpha[k] / S`` in w's dtype, and the penalty added to ``losses[k]``.
 
@@ -82,7 +85,7 @@ def _penalty(w, alpha, S, losses, k):
     return _cast(alpha[k] / S, w[0])
 
 
-@_kernel
+@_inline
 def _activate(z, activation):
     """``f(z)`` of one pre-activation (relu keeps NaN, as numpy's maximum)."""
     one = _one(z)
@@ -95,7 +98,7 @@ def _activate(z, activation):
     return z
 
 
-@_kernel
+@_inline
 def _activate_row(z, bias, activation):
     """``z = f(z + bias)`` in place; the choice of f outside the loop (one loop each)."""
     if activation == RELU:
@@ -112,7 +115,7 @@ def _activate_row(z, bias, activation):
             z[j] = z[j] + bias[j]
 
 
-@_kernel
+@_inline
 def _derivative(a, activation):
     """``f'`` written from the unit's output ``a = f(z)`` (nn.DERIVATIVES)."""
     one = _one(a)
@@ -148,7 +151,7 @@ def bias_activation(Z, params, offset, activation):
             _activate_row(Z[k, i], bias, activation)
 
 
-@_kernel
+@_inline
 def _softmax_row(z):
     """Softmax of one row in place (the maximum subtracted first, as nn.softmax)."""
     peak = z[0]
@@ -163,7 +166,7 @@ def _softmax_row(z):
         z[j] /= total
 
 
-@_kernel
+@_inline
 def _row_loss(y, t, out_activation, loss, eps):
     """The loss of one sample over its outputs ``y`` (nn._row_losses), float64.
 
@@ -238,7 +241,8 @@ def output_layer(Z, params, offset, T, out_activation, loss, eps, row_scale, los
         for i in range(m):
             y = Z[k, i]
             if out_activation == SOFTMAX and loss == LOG_LOSS:
-                row = _softmax_cross_entropy_row(y, bias, T[i], eps)
+                row = _softmax_cross_entropy_row(y, bias, T[i], eps, row_scale[i],
+                                                 delta[k, i], bias_grad)
             else:
                 if out_activation == SOFTMAX:
                     _add(y, bias)
@@ -246,23 +250,23 @@ def output_layer(Z, params, offset, T, out_activation, loss, eps, row_scale, los
                 else:
                     _activate_row(y, bias, out_activation)
                 row = _row_loss(y, T[i], out_activation, loss, eps)
+                _output_delta_row(y, T[i], loss, row_scale[i], delta[k, i], bias_grad)
             total += loss_weight[i] * row
-            _output_delta_row(y, T[i], loss, row_scale[i], delta[k, i], bias_grad)
         losses[k] = total
 
 
-@_kernel
+@_inline
 def _add(z, bias):
     for j in range(z.shape[0]):
         z[j] = z[j] + bias[j]
 
 
-@_kernel
-def _softmax_cross_entropy_row(z, bias, t, eps):
-    """Softmax of ``z + bias`` in place and its loss ``-ln y . t`` (one-hot t), fused.
+@_inline
+def _softmax_cross_entropy_row(z, bias, t, eps, scale, delta, bias_grad):
+    """Softmax of ``z + bias`` in place, its loss ``-ln y . t`` (one-hot t), its delta.
 
-    The same operations as :func:`_softmax_row` then :func:`_row_loss`, in
-    three passes over the row instead of five.
+    The same operations as :func:`_softmax_row`, :func:`_row_loss` then
+    :func:`_output_delta_row`, in three passes over the row instead of six.
     """
     one = _one(eps)
     z[0] = z[0] + bias[0]
@@ -279,10 +283,12 @@ def _softmax_cross_entropy_row(z, bias, t, eps):
     for j in range(z.shape[0]):
         z[j] /= total
         p += z[j] * t[j]
+        delta[j] = (z[j] - t[j]) * scale
+        bias_grad[j] += delta[j]
     return -np.float64(np.log(min(max(p, eps), one - eps)))
 
 
-@_kernel
+@_inline
 def _output_delta_row(y, t, loss, scale, delta, bias_grad):
     """``delta = (y - t) [y (1 - y)] s_n / S`` and ``bias_grad += delta`` for one sample."""
     one = _one(scale)
@@ -313,7 +319,7 @@ def hidden_delta(delta, A, activation, grads, offset):
             _derivative_row(delta[k, i], A[k, i], activation, bias_grad)
 
 
-@_kernel
+@_inline
 def _derivative_row(delta, a, activation, bias_grad):
     """``delta *= f'(a)`` and ``bias_grad += delta``; the choice of f' outside the loop."""
     if activation == RELU:
@@ -365,7 +371,7 @@ def add_penalty(params, grads, n_penalized, alpha, S, losses):
             g[p] = g[p] + lam * w[p]
 
 
-@_kernel
+@_inline
 def _sgd_steps(w, g, v, lam, eta, mu, nesterov):
     """``g += lam w``, ``v <- mu v - eta g``, then Nesterov's or the classical step."""
     if nesterov:
@@ -398,7 +404,7 @@ def sgd_update(params, grads, velocities, n_penalized, alpha, S, eta, mu, nester
         _sgd_steps(w[n:], g[n:], v[n:], lam - lam, eta[k], mu[k], nesterov)
 
 
-@_kernel
+@_inline
 def _adam_steps(w, g, m, v, lam, eta, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
                 epsilon):
     """``g += lam w``; Adam's moments and step."""
@@ -423,7 +429,7 @@ def adam_update(params, grads, ms, vs, n_penalized, alpha, S, eta, beta_1, one_m
     for k in range(params.shape[0]):
         w, g, m, v = params[k], grads[k], ms[k], vs[k]
         lam = _penalty(w[:n], alpha, S, losses, k)
-        constants = (eta[k], beta_1[k], one_minus_beta_1[k], beta_2[k], one_minus_beta_2[k],
-                     epsilon[k])
-        _adam_steps(w[:n], g[:n], m[:n], v[:n], lam, *constants)
-        _adam_steps(w[n:], g[n:], m[n:], v[n:], lam - lam, *constants)
+        _adam_steps(w[:n], g[:n], m[:n], v[:n], lam, eta[k], beta_1[k], one_minus_beta_1[k],
+                    beta_2[k], one_minus_beta_2[k], epsilon[k])
+        _adam_steps(w[n:], g[n:], m[n:], v[n:], lam - lam, eta[k], beta_1[k],
+                    one_minus_beta_1[k], beta_2[k], one_minus_beta_2[k], epsilon[k])

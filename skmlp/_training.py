@@ -38,6 +38,7 @@ stack never touches the other networks' rows).
 """
 
 import copy
+import math
 import os
 import threading
 import warnings
@@ -440,7 +441,8 @@ class _Stack:
 
     def check_losses(self, losses):
         """Fail the networks whose minibatch loss is not finite."""
-        if self.referenced and np.all(np.isfinite(losses) | ~self.alive):
+        if self.referenced and (math.isfinite(losses.sum()) if self.alive.all() else
+                                np.all(np.isfinite(losses) | ~self.alive)):
             return
         for k in np.flatnonzero(self.alive):
             net = self.nets[k]
