@@ -1,8 +1,10 @@
 r"""The math of a multilayer perceptron on raw arrays.
 
 This module knows nothing of estimators: it takes arrays, weights and
-strings, and returns arrays. :class:`skmlp.ManualMLPClassifier` trains with
-it, and a reader can run the course notes' formulas through it line by line.
+strings, and returns arrays. It is the readable reference of the formulas:
+:class:`skmlp.ManualMLPClassifier` predicts with it and trains with the same
+formulas compiled (``skmlp/_kernels.py``, tested equal to this module), and
+a reader can run the course notes' formulas through it line by line.
 
 Layout of the weights (as scikit-learn's ``MLPClassifier``):
 ``coefs[l]`` has shape ``(fan_in, fan_out)`` and ``intercepts[l]`` shape
@@ -78,7 +80,7 @@ broadcasts: ``coefs[l]`` of shape ``(K, fan_in, fan_out)``, ``intercepts[l]``
 of shape ``(K, fan_out)``, activations and deltas of shape
 ``(K, n_samples, fan_out)``, while ``X``, ``T`` and ``sample_weight`` are
 shared. ``alpha`` may then be one value per network (shape ``(K,)``) and
-the loss is returned per network. This is how
+the loss is returned per network. This is the reference of how
 :class:`skmlp.model_selection.MLPGridSearchCV` trains the candidates of a
 grid search in one pass over the minibatches.
 """
