@@ -146,9 +146,14 @@ def bias_activation(Z, params, offset, activation):
     """
     K, m, n = Z.shape
     for k in range(K):
-        bias = params[k, offset:offset + n]
-        for i in range(m):
-            _activate_row(Z[k, i], bias, activation)
+        _hidden_output(Z[k], params[k, offset:offset + n], activation)
+
+
+@_inline
+def _hidden_output(Z, bias, activation):
+    """One network's ``Z = f(Z + bias)``, a row at a time."""
+    for i in range(Z.shape[0]):
+        _activate_row(Z[i], bias, activation)
 
 
 @_inline
@@ -235,24 +240,32 @@ def output_layer(Z, params, offset, T, out_activation, loss, eps, row_scale, los
     """
     K, m, n = Z.shape
     for k in range(K):
-        bias, bias_grad = params[k, offset:offset + n], grads[k, offset:offset + n]
-        bias_grad[:] = 0
-        total = 0.0
-        for i in range(m):
-            y = Z[k, i]
-            if out_activation == SOFTMAX and loss == LOG_LOSS:
-                row = _softmax_cross_entropy_row(y, bias, T[i], eps, row_scale[i],
-                                                 delta[k, i], bias_grad)
+        losses[k] = _network_output(Z[k], params[k, offset:offset + n], T, out_activation,
+                                    loss, eps, row_scale, loss_weight, delta[k],
+                                    grads[k, offset:offset + n])
+
+
+@_inline
+def _network_output(Z, bias, T, out_activation, loss, eps, row_scale, loss_weight, delta,
+                    bias_grad):
+    """One network's output layer (see :func:`output_layer`); its summed loss."""
+    bias_grad[:] = 0
+    total = 0.0
+    for i in range(Z.shape[0]):
+        y = Z[i]
+        if out_activation == SOFTMAX and loss == LOG_LOSS:
+            row = _softmax_cross_entropy_row(y, bias, T[i], eps, row_scale[i], delta[i],
+                                             bias_grad)
+        else:
+            if out_activation == SOFTMAX:
+                _add(y, bias)
+                _softmax_row(y)
             else:
-                if out_activation == SOFTMAX:
-                    _add(y, bias)
-                    _softmax_row(y)
-                else:
-                    _activate_row(y, bias, out_activation)
-                row = _row_loss(y, T[i], out_activation, loss, eps)
-                _output_delta_row(y, T[i], loss, row_scale[i], delta[k, i], bias_grad)
-            total += loss_weight[i] * row
-        losses[k] = total
+                _activate_row(y, bias, out_activation)
+            row = _row_loss(y, T[i], out_activation, loss, eps)
+            _output_delta_row(y, T[i], loss, row_scale[i], delta[i], bias_grad)
+        total += loss_weight[i] * row
+    return total
 
 
 @_inline
@@ -313,10 +326,78 @@ def hidden_delta(delta, A, activation, grads, offset):
     """
     K, m, n = delta.shape
     for k in range(K):
-        bias_grad = grads[k, offset:offset + n]
-        bias_grad[:] = 0
-        for i in range(m):
-            _derivative_row(delta[k, i], A[k, i], activation, bias_grad)
+        _network_hidden_delta(delta[k], A[k], activation, grads[k, offset:offset + n])
+
+
+@_inline
+def _network_hidden_delta(delta, A, activation, bias_grad):
+    """One network's ``delta *= f'(A)`` and its bias gradient, a row at a time."""
+    bias_grad[:] = 0
+    for i in range(delta.shape[0]):
+        _derivative_row(delta[i], A[i], activation, bias_grad)
+
+
+@_kernel
+def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_offsets,
+                     bias_offsets, acts, deltas, activation, out_activation, loss, eps,
+                     losses):
+    """A stack's whole forward and backward pass on a dense minibatch, in one call.
+
+    What :func:`bias_activation`, :func:`output_layer` and :func:`hidden_delta`
+    do between numpy's products, with the products in here too (``np.dot``:
+    BLAS's gemm, through scipy): one call per minibatch, so that threads
+    training other stacks wait for the GIL once per minibatch, not at every
+    product. Network by network, layer by layer, the same operations in the
+    same order for every network, whatever the stack.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), C-contiguous
+        The minibatch.
+    T, row_scale, loss_weight, eps, losses :
+        As in :func:`output_layer`.
+    params, grads : ndarray of shape (K, P)
+        The stack's parameters; the gradients of the data term (output).
+    shapes : ndarray of shape (n_layers, 2) of int
+        ``(fan_in, fan_out)`` of each layer.
+    coef_offsets, bias_offsets : ndarray of shape (n_layers,) of int
+        Where each layer's weights (C order) and biases start in a row.
+    acts, deltas : tuple of ndarray of shape (K, n_samples, fan_out)
+        Each layer's outputs and deltas (outputs).
+    activation, out_activation, loss : int
+        As in :func:`bias_activation` and :func:`output_layer`.
+    """
+    last = shapes.shape[0] - 1
+    for k in range(params.shape[0]):
+        row, grad = params[k], grads[k]
+        inputs = X
+        for l in range(last + 1):
+            fan_in, fan_out = shapes[l, 0], shapes[l, 1]
+            W = row[coef_offsets[l]:coef_offsets[l] + fan_in * fan_out].reshape(
+                (fan_in, fan_out))
+            Z = acts[l][k]
+            np.dot(inputs, W, Z)
+            bias = row[bias_offsets[l]:bias_offsets[l] + fan_out]
+            if l < last:
+                _hidden_output(Z, bias, activation)
+            else:
+                losses[k] = _network_output(
+                    Z, bias, T, out_activation, loss, eps, row_scale, loss_weight,
+                    deltas[l][k], grad[bias_offsets[l]:bias_offsets[l] + fan_out])
+            inputs = Z
+        for l in range(last, -1, -1):
+            fan_in, fan_out = shapes[l, 0], shapes[l, 1]
+            inputs = X if l == 0 else acts[l - 1][k]
+            G = grad[coef_offsets[l]:coef_offsets[l] + fan_in * fan_out].reshape(
+                (fan_in, fan_out))
+            np.dot(inputs.T, deltas[l][k], G)
+            if l > 0:  # no delta for the input layer
+                W = row[coef_offsets[l]:coef_offsets[l] + fan_in * fan_out].reshape(
+                    (fan_in, fan_out))
+                np.dot(deltas[l][k], W.T, deltas[l - 1][k])
+                _network_hidden_delta(
+                    deltas[l - 1][k], acts[l - 1][k], activation,
+                    grad[bias_offsets[l - 1]:bias_offsets[l - 1] + fan_in])
 
 
 @_inline

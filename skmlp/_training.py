@@ -182,8 +182,8 @@ class _Buffers:
         """
         if m not in self._rows:
             shapes = [(self._n_networks, m, n) for n in self._units]
-            acts = [a[:np.prod(s)].reshape(s) for a, s in zip(self._acts, shapes)]
-            deltas = [d[:np.prod(s)].reshape(s) for d, s in zip(self._deltas, shapes)]
+            acts = tuple(a[:np.prod(s)].reshape(s) for a, s in zip(self._acts, shapes))
+            deltas = tuple(d[:np.prod(s)].reshape(s) for d, s in zip(self._deltas, shapes))
             self._rows[m] = acts, [nn._T(a) for a in acts], deltas
         return self._rows[m]
 
@@ -263,6 +263,10 @@ class _CompiledPass:
         self.coefs_T = [nn._T(c) for c in self.coefs]
         self.coef_grads, _ = layout.views(self.grads)
         self.offsets = layout.offsets()
+        # The layout as the fused kernel reads it.
+        self.shapes = np.array(layout.shapes, dtype=np.int64)
+        self.coef_offsets = np.array(layout.bounds[:len(layout.shapes)], dtype=np.int64)
+        self.bias_offsets = np.array(self.offsets, dtype=np.int64)
         layer_units = [layout.shapes[0][0]] + [b for _, b in layout.shapes]
         self.buffers = _Buffers(layer_units, batch_size, params.dtype, params.shape[0],
                                 minibatches)
@@ -277,6 +281,15 @@ class _CompiledPass:
         """
         codes, params, grads, offsets = self.codes, self.params, self.grads, self.offsets
         acts, acts_T, deltas = self.buffers.layers(batch.T.shape[0])
+        losses = self.buffers.losses
+        if isinstance(batch.X, np.ndarray) and batch.X.flags.c_contiguous:
+            _kernels.forward_backward(
+                batch.X, batch.T, batch.row_scale, batch.loss_weight, params, grads,
+                self.shapes, self.coef_offsets, self.bias_offsets, acts, deltas,
+                codes.activation, codes.out_activation, codes.loss, codes.eps, losses)
+            return losses
+        # A sparse (or not C-ordered) X: the products by numpy and scipy.sparse,
+        # the same kernels between them.
         last = len(self.coefs) - 1
         A = batch.X
         for l in range(last):
@@ -284,7 +297,6 @@ class _CompiledPass:
             _kernels.bias_activation(acts[l], params, offsets[l], codes.activation)
             A = acts[l]
         nn._matmul_into(A, self.coefs[last], out=acts[last])
-        losses = self.buffers.losses
         _kernels.output_layer(acts[last], params, offsets[last], batch.T, codes.out_activation,
                               codes.loss, codes.eps, batch.row_scale, batch.loss_weight,
                               deltas[last], grads, losses)
