@@ -41,13 +41,20 @@ END = "<!-- end of results -->"
 # (file name, heading, what it compares): the order of the tables.
 SECTIONS = [
     ("mlp", "Single fit: ManualMLPClassifier vs MLPClassifier",
-     "One 784-300-100-10 network, the same initial weights, 5 epochs of SGD on "
+     "One 784-300-100-10 network, the same initial weights, 2 epochs of SGD on "
      "Fashion-MNIST: time per epoch, matrix-product throughput, predict_proba, "
      "accuracy and memory."),
+    ("mlp_digits", "Single fit, small: load_digits",
+     "A 64-64-10 network, 30 epochs of SGD with 64-row minibatches on load_digits, "
+     "float64 and float32."),
     ("search", "Searches: MLPGridSearchCV vs GridSearchCV",
      "A 27-candidate grid over the learning rate, the L2 penalty and the hidden "
      "sizes, 5 folds, on load_digits: MLPGridSearchCV against GridSearchCV with "
      "ManualMLPClassifier and with scikit-learn's MLPClassifier."),
+    ("search_family", "Searches: halving and randomized",
+     "MLPHalvingGridSearchCV over epochs (resource='max_iter') of the same 27 "
+     "candidates, and MLPRandomizedSearchCV with 27 draws of the learning rate and "
+     "the penalty, against scikit-learn's searches."),
     ("perceptron", "Perceptron: PerceptronClassifier vs Perceptron",
      "5 epochs of Rosenblatt's rule, ten classes one-vs-rest, on Fashion-MNIST."),
     ("bayes", "Gaussian Bayes: GaussianBayesClassifier vs QDA and GaussianNB",
@@ -60,9 +67,11 @@ SECTIONS = [
     ("memory", "Memory: peak RSS of one fit",
      "One fresh process per estimator, 1,000,000 x 784 float32 rows."),
     ("under_load", "Under load",
-     "The same fits while other processes keep the machine's cores busy."),
+     "The float64 grid searches again while two other processes keep the machine's "
+     "cores busy."),
     ("cold_start", "Cold start",
-     "The first fit in a fresh interpreter, imports and compilation included."),
+     "The first fit in a fresh interpreter, imports and the compilation of the "
+     "training step's kernels included, then the same from numba's cache."),
 ]
 
 

@@ -31,11 +31,11 @@ def parse_args(argv):
     parser.add_argument("--memory", action="store_true",
                         help="only the peak-RSS benchmark (one subprocess per estimator)")
     parser.add_argument("--only", choices=["mlp", "perceptron", "bayes", "shrinkage",
-                                           "search"],
+                                           "search", "cold_start"],
                         action="append",
                         help="run only these speed comparisons (repeatable)")
     parser.add_argument("--epochs", type=int, default=None,
-                        help="MLP epochs (default 5; 2 with --quick)")
+                        help="MLP epochs (default 2)")
     parser.add_argument("--memory-n", type=int, default=None,
                         help="rows of the memory benchmark (default 1,000,000; 20,000 with --quick)")
     parser.add_argument("--repeat", type=int, default=3,
@@ -87,16 +87,18 @@ def main(argv=None):
 
 def run_speed(args, report):
     import bench_bayes
+    import bench_cold_start
     import bench_mlp
     import bench_perceptron
     import bench_search
     import bench_shrinkage
 
     data = _common.load_data(args.quick)
-    only = args.only or ["mlp", "perceptron", "bayes", "shrinkage", "search"]
+    only = args.only or ["mlp", "perceptron", "bayes", "shrinkage", "search", "cold_start"]
     trace = not args.no_trace
     if "mlp" in only:
-        bench_mlp.run(data, args.epochs or (2 if args.quick else 5), report, args.repeat, trace)
+        bench_mlp.run(data, args.epochs or 2, report, args.repeat, trace)
+        bench_mlp.run_digits(report, repeat=2 if args.quick else 5)
     if "perceptron" in only:
         bench_perceptron.run(data, 5, report, args.repeat, trace, seeds=1 if args.quick else 10)
     if "bayes" in only:
@@ -105,6 +107,8 @@ def run_speed(args, report):
         bench_shrinkage.run(data, report, args.repeat, trace)
     if "search" in only:  # the load_digits grid search, its own data
         bench_search.run(args.quick, report)
+    if "cold_start" in only and not args.quick:
+        bench_cold_start.run(report)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,10 @@ LOG_LOSS, SQUARED_ERROR = 0, 1
 LOSS_CODES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
 
 _kernel = njit(nogil=True, cache=True)
-# The kernels' helpers, per element or per row, inlined where they are called
-# (a call per row, with its arrays passed as structures, costs as much as the row).
+# The helpers called per element or per row, inlined where they are called (a
+# call per row, with its arrays passed as structures, costs as much as the row);
+# the ones called per network or per layer stay calls (inlining them all takes
+# several times longer to compile, for nothing measurable).
 _inline = njit(nogil=True, cache=True, inline="always")
 
 
@@ -73,7 +75,7 @@ def _cast_overload(x, like):
     return None
 
 
-@_inline
+@_kernel
 def _penalty(w, alpha, S, losses, k):
     """``lam = alpha[k] / S`` in w's dtype, and the penalty added to ``losses[k]``.
 
@@ -149,7 +151,7 @@ def bias_activation(Z, params, offset, activation):
         _hidden_output(Z[k], params[k, offset:offset + n], activation)
 
 
-@_inline
+@_kernel
 def _hidden_output(Z, bias, activation):
     """One network's ``Z = f(Z + bias)``, a row at a time."""
     for i in range(Z.shape[0]):
@@ -245,7 +247,7 @@ def output_layer(Z, params, offset, T, out_activation, loss, eps, row_scale, los
                                     grads[k, offset:offset + n])
 
 
-@_inline
+@_kernel
 def _network_output(Z, bias, T, out_activation, loss, eps, row_scale, loss_weight, delta,
                     bias_grad):
     """One network's output layer (see :func:`output_layer`); its summed loss."""
@@ -329,7 +331,7 @@ def hidden_delta(delta, A, activation, grads, offset):
         _network_hidden_delta(delta[k], A[k], activation, grads[k, offset:offset + n])
 
 
-@_inline
+@_kernel
 def _network_hidden_delta(delta, A, activation, bias_grad):
     """One network's ``delta *= f'(A)`` and its bias gradient, a row at a time."""
     bias_grad[:] = 0
@@ -339,8 +341,8 @@ def _network_hidden_delta(delta, A, activation, bias_grad):
 
 @_kernel
 def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_offsets,
-                     bias_offsets, acts, deltas, activation, out_activation, loss, eps,
-                     losses):
+                     bias_offsets, acts, deltas, layer_starts, activation, out_activation,
+                     loss, eps, losses):
     """A stack's whole forward and backward pass on a dense minibatch, in one call.
 
     What :func:`bias_activation`, :func:`output_layer` and :func:`hidden_delta`
@@ -362,42 +364,53 @@ def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_o
         ``(fan_in, fan_out)`` of each layer.
     coef_offsets, bias_offsets : ndarray of shape (n_layers,) of int
         Where each layer's weights (C order) and biases start in a row.
-    acts, deltas : tuple of ndarray of shape (K, n_samples, fan_out)
-        Each layer's outputs and deltas (outputs).
+    acts, deltas : ndarray of shape (n_buffer,)
+        Every layer's outputs and deltas (outputs), layer l's as a
+        C-contiguous (K, n_samples, fan_out) array from ``layer_starts[l]``.
+    layer_starts : ndarray of shape (n_layers,) of int
+        Where each layer's array starts in ``acts`` and ``deltas``.
     activation, out_activation, loss : int
         As in :func:`bias_activation` and :func:`output_layer`.
     """
-    last = shapes.shape[0] - 1
-    for k in range(params.shape[0]):
+    K, m, last = params.shape[0], X.shape[0], shapes.shape[0] - 1
+    for k in range(K):
         row, grad = params[k], grads[k]
         inputs = X
         for l in range(last + 1):
-            fan_in, fan_out = shapes[l, 0], shapes[l, 1]
-            W = row[coef_offsets[l]:coef_offsets[l] + fan_in * fan_out].reshape(
-                (fan_in, fan_out))
-            Z = acts[l][k]
+            W = _matrix(row, coef_offsets[l], shapes[l, 0], shapes[l, 1])
+            Z = _layer(acts, layer_starts[l], K, m, shapes[l, 1])[k]
             np.dot(inputs, W, Z)
-            bias = row[bias_offsets[l]:bias_offsets[l] + fan_out]
+            bias = row[bias_offsets[l]:bias_offsets[l] + shapes[l, 1]]
             if l < last:
                 _hidden_output(Z, bias, activation)
             else:
                 losses[k] = _network_output(
                     Z, bias, T, out_activation, loss, eps, row_scale, loss_weight,
-                    deltas[l][k], grad[bias_offsets[l]:bias_offsets[l] + fan_out])
+                    _layer(deltas, layer_starts[l], K, m, shapes[l, 1])[k],
+                    grad[bias_offsets[l]:bias_offsets[l] + shapes[l, 1]])
             inputs = Z
         for l in range(last, -1, -1):
-            fan_in, fan_out = shapes[l, 0], shapes[l, 1]
-            inputs = X if l == 0 else acts[l - 1][k]
-            G = grad[coef_offsets[l]:coef_offsets[l] + fan_in * fan_out].reshape(
-                (fan_in, fan_out))
-            np.dot(inputs.T, deltas[l][k], G)
+            delta = _layer(deltas, layer_starts[l], K, m, shapes[l, 1])[k]
+            inputs = X if l == 0 else _layer(acts, layer_starts[l - 1], K, m, shapes[l, 0])[k]
+            np.dot(inputs.T, delta, _matrix(grad, coef_offsets[l], shapes[l, 0], shapes[l, 1]))
             if l > 0:  # no delta for the input layer
-                W = row[coef_offsets[l]:coef_offsets[l] + fan_in * fan_out].reshape(
-                    (fan_in, fan_out))
-                np.dot(deltas[l][k], W.T, deltas[l - 1][k])
-                _network_hidden_delta(
-                    deltas[l - 1][k], acts[l - 1][k], activation,
-                    grad[bias_offsets[l - 1]:bias_offsets[l - 1] + fan_in])
+                previous = _layer(deltas, layer_starts[l - 1], K, m, shapes[l, 0])[k]
+                np.dot(delta, _matrix(row, coef_offsets[l], shapes[l, 0], shapes[l, 1]).T,
+                       previous)
+                _network_hidden_delta(previous, inputs, activation,
+                                      grad[bias_offsets[l - 1]:bias_offsets[l - 1] + shapes[l, 0]])
+
+
+@_kernel
+def _matrix(row, start, fan_in, fan_out):
+    """The (fan_in, fan_out) matrix stored in C order at ``row[start:]``."""
+    return row[start:start + fan_in * fan_out].reshape((fan_in, fan_out))
+
+
+@_kernel
+def _layer(buffer, start, K, m, n):
+    """The (K, m, n) array stored at ``buffer[start:]``."""
+    return buffer[start:start + K * m * n].reshape((K, m, n))
 
 
 @_inline
@@ -452,7 +465,7 @@ def add_penalty(params, grads, n_penalized, alpha, S, losses):
             g[p] = g[p] + lam * w[p]
 
 
-@_inline
+@_kernel
 def _sgd_steps(w, g, v, lam, eta, mu, nesterov):
     """``g += lam w``, ``v <- mu v - eta g``, then Nesterov's or the classical step."""
     if nesterov:
@@ -485,7 +498,7 @@ def sgd_update(params, grads, velocities, n_penalized, alpha, S, eta, mu, nester
         _sgd_steps(w[n:], g[n:], v[n:], lam - lam, eta[k], mu[k], nesterov)
 
 
-@_inline
+@_kernel
 def _adam_steps(w, g, m, v, lam, eta, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
                 epsilon):
     """``g += lam w``; Adam's moments and step."""

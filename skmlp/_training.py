@@ -169,8 +169,11 @@ class _Buffers:
         self.T = np.empty((rows, layer_units[-1]), dtype=dtype)
         self.sample_weight = np.empty(rows, dtype=dtype)
         units = layer_units[1:]
-        self._acts = [np.empty(n_networks * batch_size * n, dtype=dtype) for n in units]
-        self._deltas = [np.empty(n_networks * batch_size * n, dtype=dtype) for n in units]
+        # Every layer's (K, rows, units) array in one flat buffer (the fused kernel's form).
+        sizes = [n_networks * batch_size * n for n in units]
+        self.starts = np.cumsum([0] + sizes[:-1]).astype(np.int64)
+        self.acts = np.empty(sum(sizes), dtype=dtype)
+        self.deltas = np.empty(sum(sizes), dtype=dtype)
         self._units, self._n_networks = units, n_networks
         self._rows = {}
         self.losses = np.empty(n_networks)
@@ -182,8 +185,9 @@ class _Buffers:
         """
         if m not in self._rows:
             shapes = [(self._n_networks, m, n) for n in self._units]
-            acts = tuple(a[:np.prod(s)].reshape(s) for a, s in zip(self._acts, shapes))
-            deltas = tuple(d[:np.prod(s)].reshape(s) for d, s in zip(self._deltas, shapes))
+            acts, deltas = ([buffer[start:start + np.prod(shape)].reshape(shape)
+                             for start, shape in zip(self.starts, shapes)]
+                            for buffer in (self.acts, self.deltas))
             self._rows[m] = acts, [nn._T(a) for a in acts], deltas
         return self._rows[m]
 
@@ -280,14 +284,15 @@ class _CompiledPass:
         biases.
         """
         codes, params, grads, offsets = self.codes, self.params, self.grads, self.offsets
-        acts, acts_T, deltas = self.buffers.layers(batch.T.shape[0])
-        losses = self.buffers.losses
+        buffers, losses = self.buffers, self.buffers.losses
         if isinstance(batch.X, np.ndarray) and batch.X.flags.c_contiguous:
             _kernels.forward_backward(
                 batch.X, batch.T, batch.row_scale, batch.loss_weight, params, grads,
-                self.shapes, self.coef_offsets, self.bias_offsets, acts, deltas,
-                codes.activation, codes.out_activation, codes.loss, codes.eps, losses)
+                self.shapes, self.coef_offsets, self.bias_offsets, buffers.acts,
+                buffers.deltas, buffers.starts, codes.activation, codes.out_activation,
+                codes.loss, codes.eps, losses)
             return losses
+        acts, acts_T, deltas = buffers.layers(batch.T.shape[0])
         # A sparse (or not C-ordered) X: the products by numpy and scipy.sparse,
         # the same kernels between them.
         last = len(self.coefs) - 1
