@@ -350,9 +350,13 @@ def _check_targets(times, best, n_jobs_list, report):
         for dtype, other, goal in [("float64", "GridSearchCV(MLPClassifier)", 6),
                                    ("float32", "GridSearchCV(MLPClassifier)", 8)]:
             value = speedup(dtype, other)
-            report.check(f"MLPGridSearchCV vs {other}, {dtype}, n_jobs={n_jobs}",
-                         f">= {goal}x faster", f"{value:.2f}x", value >= goal, ratio=value,
-                         goal=goal)
+            if n_jobs == 1:  # the goals are set for one joblib worker
+                report.check(f"MLPGridSearchCV vs {other}, {dtype}, n_jobs=1",
+                             f">= {goal}x faster", f"{value:.2f}x", value >= goal,
+                             ratio=value, goal=goal)
+            else:
+                report.note(f"{dtype}, n_jobs={n_jobs}: MLPGridSearchCV is {value:.2f}x "
+                            f"faster than {other} (no goal set)")
         for dtype in ("float64", "float32"):
             found = {_short(best[(dtype, n_jobs, name)][0]) for name in (
                 "MLPGridSearchCV", "GridSearchCV(ManualMLPClassifier)",

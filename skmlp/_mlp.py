@@ -47,6 +47,8 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _STOCHASTIC_ATTRIBUTES = ("loss_curve_", "best_loss_", "validation_scores_",
                           "validation_loss_curve_", "best_validation_score_",
                           "_no_improvement_count")
+# What validating X and y sets on a network (shared by the networks of a stack).
+_DATA_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "classes_", "_label_binarizer")
 _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
 # An epoch loss this many times the loss at the starting weights (or of the
 # best constant prediction, if larger) means the weights ran away (_check_loss).
@@ -579,6 +581,20 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         T = self._label_binarizer.transform(y).astype(X.dtype)
         return X, y, T
 
+    def _share_data(self, net, X, T, sample_weight):
+        """Take ``net``'s validation of the same data: its data attributes, X, T, weights.
+
+        The networks of a stack are fitted on one X, y and weights, with the
+        same class weights: validating them once is enough (and the stack's
+        set-up time otherwise grows with its size).
+        """
+        for name in _DATA_ATTRIBUTES:
+            if hasattr(net, name):
+                setattr(self, name, copy.copy(getattr(net, name)))
+            else:
+                self.__dict__.pop(name, None)
+        return X, T, sample_weight
+
     def _check_same_classes(self, y):
         classes = unique_labels(y)
         if self.warm_start and set(classes) != set(self.classes_):
@@ -671,18 +687,24 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self._warn_if_no_better_than_constant()
         return self
 
-    def _prepare_fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+    def _prepare_fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental,
+                     shared=None):
         """Validate, set the classes and the starting weights; return what training needs.
 
         Returns X (CSR if sparse), the target matrix T, the sample weights
-        and the units per layer.
+        and the units per layer. ``shared`` is ``(net, X, T, sample_weight)``
+        as another network of a stack validated the same data: a fresh
+        network takes its data attributes instead of validating again.
         """
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
             first_pass = True
-        X, y, T = self._validate_input(X, y, incremental, reset=first_pass)
-        sample_weight = self._sample_weight(sample_weight, X, y, incremental)
+        if shared is not None and first_pass:
+            X, T, sample_weight = self._share_data(*shared)
+        else:
+            X, y, T = self._validate_input(X, y, incremental, reset=first_pass)
+            sample_weight = self._sample_weight(sample_weight, X, y, incremental)
         layer_units = [X.shape[1]] + hidden + [T.shape[1]]
         self._random_state = check_random_state(self.random_state)
         coefs, intercepts = self._starting_weights(
@@ -709,12 +731,18 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         state = getattr(self, "_training_state", None)
         return state is not None and state.at_max_iter and self.max_iter > self.n_iter_
 
-    def _prepare_resume(self, X, y, sample_weight):
-        """What training needs to go on from ``_training_state`` (X, T, weights, units)."""
+    def _prepare_resume(self, X, y, sample_weight, shared=None):
+        """What training needs to go on from ``_training_state`` (X, T, weights, units).
+
+        ``shared`` as in :meth:`_prepare_fit`.
+        """
         if self.solver not in _STOCHASTIC_SOLVERS:
             raise ValueError("Only the stochastic solvers ('sgd', 'adam') resume training.")
-        X, y, T = self._validate_input(X, y, incremental=True, reset=False)
-        sample_weight = self._sample_weight(sample_weight, X, y, incremental=False)
+        if shared is not None:
+            X, T, sample_weight = self._share_data(*shared)
+        else:
+            X, y, T = self._validate_input(X, y, incremental=True, reset=False)
+            sample_weight = self._sample_weight(sample_weight, X, y, incremental=False)
         layer_units = [X.shape[1]] + self._hidden_sizes() + [T.shape[1]]
         return (X.tocsr() if sp.issparse(X) else X), T, sample_weight, layer_units
 
@@ -1058,29 +1086,27 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
         parameters, a diverging loss): it fails alone, the others go on.
     """
     errors = [None] * len(nets)
-    prepared = []
-    X_given = X  # what the callback hooks get, as from a plain fit
+    prepared, shared = [], None
     for i, net in enumerate(nets):
         if resume and not net._resumes():
             continue
         try:
             net._validate_params()
             X_net, T, sample_weight_net, layer_units = (
-                net._prepare_resume(X, y, sample_weight) if resume else net._prepare_fit(
-                    X, y, sample_weight, coefs_init, intercepts_init, incremental=False))
+                net._prepare_resume(X, y, sample_weight, shared) if resume
+                else net._prepare_fit(X, y, sample_weight, coefs_init, intercepts_init,
+                                      incremental=False, shared=shared))
         except Exception as exc:  # noqa: BLE001 - a failed fit, as in GridSearchCV
             errors[i] = exc
             continue
-        if not prepared:  # validated once: the other networks reuse it, no copy of X
-            X, data = X_net, (X_net, T, sample_weight_net, layer_units)
-            feature_names = getattr(net, "feature_names_in_", None)
-        elif feature_names is not None:  # the names of X_given, which X has lost
-            net.feature_names_in_ = feature_names
+        if shared is None:  # validated once: the other networks share it, no copy of X
+            shared = (net, X_net, T, sample_weight_net)
+            data = (X_net, T, sample_weight_net, layer_units)
         prepared.append(i)
     if not prepared:
         return errors
     # Each network's callbacks (propagated by the search): one epoch subtask per epoch.
-    tasks = [FitTasks(nets[i], X_given, y, sample_weight,
+    tasks = [FitTasks(nets[i], X, y, sample_weight,
                       max_epochs=nets[i].max_iter - (nets[i].n_iter_ if resume else 0))
              for i in prepared]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

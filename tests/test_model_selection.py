@@ -280,6 +280,28 @@ def test_stacked_networks_end_as_plain_fits(data, extra, weighted):
             assert got.flags.owndata or got.base is None or got.base.ndim == got.ndim
             np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(net.classes_, alone.classes_)
+        # validated once per stack, but each network owns its data attributes
+        assert net is nets[0] or net.classes_ is not nets[0].classes_
+
+
+def test_a_stack_validates_its_data_once_and_not_with_a_failed_network(data, monkeypatch):
+    # The first network's parameters are invalid: the next one validates X, y.
+    X, y = data
+    calls = []
+    validate = ms.ManualMLPClassifier._validate_input
+
+    def counting(self, *args, **kwargs):
+        calls.append(self)
+        return validate(self, *args, **kwargs)
+
+    monkeypatch.setattr(ms.ManualMLPClassifier, "_validate_input", counting)
+    nets = [_mlp(alpha=-1.0)] + [_mlp(learning_rate_init=lr) for lr in (0.01, 0.1, 0.2)]
+    errors = ms.fit_stack(nets, X, y)
+    assert isinstance(errors[0], ValueError) and "alpha" in str(errors[0])
+    assert errors[1:] == [None] * 3 and calls == [nets[1]]
+    for net in nets[1:]:
+        alone = _mlp(learning_rate_init=net.learning_rate_init).fit(X, y)
+        np.testing.assert_array_equal(net.predict_proba(X), alone.predict_proba(X))
 
 
 # ---------------------------------------------------------------------------
@@ -452,6 +474,7 @@ def test_stacks_sized_from_the_transformed_width(data, monkeypatch):
         finally:
             tracemalloc.stop()
 
+    clone(pipe).fit(X, y)  # numba loads the kernels first: not part of the peak
     monkeypatch.setattr(ms, "fit_stack", recording_fit_stack)
     ours = peak(MLPGridSearchCV(pipe, grid, cv=2, max_stack_bytes=4 * 2**20))
     assert sizes == [1] * 8  # 4 candidates, 2 folds
