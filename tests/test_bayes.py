@@ -596,3 +596,29 @@ def test_shrinkage_regularises_few_samples_in_many_dimensions():
     plain = GaussianBayesClassifier(var_smoothing=1e-6).fit(X, y).score(X_test, y_test)
     shrunk = GaussianBayesClassifier(shrinkage="auto").fit(X, y).score(X_test, y_test)
     assert shrunk > plain + 0.2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scaling_by_a_power_of_two_is_ldexp(dtype):
+    # The fast product must round exactly as np.ldexp, subnormal results and
+    # factors beyond the dtype's range included.
+    from skmlp._bayes import _times_power_of_two
+
+    info = np.finfo(dtype)
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(500) * 2.0 ** rng.integers(-20, 20, 500)).astype(dtype)
+    a[:3] = [0.0, info.smallest_subnormal, info.max]
+    lowest = info.minexp - info.nmant
+    for exponent in (-3, 0, 5, lowest - 1, lowest, lowest + 30, info.minexp,
+                     info.maxexp - 1, info.maxexp, -info.maxexp):
+        with np.errstate(over="ignore", under="ignore"):
+            expected = np.ldexp(a, exponent)
+            got = _times_power_of_two(a, exponent)
+            out = np.empty_like(a)
+            _times_power_of_two(a, exponent, out=out)
+            wide = _times_power_of_two(a, exponent, dtype=np.float64)
+            wide_expected = np.ldexp(a, exponent, dtype=np.float64)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, expected, err_msg=str(exponent))
+        np.testing.assert_array_equal(out, expected, err_msg=str(exponent))
+        np.testing.assert_array_equal(wide, wide_expected, err_msg=str(exponent))
