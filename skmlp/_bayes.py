@@ -199,21 +199,32 @@ def _fourth_moments(X, y_index, sample_weight, means, exponent=0):
     variances are known, at the end (sum_n w_n |u_n|^4 = sum_ij M_ij /
     (s_i^2 s_j^2) for u = y / s). C is what moving the centre of M needs
     (:func:`_shift_fourth`), so that chunks merge exactly. Two matrix
-    products per block of rows, in float64.
+    products per block of rows (M's a symmetric one), in X's dtype as the
+    scatter's, accumulated in float64; the weights are scaled by a power of
+    two near their block's sum, as there, so that float32 cannot overflow.
     """
     n_classes, n_features = means.shape
     third = np.zeros((n_classes, n_features, n_features))
     fourth = np.zeros((n_classes, n_features, n_features))
+    work = np.float32 if X.dtype == np.float32 else np.float64
     for k in range(n_classes):
         members = np.flatnonzero(y_index == k)
+        centre = np.ldexp(means[k], -exponent).astype(work)
         for batch in gen_batches(len(members), _block_rows(n_features)):
             rows = members[batch]
-            centred = _times_power_of_two(X[rows], -exponent, dtype=np.float64)
-            centred -= np.ldexp(means[k], -exponent)
+            w_block = sample_weight[rows].sum()
+            if w_block == 0:
+                continue
+            w_exp = int(np.frexp(w_block)[1])
+            w = np.ldexp(sample_weight[rows], -w_exp).astype(work)[:, None]
+            centred = _times_power_of_two(X[rows], -exponent, dtype=work)
+            centred -= centre
             squares = centred * centred
-            weighted = sample_weight[rows, None] * squares
-            third[k] += weighted.T @ centred
-            fourth[k] += weighted.T @ squares
+            third[k] += _times_power_of_two((w * squares).T @ centred, w_exp,
+                                            dtype=np.float64)
+            squares *= np.sqrt(w)
+            fourth[k] += _times_power_of_two(squares.T @ squares, w_exp,  # syrk
+                                             dtype=np.float64)
     return third, fourth
 
 

@@ -539,6 +539,13 @@ def test_tied_shrinkage_auto_is_linear_discriminant_analysis():
     assert_allclose(clf.predict_proba(X), lda.predict_proba(X), atol=1e-10)
     full = GaussianBayesClassifier(shrinkage="auto", var_smoothing=0).fit(X, y)
     assert_allclose(clf.shrinkage_, full.shrinkage_, rtol=1e-12)
+    # float32 X: the moment products run in float32, accumulated in float64
+    single = GaussianBayesClassifier(covariance_type="tied", shrinkage="auto",
+                                     var_smoothing=0).fit(X.astype(np.float32), y)
+    assert single.covariances_.dtype == np.float32
+    assert_allclose(single.shrinkage_, full.shrinkage_, rtol=1e-4)
+    assert_allclose(single.covariances_, lda.covariance_, rtol=1e-4,
+                    atol=1e-5 * np.abs(lda.covariance_).max())
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied"])
