@@ -170,7 +170,8 @@ def _merge_statistics(old, new, covariance_type):
     """
     (w_a, mu_a, s_a, e_a), (w_b, mu_b, s_b, e_b) = old, new
     exponent = max(e_a, e_b)
-    s_a, s_b = np.ldexp(s_a, 2 * (e_a - exponent)), np.ldexp(s_b, 2 * (e_b - exponent))
+    s_a = _times_power_of_two(s_a, 2 * (e_a - exponent))
+    s_b = _times_power_of_two(s_b, 2 * (e_b - exponent))
     weight_sums, means, coupling, delta = _chan_merge(
         w_a, np.ldexp(mu_a, -exponent), w_b, np.ldexp(mu_b, -exponent)
     )
@@ -260,8 +261,8 @@ def _merge_fourth(old, new, merged):
     for (w, mu, s, e), (c, m) in (old, new):
         k = e - exponent
         shift = np.ldexp(means, -exponent) - np.ldexp(mu, -exponent)
-        c, m = _shift_fourth(w, np.ldexp(s, 2 * k), np.ldexp(c, 3 * k), np.ldexp(m, 4 * k),
-                             shift)
+        c, m = _shift_fourth(w, _times_power_of_two(s, 2 * k), _times_power_of_two(c, 3 * k),
+                             _times_power_of_two(m, 4 * k), shift)
         third, fourth = third + c, fourth + m
     return third, fourth
 
@@ -415,7 +416,7 @@ def _precision_factors(covariances, covariance_type, classes, n_features, expone
     """
     factors, log_det = _precision_factors_of(covariances, covariance_type, classes,
                                              n_features)
-    return (np.ldexp(factors, -exponent),
+    return (_times_power_of_two(factors, -exponent),
             log_det + 2 * n_features * exponent * np.log(2.0))
 
 

@@ -183,9 +183,11 @@ SEARCHES = pytest.mark.parametrize("search_class", [GridSearchCV, MLPGridSearchC
 @SEARCHES
 def test_progress_bar_nested_in_grid_search_of_a_pipeline(
         search_class, iris, capsys, monkeypatch):
-    pytest.importorskip("rich")
+    rich = pytest.importorskip("rich")
     # rich cuts lines to the console width; the nested task names are long
+    # (and an earlier test of the process may have made rich's console)
     monkeypatch.setenv("COLUMNS", "160")
+    monkeypatch.setattr(rich, "_console", None)
     search = _search(_mlp(max_iter=5), search_class).set_callbacks(
         callback.ProgressBar(max_propagation_depth=None))
     _fit(search, *iris)
