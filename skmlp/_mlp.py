@@ -582,11 +582,12 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return X, y, T
 
     def _share_data(self, net, X, T, sample_weight):
-        """Take ``net``'s validation of the same data: its data attributes, X, T, weights.
+        """Take ``net``'s validation of the same data; return its X, T and weights.
 
         The networks of a stack are fitted on one X, y and weights, with the
         same class weights: validating them once is enough (and the stack's
-        set-up time otherwise grows with its size).
+        set-up time otherwise grows with its size). Each network gets its
+        own copies of the data attributes.
         """
         for name in _DATA_ATTRIBUTES:
             if hasattr(net, name):
