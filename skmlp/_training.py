@@ -241,9 +241,11 @@ class _CompiledPass:
 
     The compiled counterpart of :func:`skmlp.nn.forward` followed by
     :func:`skmlp.nn.backward` without the penalty (which the optimizer's
-    update adds, fused): numpy's matmul for the products, the kernels of
-    :mod:`skmlp._kernels` between them. Every view and buffer it needs is
-    made here once, so that a minibatch costs the calls and nothing else.
+    update adds, fused): for small networks one call of
+    :func:`skmlp._kernels.forward_backward`; for big ones (:func:`fused_pass`)
+    numpy's matmul for the products and the kernels of :mod:`skmlp._kernels`
+    between them. Every view and buffer it needs is made here once, so that a
+    minibatch costs the calls and nothing else.
 
     Parameters
     ----------
@@ -274,6 +276,7 @@ class _CompiledPass:
         layer_units = [layout.shapes[0][0]] + [b for _, b in layout.shapes]
         self.buffers = _Buffers(layer_units, batch_size, params.dtype, params.shape[0],
                                 minibatches)
+        self.fused = fused_pass(layer_units, batch_size)
 
     def __call__(self, batch):
         """Forward and backward on ``batch``: the networks' summed data losses.
@@ -285,7 +288,7 @@ class _CompiledPass:
         """
         codes, params, grads, offsets = self.codes, self.params, self.grads, self.offsets
         buffers, losses = self.buffers, self.buffers.losses
-        if isinstance(batch.X, np.ndarray) and batch.X.flags.c_contiguous:
+        if self.fused and isinstance(batch.X, np.ndarray) and batch.X.flags.c_contiguous:
             _kernels.forward_backward(
                 batch.X, batch.T, batch.row_scale, batch.loss_weight, params, grads,
                 self.shapes, self.coef_offsets, self.bias_offsets, buffers.acts,
@@ -293,8 +296,8 @@ class _CompiledPass:
                 codes.loss, codes.eps, losses)
             return losses
         acts, acts_T, deltas = buffers.layers(batch.T.shape[0])
-        # A sparse (or not C-ordered) X: the products by numpy and scipy.sparse,
-        # the same kernels between them.
+        # Big products, or a sparse (or not C-ordered) X: the products by numpy
+        # (and scipy.sparse), the same kernels between them.
         last = len(self.coefs) - 1
         A = batch.X
         for l in range(last):
@@ -312,6 +315,26 @@ class _CompiledPass:
                                   offsets[l - 1])
         nn._matmul_into(nn._T(batch.X), deltas[0], out=self.coef_grads[0])
         return losses
+
+
+# Multiply-adds of a network's forward products on a minibatch from which numpy's
+# matmul takes them: at this size a product lasts long enough (about 0.1 ms)
+# for the Python call around it not to matter, and numpy's BLAS is faster than
+# the one numba's np.dot calls (scipy's). Measured by benchmarks/bench_mlp.py.
+BIG_PRODUCTS = 2 ** 23
+
+
+def fused_pass(layer_units, batch_size):
+    """Whether a network's minibatch pass runs as one fused call.
+
+    True for small networks, where the Python calls of a pass of separate
+    products would cost as much as the products (and hold the GIL between
+    them); False from :data:`BIG_PRODUCTS` multiply-adds on. The choice
+    depends on the network's shape and the batch size only, never on the
+    stack: a network computes the same bits alone and in a search.
+    """
+    macs = batch_size * sum(a * b for a, b in zip(layer_units[:-1], layer_units[1:]))
+    return macs < BIG_PRODUCTS
 
 
 def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping):

@@ -62,11 +62,16 @@ def _problem(dtype, targets, K, weighted, seed=0):
     return units, X, T, sample_weight, networks
 
 
-def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer):
-    """One step of the training loop on all rows: the losses, and the new params."""
+def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer, fused=True):
+    """One step of the training loop on all rows: the losses, and the new params.
+
+    ``fused``: the whole pass in one kernel call (small networks), or numpy's
+    matmul between the kernels (big products).
+    """
     layout = ParameterLayout(units)
     params = layout.stack(networks, X.dtype)
     step = training._CompiledPass(net, params, layout, X.shape[0])
+    step.fused = fused
     batch = training._gather(step.buffers, X, T, sample_weight, np.arange(X.shape[0]), {})
     losses = step(batch)
     grads = step.grads.copy()  # the data term's gradients, before the update
@@ -109,12 +114,27 @@ def _optimizer(solver, K):
 @pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
 def test_compiled_step_equals_nn_and_the_optimizer_formulas(activation, output, solver, K,
                                                             weighted, dtype):
+    _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
+@pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+def test_step_with_numpy_products_equals_nn(activation, output, K, dtype):
+    # The route of big networks: numpy's matmul, the same kernels between (the
+    # update does not depend on the route: one solver is enough).
+    _check_step_against_nn(activation, output, SOLVERS["sgd-nesterov"], K, True, dtype,
+                           fused=False)
+
+
+def _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused):
     out_activation, loss, targets = output
     net = _Net(activation, out_activation, loss)
     units, X, T, sample_weight, networks = _problem(dtype, targets, K, weighted)
     alpha = np.linspace(0.0, 0.3, K)
     losses, grads, params, views = _compiled_step(net, units, X, T, sample_weight, networks,
-                                                  alpha, _optimizer(solver, K))
+                                                  alpha, _optimizer(solver, K), fused)
     assert params.dtype == dtype
     layout = ParameterLayout(units)
     for k, (coefs, intercepts) in enumerate(networks):
@@ -153,13 +173,17 @@ def _digits():
     dict(solver="adam", activation="tanh"),
 ], ids=["invscaling", "adaptive", "momentum-early-stopping", "adam"])
 @pytest.mark.parametrize("n_threads", [1, 2])
-def test_a_stack_in_threads_trains_each_network_bit_for_bit_as_alone(params, n_threads,
+@pytest.mark.parametrize("big", [False, True], ids=["fused", "matmul"])
+def test_a_stack_in_threads_trains_each_network_bit_for_bit_as_alone(params, n_threads, big,
                                                                      monkeypatch):
     # The search's path (fit_stack: one stack, split into threads) against
-    # plain fits, every schedule: the same arithmetic for every network.
+    # plain fits, every schedule: the same arithmetic for every network, on
+    # both routes of the products (``big``: as if the networks were big).
     from skmlp._mlp import fit_stack
 
     monkeypatch.setattr("skmlp._mlp.thread_budget", lambda: n_threads)
+    if big:
+        monkeypatch.setattr(training, "BIG_PRODUCTS", 1)
     X, y = _digits()
     base = dict(hidden_layer_sizes=(12,), batch_size=32, max_iter=6, random_state=0,
                 **params)
