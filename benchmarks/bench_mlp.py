@@ -107,18 +107,28 @@ def sklearn_initial_weights(params, X, y):
     return [c.copy() for c in probe.coefs_], [b.copy() for b in probe.intercepts_]
 
 
-def fit_and_time(make, X, y, X_test, y_test, fit_kwargs, repeat):
-    """Time fit and predict_proba (best of `repeat` each), score.
+def interleaved_fit_times(fits, repeat):
+    """Best wall time of each ``fits[i]()`` over `repeat` rounds, the models taking turns.
 
-    Every fit starts afresh from the same weights, so the fits repeat the same
-    work and the best of them is the least disturbed by the shared machine.
+    Every fit starts afresh from the same weights, so the fits of a model
+    repeat the same work, and the best of them is the least disturbed by the
+    shared machine. Taking turns (round by round rather than model by model)
+    spreads a slow spell of the machine over every model instead of one.
     """
-    model = make()
-    fit_s, _ = best_time(lambda: quiet(lambda: model.fit(X, y, **fit_kwargs)), repeat=repeat,
-                         budget=20.0)
+    best = [None] * len(fits)
+    for _ in range(max(1, repeat)):
+        for i, fit in enumerate(fits):
+            seconds, _ = best_time(lambda: quiet(fit), repeat=1)
+            if best[i] is None or seconds < best[i]:
+                best[i] = seconds
+    return best
+
+
+def proba_and_accuracy(model, X_test, y_test, repeat):
+    """predict_proba's best time, the test accuracy and the dtype of the probabilities."""
     proba_s, proba = best_time(lambda: model.predict_proba(X_test), repeat=repeat, budget=5.0)
     accuracy = float(np.mean(model.classes_[np.argmax(proba, axis=1)] == y_test))
-    return model, fit_s, proba_s, accuracy, proba.dtype
+    return proba_s, accuracy, proba.dtype
 
 
 def fit_peak(make, X, y, fit_kwargs):
@@ -151,20 +161,23 @@ def run(data, epochs, report: Report, repeat=3, trace=True):
     if is_implemented(ManualMLPClassifier):
         cases.append(("skmlp ManualMLPClassifier", np.float32,
                       lambda: ManualMLPClassifier(**params), init))
-    for label, dtype, make, fit_kwargs in cases:
-        X, Xt = X_train.astype(dtype, copy=False), X_test.astype(dtype, copy=False)
-        model, fit_s, proba_s, acc, proba_dtype = fit_and_time(
-            make, X, y_train, Xt, y_test, fit_kwargs, repeat
-        )
+    Xs = {dtype: X_train.astype(dtype, copy=False) for _, dtype, _, _ in cases}
+    models = [make() for _, _, make, _ in cases]
+    fits = [lambda model=model, X=Xs[dtype], kwargs=kwargs: model.fit(X, y_train, **kwargs)
+            for model, (_, dtype, _, kwargs) in zip(models, cases)]
+    fit_times = interleaved_fit_times(fits, repeat)
+    for (label, dtype, make, fit_kwargs), model, fit_s in zip(cases, models, fit_times):
+        proba_s, acc, proba_dtype = proba_and_accuracy(
+            model, X_test.astype(dtype, copy=False), y_test, repeat)
         epoch_s = fit_s / model.n_iter_
-        peak = fit_peak(make, X, y_train, fit_kwargs) if trace else None
+        peak = fit_peak(make, Xs[dtype], y_train, fit_kwargs) if trace else None
         gflops = epoch_flops(n, shapes) / epoch_s / 1e9
         results[(label, np.dtype(dtype).name)] = (epoch_s, proba_s, acc)
         rows.append([label, np.dtype(dtype).name, model.n_iter_, fmt_s(epoch_s),
                      f"{gflops:.1f}", fmt_s(proba_s), f"{100 * acc:.2f}", fmt_mib(peak),
                      np.dtype(model.coefs_[0].dtype).name + "/" + np.dtype(proba_dtype).name,
                      fmt_others(fit_s, proba_s)])
-        # the test set in float32 and float64 is dropped at the end of each case
+    del Xs
 
     mm, mm_times = {}, []
     for dtype in (np.float32, np.float64):
@@ -182,6 +195,8 @@ def run(data, epochs, report: Report, repeat=3, trace=True):
     report.note(f"epoch = {flops / 1e9:.1f} GFLOP of matrix products; numpy matmul on the same "
                 f"batch shapes: float32 {mm['float32']:.1f} GFLOP/s, float64 "
                 f"{mm['float64']:.1f} GFLOP/s (others {fmt_others(*mm_times)}%)")
+    report.note(f"fit s/epoch: the best of {repeat} fits from the same weights, the "
+                "estimators taking turns (one fit of each per round)")
     report.note("others %: CPU share (all cores) taken by other processes during the timed calls "
                 "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
     report.note("fit peak MiB: tracemalloc peak of a separate 1-epoch fit (numpy buffers, "
