@@ -343,11 +343,16 @@ def test_interrupt_during_the_imports_subprocess(tmp_path):
 
 
 def _long_demo():
-    """``python -m skmlp`` training for far longer than a test waits."""
+    """``python -m skmlp`` training for far longer than a test waits.
+
+    Started with SIGINT's default action, as from a terminal: a test run
+    launched in the background of a script inherits SIGINT ignored, and
+    Python then never turns Ctrl-C into KeyboardInterrupt.
+    """
     return subprocess.Popen(
         [sys.executable, "-m", "skmlp", "--dataset", "digits", "--epochs", "10000",
          "--hidden", "8"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_ctrl_c_during_training_subprocess():
