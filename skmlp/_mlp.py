@@ -796,12 +796,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         result = train_lbfgs(self, X, T, sample_weight, layer_units, iteration_end)
         self._check_weights_finite(self.coefs_ + self.intercepts_)
         if result.status not in (0, _STOPPED_BY_CALLBACK):
-            warnings.warn(
-                "lbfgs failed to converge after %d iterations and %d loss "
-                "evaluations (%s). Increase max_iter / max_fun or scale the "
-                "features." % (result.nit, result.nfev, result.message),
-                ConvergenceWarning,
-            )
+            warnings.warn(_lbfgs_warning(result), ConvergenceWarning)
         self.n_iter_ = min(int(result.nit), self.max_iter)
         self.loss_ = float(result.fun)
 
@@ -1162,3 +1157,20 @@ def _accuracy(y_true, y_pred, sample_weight):
     """(Weighted) accuracy; a multilabel row counts only if all labels match."""
     correct = np.all(y_true == y_pred, axis=1) if y_true.ndim == 2 else y_true == y_pred
     return float(np.average(correct, weights=_nonzero_or_none(sample_weight)))
+
+
+def _lbfgs_warning(result):
+    """The ConvergenceWarning's text for an L-BFGS-B fit that stopped short.
+
+    ``result.status`` is 1 when max_iter or max_fun ran out, 2 when scipy's
+    line search found no step that lowers the loss (its terse "ABNORMAL: "):
+    there more iterations do not help.
+    """
+    head = "lbfgs failed to converge after %d iterations and %d loss evaluations" % (
+        result.nit, result.nfev)
+    if result.status == 1:
+        return f"{head} ({result.message}). Increase max_iter / max_fun or scale the features."
+    return (f"{head}: the line search found no step that lowers the loss (scipy: "
+            f"{str(result.message).rstrip(': ')}). The weights may be at a minimum as far "
+            "as the precision of X's dtype allows; if the loss is still high, scale the "
+            "features (StandardScaler) or raise alpha.")

@@ -30,8 +30,17 @@ BOTH = "[MLPClassifier, MLPRegressor]"
 # The suite fits unscaled digits with sklearn's default learning rate and few
 # epochs (random_state=None): there our extra warning that the network learned
 # nothing is true, and the suite, written for MLPClassifier, does not expect it.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*the network learned nothing:sklearn.exceptions.ConvergenceWarning")
+# Its test_warm_start refits unscaled iris with L-BFGS and a 2-unit layer: whether
+# the line search stalls before tol (our warning then says so) depends on the
+# CPU's rounding (it stalls on one of our machines, not on another), and the
+# test checks the fits, not their warnings.
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:.*the network learned nothing:sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:lbfgs failed to converge.*the line search found no step"
+        ":sklearn.exceptions.ConvergenceWarning"),
+]
 
 REGRESSOR_ONLY = "regressor-only: exercises MLPRegressor alone (skmlp has no regressor)"
 EXCLUDED = {
