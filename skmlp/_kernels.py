@@ -20,8 +20,11 @@ float32 parameters are computed in float32 throughout: no float64 constant
 promotes them (:func:`_one` gives a ``1`` of the array's own type).
 Losses are accumulated in float64, as :mod:`skmlp.nn` does.
 
-This module imports numpy and numba only; only :mod:`skmlp._training` and
-:mod:`skmlp._optimizers` import it.
+One kernel serves the perceptron: :func:`walk_block`, the sequential rule
+inside a block of rows (see :mod:`skmlp._perceptron`).
+
+This module imports numpy and numba only; only :mod:`skmlp._training`,
+:mod:`skmlp._optimizers` and :mod:`skmlp._perceptron` import it.
 """
 
 import numba
@@ -527,3 +530,35 @@ def adam_update(params, grads, ms, vs, n_penalized, alpha, S, eta, beta_1, one_m
                     beta_2[k], one_minus_beta_2[k], epsilon[k])
         _adam_steps(w[n:], g[n:], m[n:], v[n:], lam - lam, eta[k], beta_1[k],
                     one_minus_beta_1[k], beta_2[k], one_minus_beta_2[k], epsilon[k])
+
+
+@_kernel
+def walk_block(scores, desired, gram, step, coef):
+    """Rosenblatt's rule over the rows of one block, in order (perceptron).
+
+    ``scores`` (B, K) hold the rows' scores with the weights at the block
+    start; on return row i holds its score when it was presented. Where a
+    unit errs at row i (y = +1 exactly where the score is > 0, so sgn(0) =
+    -1), ``coef[i]`` takes ``step[i]`` (eta0 * weight * (d - y)), 0 where it
+    does not, and every later score of the block moves by
+    ``gram[i, j] * coef[i]``: the update's change of w(n).x(n) + b(n). The
+    operations are those of the numpy walk this replaces (a product and an
+    add per later score, zeros included), so the results are the same to
+    the bit; ``coef`` (B, K) must come in zeroed.
+    """
+    n_rows, n_units = scores.shape
+    zero = _cast(0.0, scores[0, 0])
+    for row in range(n_rows):
+        wrong = False
+        for k in range(n_units):
+            if (scores[row, k] > 0) != desired[row, k]:
+                wrong = True
+        if not wrong:
+            continue
+        for k in range(n_units):
+            errs = (scores[row, k] > 0) != desired[row, k]
+            coef[row, k] = step[row, k] if errs else step[row, k] * zero
+        for i in range(row + 1, n_rows):
+            g = gram[row, i]
+            for k in range(n_units):
+                scores[i, k] += g * coef[row, k]

@@ -139,6 +139,44 @@ def test_matches_reference_loop(n_classes, shuffle, fit_intercept, weighted):
             assert_allclose(clf.intercept_, b, rtol=1e-10, atol=1e-10)
 
 
+def numpy_walk(scores, desired, gram, step):
+    """The block walk in numpy: to the next row where a unit errs, update, move on."""
+    n_rows, n_units = scores.shape
+    coef = np.zeros_like(scores)
+    j = 0
+    while j < n_rows:
+        wrong = (scores[j:] > 0) != desired[j:]
+        offset, unit = divmod(int(wrong.argmax()), n_units)
+        if not wrong[offset, unit]:
+            break
+        row = j + offset
+        coef[row] = update = step[row] * wrong[offset]
+        j = row + 1
+        scores[j:] += gram[row, j:, None] * update
+    return coef
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_units", [1, 3, 10])
+def test_compiled_walk_equals_numpy_walk_bit_for_bit(dtype, n_units):
+    from skmlp._perceptron import _walk_block
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        X_block = rng.normal(size=(64, 20)).astype(dtype)
+        gram = X_block @ X_block.T + 1
+        scores = rng.normal(size=(64, n_units)).astype(dtype)
+        scores[::9] = 0  # sgn(0) = -1
+        desired = rng.random((64, n_units)) < 0.3
+        step = (1.4 * rng.uniform(0, 2, (64, 1)) * np.where(desired, 1, -1)).astype(dtype)
+        expected_scores = scores.copy()
+        expected = numpy_walk(expected_scores, desired, gram, step)
+        coef = _walk_block(scores, desired, gram, step)
+        assert coef.dtype == dtype and scores.dtype == dtype
+        assert coef.tobytes() == expected.tobytes()
+        assert scores.tobytes() == expected_scores.tobytes()
+
+
 def test_coef_init_and_sparse_match_reference():
     X, y = blobs(n_classes=3)
     rng = np.random.RandomState(2)
