@@ -562,3 +562,63 @@ def walk_block(scores, desired, gram, step, coef):
             g = gram[row, i]
             for k in range(n_units):
                 scores[i, k] += g * coef[row, k]
+
+
+@njit(nogil=True, cache=True, fastmath={"reassoc"})
+def penalized_epoch(data, indices, indptr, n_features, rows, desired, step, coef, intercept,
+                    fit_intercept, decay, l1_step, l1_u, l1_q, average, sum_coef,
+                    sum_intercept, scores_seen):
+    """One pass of the perceptron with a penalty, sample by sample.
+
+    X comes as CSR arrays (``data``, ``indices``, ``indptr``), or dense as
+    ``data`` = X.ravel() with ``indptr`` empty (row i is then
+    ``data[i * n_features:(i + 1) * n_features]``). Per row i of ``rows``, in
+    order: the scores w.x + b (into ``scores_seen``; the dot products are
+    vectorized, so summed in another order than BLAS's); w times ``decay``;
+    for each unit that errs w += step[i, k] x and b += step[i, k]; the
+    cumulative l1 truncation when ``l1_step > 0`` (``l1_u`` grows by
+    ``l1_step``; ``l1_q``, float64, holds what each weight has paid); the
+    float64 running sums of the average. Returns the new ``l1_u``.
+    """
+    dense = indptr.size == 0
+    n_units = coef.shape[0]
+    decay = _cast(decay, coef[0, 0])
+    for n in range(rows.size):
+        i = rows[n]
+        start = i * n_features if dense else indptr[i]
+        end = start + n_features if dense else indptr[i + 1]
+        for k in range(n_units):
+            score = _cast(0.0, coef[0, 0])
+            for p in range(start, end):
+                score += data[p] * coef[k, p - start if dense else indices[p]]
+            scores_seen[n, k] = score + intercept[k]
+        for k in range(n_units):
+            for j in range(n_features):
+                coef[k, j] *= decay
+            if (scores_seen[n, k] > 0) != desired[i, k]:
+                for p in range(start, end):
+                    coef[k, p - start if dense else indices[p]] += step[i, k] * data[p]
+                if fit_intercept:
+                    intercept[k] += step[i, k]
+        if l1_step > 0:
+            l1_u += l1_step
+            _truncate_l1(coef, l1_q, l1_u)
+        if average:
+            for k in range(n_units):
+                for j in range(n_features):
+                    sum_coef[k, j] += coef[k, j]
+                sum_intercept[k] += intercept[k]
+    return l1_u
+
+
+@_inline
+def _truncate_l1(coef, q, u):
+    """Pull each weight towards 0 by what it still owes of the cumulative l1 ``u``."""
+    for k in range(coef.shape[0]):
+        for j in range(coef.shape[1]):
+            w = coef[k, j]
+            if w > 0:
+                coef[k, j] = _cast(max(0.0, w - (u + q[k, j])), w)
+            elif w < 0:
+                coef[k, j] = _cast(min(0.0, w + (u - q[k, j])), w)
+            q[k, j] += coef[k, j] - w

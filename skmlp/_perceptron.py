@@ -25,6 +25,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -177,41 +178,27 @@ def _epoch_penalized(X, rows, desired, step, state, fit_intercept, average, pena
     ``penalty`` is (decay, l1_step): every step multiplies w by ``decay``
     (l2 part, after the score and before the update, as sklearn's SGD) and the
     l1 part truncates w towards 0 by the cumulative ``l1_step`` (Tsuruoka et
-    al.'s cumulative penalty, as sklearn's SGD, on every feature).
+    al.'s cumulative penalty, as sklearn's SGD, on every feature). The loop is
+    compiled (``skmlp._kernels.penalized_epoch``, dense or CSR X).
+
+    Returns the presentation-time scores of the rows, shape (len(rows), K).
     """
     decay, l1_step = penalty
-    coef, intercept = state.coef, state.intercept
+    coef = state.coef
     scores_seen = np.empty((rows.size, coef.shape[0]), dtype=coef.dtype)
     if l1_step > 0 and state.l1_q is None:
         state.l1_q = np.zeros_like(coef, dtype=np.float64)
-    for n, i in enumerate(rows):
-        x = X[i : i + 1]
-        score = np.asarray(safe_sparse_dot(x, coef.T))[0] + intercept
-        scores_seen[n] = score
-        wrong = (score > 0) != desired[i]
-        coef *= decay
-        if wrong.any():
-            update = step[i] * wrong
-            coef += np.asarray(safe_sparse_dot(update[:, None], x))
-            if fit_intercept:
-                intercept += update
-        if l1_step > 0:
-            state.l1_u += l1_step
-            _truncate_l1(coef, state.l1_q, state.l1_u)
-        if average:
-            state.sum_coef += coef
-            state.sum_intercept += intercept
-        state.t += 1
+    if sp.issparse(X):
+        data, indices, indptr = X.data, X.indices, X.indptr
+    else:
+        data, indices, indptr = X.reshape(-1), np.empty(0, np.int32), np.empty(0, np.int32)
+    state.l1_u = _kernels.penalized_epoch(
+        data, indices, indptr, X.shape[1], rows, desired, step, coef, state.intercept,
+        fit_intercept, decay, l1_step, float(state.l1_u),
+        state.l1_q if l1_step > 0 else np.empty((0, 0)), average, state.sum_coef,
+        state.sum_intercept, scores_seen)
+    state.t += rows.size
     return scores_seen
-
-
-def _truncate_l1(coef, q, u):
-    """Cumulative l1 penalty: pull each weight towards 0 by what it still owes."""
-    before = coef.copy()
-    positive, negative = coef > 0, coef < 0
-    coef[positive] = np.maximum(0, coef[positive] - (u + q[positive]))
-    coef[negative] = np.minimum(0, coef[negative] + (u - q[negative]))
-    q += coef - before
 
 
 # --------------------------------------------------------------- the estimator

@@ -177,6 +177,56 @@ def test_compiled_walk_equals_numpy_walk_bit_for_bit(dtype, n_units):
         assert scores.tobytes() == expected_scores.tobytes()
 
 
+def numpy_penalized_epoch(X, rows, desired, step, W, b, decay, l1_step, average):
+    """The penalized pass in numpy, sample by sample: score, decay, update, l1, sums."""
+    W, b, q, u = W.copy(), b.copy(), np.zeros(W.shape), 0.0
+    sum_W, sum_b, scores = np.zeros(W.shape), np.zeros(b.shape), []
+    for i in rows:
+        x = np.asarray(X[i : i + 1].todense() if sparse.issparse(X) else X[i : i + 1])[0]
+        score = W @ x + b
+        scores.append(score)
+        wrong = (score > 0) != desired[i]
+        W *= decay
+        W += (step[i] * wrong)[:, None] * x
+        b += step[i] * wrong
+        if l1_step > 0:  # Tsuruoka et al.'s cumulative penalty
+            u += l1_step
+            before = W.copy()
+            W = np.where(W > 0, np.maximum(0, W - (u + q)),
+                         np.where(W < 0, np.minimum(0, W + (u - q)), W)).astype(W.dtype)
+            q += W - before
+        if average:
+            sum_W += W
+            sum_b += b
+    return W, b, sum_W, sum_b, np.array(scores)
+
+
+@pytest.mark.parametrize("penalty", [(0.97, 0.0), (1.0, 0.02), (0.99, 0.01)],
+                         ids=["l2", "l1", "elasticnet"])
+@pytest.mark.parametrize("as_sparse", [False, True])
+@pytest.mark.parametrize("average", [False, True])
+def test_compiled_penalized_epoch_equals_numpy(penalty, as_sparse, average):
+    from skmlp._perceptron import _epoch_penalized, _TrainingState
+
+    X, y = blobs(n_classes=3)
+    X[np.abs(X) < 0.5] = 0.0  # structural zeros for the CSR case
+    desired = y[:, None] == np.arange(3)
+    step = 0.6 * np.where(desired, 1.0, -1.0)
+    rows = np.random.RandomState(0).permutation(len(y))
+    W0, b0 = np.random.RandomState(1).normal(size=(3, 5)), np.zeros(3)
+    W, b, sum_W, sum_b, scores = numpy_penalized_epoch(X, rows, desired, step, W0, b0,
+                                                       *penalty, average)
+    state = _TrainingState(W0.copy(), b0.copy(), np.zeros((3, 5)), np.zeros(3), t=0)
+    data = sparse.csr_matrix(X) if as_sparse else X
+    seen = _epoch_penalized(data, rows, desired, step, state, True, average, penalty)
+    assert state.t == len(rows)
+    assert_allclose(seen, scores, rtol=1e-12, atol=1e-12)
+    assert_allclose(state.coef, W, rtol=1e-12, atol=1e-12)
+    assert_allclose(state.intercept, b, rtol=1e-12, atol=1e-12)
+    assert_allclose(state.sum_coef, sum_W, rtol=1e-12, atol=1e-12)
+    assert_allclose(state.sum_intercept, sum_b, rtol=1e-12, atol=1e-12)
+
+
 def test_coef_init_and_sparse_match_reference():
     X, y = blobs(n_classes=3)
     rng = np.random.RandomState(2)
