@@ -436,7 +436,6 @@ def _precision_factors_of(covariances, covariance_type, classes, n_features):
         return 1.0 / np.sqrt(covariances), log_det
     stacked = covariances[None] if covariance_type == "tied" else covariances
     factors, log_det = np.empty_like(stacked), np.empty(len(stacked))
-    identity = np.eye(stacked.shape[1])
     for k, cov in enumerate(stacked):
         chol = _cholesky_of_full_rank(cov)
         if chol is None:
@@ -447,7 +446,10 @@ def _precision_factors_of(covariances, covariance_type, classes, n_features):
                 f"samples than features, or a feature is a combination of others); {hint} "
                 "or set shrinkage"
             )
-        factors[k] = linalg.solve_triangular(chol, identity, lower=True)
+        # L^-1 by LAPACK's triangular inverse, a third of the flops of solving
+        # L X = I (the upper triangle stays the zeros scipy's cholesky left;
+        # the pivots are positive, so trtri cannot fail).
+        factors[k] = linalg.lapack.get_lapack_funcs("trtri", (chol,))(chol, lower=1)[0]
         log_det[k] = 2.0 * np.log(np.diag(chol)).sum()
     if covariance_type == "tied":
         return factors[0], np.full(len(classes), log_det[0])
