@@ -20,8 +20,9 @@ float32 parameters are computed in float32 throughout: no float64 constant
 promotes them (:func:`_one` gives a ``1`` of the array's own type).
 Losses are accumulated in float64, as :mod:`skmlp.nn` does.
 
-One kernel serves the perceptron: :func:`walk_block`, the sequential rule
-inside a block of rows (see :mod:`skmlp._perceptron`).
+Two kernels serve the perceptron (see :mod:`skmlp._perceptron`):
+:func:`walk_block`, the sequential rule inside a block of rows, and
+:func:`penalized_epoch`, a whole pass of the rule with a penalty.
 
 This module imports numpy and numba only; only :mod:`skmlp._training`,
 :mod:`skmlp._optimizers` and :mod:`skmlp._perceptron` import it.
