@@ -14,6 +14,7 @@ import time
 import tracemalloc
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -107,6 +108,37 @@ def best_time(fn, repeat=3, budget=10.0):
         if spent >= budget:
             break
     return best, result
+
+
+class Turn(NamedTuple):
+    """A function's fastest round in :func:`in_turns`."""
+
+    seconds: Seconds  # wall time, with the others' CPU share
+    cpu_seconds: float  # CPU time of this process (all its threads)
+    result: object
+    peak_mib: float  # peak RSS of the process during the call (VmHWM)
+
+
+def in_turns(fns, rounds):
+    """Call every ``fns[i]()`` ``rounds`` times, taking turns; per function, its fastest round.
+
+    Each call repeats the same work, so the fastest is the least disturbed by
+    the shared machine, whose speed drifts by tens of percent from one minute
+    to the next; taking turns (round by round rather than function by
+    function) spreads a slow spell over every function instead of one.
+    Warnings are silenced (:func:`quiet`). Returns a list of :class:`Turn`.
+    """
+    best = [None] * len(fns)
+    for _ in range(max(1, rounds)):
+        for i, fn in enumerate(fns):
+            reset_peak_rss()
+            start_cpu = time.process_time()
+            seconds, result = best_time(lambda: quiet(fn), repeat=1)
+            turn = Turn(seconds, time.process_time() - start_cpu, result,
+                        proc_status_kib("VmHWM") / 1024)
+            if best[i] is None or seconds < best[i].seconds:
+                best[i] = turn
+    return best
 
 
 def fmt_others(*timings):

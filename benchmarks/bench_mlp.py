@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from _common import (Report, best_time, fmt_mib, fmt_others, fmt_s, is_implemented, quiet,
+from _common import (Report, best_time, fmt_mib, fmt_others, fmt_s, in_turns, is_implemented, quiet,
                      traced_peak)
 
 HIDDEN = (300, 100)
@@ -107,23 +107,6 @@ def sklearn_initial_weights(params, X, y):
     return [c.copy() for c in probe.coefs_], [b.copy() for b in probe.intercepts_]
 
 
-def interleaved_fit_times(fits, repeat):
-    """Best wall time of each ``fits[i]()`` over `repeat` rounds, the models taking turns.
-
-    Every fit starts afresh from the same weights, so the fits of a model
-    repeat the same work, and the best of them is the least disturbed by the
-    shared machine. Taking turns (round by round rather than model by model)
-    spreads a slow spell of the machine over every model instead of one.
-    """
-    best = [None] * len(fits)
-    for _ in range(max(1, repeat)):
-        for i, fit in enumerate(fits):
-            seconds, _ = best_time(lambda: quiet(fit), repeat=1)
-            if best[i] is None or seconds < best[i]:
-                best[i] = seconds
-    return best
-
-
 def proba_and_accuracy(model, X_test, y_test, repeat):
     """predict_proba's best time, the test accuracy and the dtype of the probabilities."""
     proba_s, proba = best_time(lambda: model.predict_proba(X_test), repeat=repeat, budget=5.0)
@@ -165,7 +148,7 @@ def run(data, epochs, report: Report, repeat=3, trace=True):
     models = [make() for _, _, make, _ in cases]
     fits = [lambda model=model, X=Xs[dtype], kwargs=kwargs: model.fit(X, y_train, **kwargs)
             for model, (_, dtype, _, kwargs) in zip(models, cases)]
-    fit_times = interleaved_fit_times(fits, repeat)
+    fit_times = [turn.seconds for turn in in_turns(fits, repeat)]
     for (label, dtype, make, fit_kwargs), model, fit_s in zip(cases, models, fit_times):
         proba_s, acc, proba_dtype = proba_and_accuracy(
             model, X_test.astype(dtype, copy=False), y_test, repeat)

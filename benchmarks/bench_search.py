@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 import publish
-from _common import Report, fmt_s, proc_status_kib, quiet, reset_peak_rss
+from _common import Report, fmt_s, in_turns, quiet
 from bench_mlp import epoch_flops, layer_shapes, matmul_epoch_time
 
 GRID = {"learning_rate_init": [1e-3, 1e-2, 1e-1], "alpha": [1e-4, 1e-2, 1.0],
@@ -290,9 +290,10 @@ def run_grid(quick, report: Report, n_jobs_list=(1, 2)):
         _load_kernels(X, y, grid)
         for n_jobs in n_jobs_list:
             _warm_up(n_jobs)
-            fits = _fits_in_turns(searches(grid, folds, epochs, n_jobs), X, y,
-                                  rounds=1 if quick else ROUNDS)
-            for name, (seconds, cpu_seconds, search, peak) in fits.items():
+            makers = searches(grid, folds, epochs, n_jobs)
+            turns = in_turns([lambda make=make: make().fit(X, y) for make in makers.values()],
+                             rounds=1 if quick else ROUNDS)
+            for name, (seconds, cpu_seconds, search, peak) in zip(makers, turns):
                 key = (np.dtype(dtype).name, n_jobs)
                 times[key + (name,)] = seconds
                 cpu[key + (name,)] = cpu_seconds
@@ -314,28 +315,6 @@ def run_grid(quick, report: Report, n_jobs_list=(1, 2)):
     _note_bounds(times, floors, report)
     _check_targets(times, best, n_jobs_list, report)
     return times
-
-
-def _fits_in_turns(makers, X, y, rounds):
-    """Fit every search ``rounds`` times, the searches taking turns; the best of each.
-
-    The machine's speed drifts by tens of percent from one minute to the next;
-    taking turns spreads a slow spell over every search, and the best round of
-    each is the least disturbed. Returns name -> (wall seconds, CPU seconds of
-    this process in that round, the fitted search, peak RSS MiB).
-    """
-    best = {}
-    for _ in range(rounds):
-        for name, make in makers.items():
-            reset_peak_rss()
-            start, start_cpu = time.perf_counter(), time.process_time()
-            search = quiet(lambda: make().fit(X, y))
-            seconds = time.perf_counter() - start
-            cpu_seconds = time.process_time() - start_cpu
-            peak = proc_status_kib("VmHWM") / 1024
-            if name not in best or seconds < best[name][0]:
-                best[name] = (seconds, cpu_seconds, search, peak)
-    return best
 
 
 def _note_bounds(times, floors, report):
