@@ -53,7 +53,7 @@ model = MinimumRiskClassifier(FrozenEstimator(pipe), cost_matrix=cost).fit(X_tra
 # %%
 # Save and load with skops: only the listed types are built from the file.
 TRUSTED = ["skmlp._minimum_risk.MinimumRiskClassifier", "skmlp._mlp.ManualMLPClassifier",
-           "skmlp._optimizers.AdamOptimizer", "skmlp._training.TrainingState"]
+           "skmlp._optimizers.AdamOptimizer", "skmlp._training.ResumePoint"]
 data = sio.dumps(model)
 print("types the file asks to trust:", sio.get_untrusted_types(data=data))
 model = sio.loads(data, trusted=TRUSTED)

@@ -10,7 +10,7 @@ each search's ``_run_search`` calls with its candidates) groups the
 candidates that share a network shape and the minibatches, and fits each
 group on each fold as one joblib task: the preprocessing once, then the
 networks as stacks trained by the loop of every ManualMLPClassifier fit
-(:func:`skmlp._mlp.fit_stack`). Everything else (candidate generation,
+(:func:`skmlp._network.fit_stack`). Everything else (candidate generation,
 halving rounds, scorers, ``cv_results_``, ranks, refit) is scikit-learn's.
 """
 
@@ -44,13 +44,14 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _safe_split
 from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_method_params, _num_features, _num_samples
+from sklearn.utils.validation import _check_method_params, _num_samples
 
 from ._callbacks import _NoCallbackContext, root_context
-from ._mlp import ManualMLPClassifier, fit_stack
+from ._mlp import ManualMLPClassifier
+from ._network import BaseNetwork, fit_stack, stack_bytes
 from threadpoolctl import threadpool_limits
 
-from ._training import bytes_per_network, thread_budget
+from ._training import PER_NETWORK_PARAMS, thread_budget
 
 __all__ = [
     "MLPGridSearchCV",
@@ -59,16 +60,11 @@ __all__ = [
     "MLPRandomizedSearchCV",
 ]
 
-# Parameters that may differ between the networks of one stack: each network
-# has its own value (learning rates, penalties, optimizer constants, stopping).
-# Every other parameter (hidden sizes, activation, loss, solver, batch size,
-# shuffling, random_state, init, early stopping, class weights, ...) shapes
-# the networks or the minibatches, so candidates must agree on it to share a
-# pass; so must every parameter of the preprocessing steps.
-_PER_NETWORK_PARAMS = frozenset({
-    "alpha", "learning_rate_init", "learning_rate", "momentum", "power_t",
-    "beta_1", "beta_2", "epsilon", "tol", "n_iter_no_change", "max_iter", "verbose",
-})
+# Parameters that may differ between the networks of one stack are declared
+# beside the training loop (skmlp._training.PER_NETWORK_PARAMS): each network
+# has its own value. Every other parameter shapes the networks or the
+# minibatches, so candidates must agree on it to share a pass; so must every
+# parameter of the preprocessing steps.
 _NET_FIT_PARAMS = ("sample_weight", "coefs_init", "intercepts_init")
 _MAX_STACK_BYTES = 256 * 2**20
 _STACK_CONSTRAINTS = {"max_stack_bytes": [Interval(Integral, 1, None, closed="left")]}
@@ -186,7 +182,7 @@ class _StackedSearchCV(BaseSearchCV):
             _final_step_name(model)  # a grid may replace the final step
             key = tuple(sorted(
                 (name, repr(value)) for name, value in params.items()
-                if _net_param(name, final_name) not in _PER_NETWORK_PARAMS))
+                if _net_param(name, final_name) not in PER_NETWORK_PARAMS))
             if not _stackable(_network(model)):
                 key = ("alone", i)
             groups[key].append(i)
@@ -705,7 +701,7 @@ class _Evaluator:
     def _cost(self, candidates, group):
         """About how much work a task of the group is (its networks' memory)."""
         net = _network(clone(self.base).set_params(**clone(candidates[group[0]], safe=False)))
-        return len(group) * _bytes_per_network(net, self.X, self.y)
+        return len(group) * stack_bytes(net, self.X, self.y)
 
     def _key(self, params):
         """A candidate's identity across halving rounds (all but the resource)."""
@@ -931,7 +927,7 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
                           f"parameters {sorted(unknown)}")
         yield list(range(len(nets))), [error] * len(nets), 0.0
         return
-    size = max(1, max_stack_bytes // _bytes_per_network(nets[0], X, y))
+    size = max(1, max_stack_bytes // stack_bytes(nets[0], X, y))
     for continued in (False, True):
         index = [k for k in range(len(nets)) if resume[k] == continued]
         for stack in np.array_split(index, -(-len(index) // size)) if index else []:
@@ -947,16 +943,6 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
             yield stack, errors, time.time() - start
             for k in stack:  # scored by now: the memory of a stack at a time
                 nets[k] = None
-
-
-def _bytes_per_network(net, X, y):
-    """Memory of one network of a stack training on X (as the network sees it)."""
-    n_samples = _num_samples(X)
-    batch = min(200 if net.batch_size == "auto" else net.batch_size, n_samples)
-    layer_units = [_num_features(X), *np.atleast_1d(net.hidden_layer_sizes), _n_outputs(y)]
-    itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
-    return bytes_per_network([int(u) for u in layer_units], batch, itemsize, net.solver,
-                             net.early_stopping)
 
 
 class _Capture:
@@ -1012,7 +998,7 @@ def _fit_one(model, X, y, fit_params):
 
 def _stackable(net):
     """Whether a network can train in a stack (a stochastic solver, our own fit)."""
-    return net.solver != "lbfgs" and type(net).fit is ManualMLPClassifier.fit
+    return net.solver != "lbfgs" and type(net).fit is BaseNetwork.fit
 
 
 def _net_param(name, final_name):
@@ -1039,15 +1025,6 @@ def _final_step_name(estimator):
 def _network(model):
     """The ManualMLPClassifier of a model (itself, or a Pipeline's last step)."""
     return model.steps[-1][1] if _final_step_name(model) else model
-
-
-def _n_outputs(y):
-    """Output units of the network for the targets y (1 for binary)."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.shape[1]
-    n_classes = len(np.unique(y))
-    return 1 if n_classes <= 2 else n_classes
 
 
 def _callback_metadata(fit_params):

@@ -39,10 +39,10 @@ TOL = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-5, ato
 
 
 class _Net:
-    """What the kernels read of an estimator."""
+    """What the kernels read of a stack (its StackSpec's activations and loss)."""
 
     def __init__(self, activation, out_activation, loss):
-        self.activation, self.out_activation_, self.loss = activation, out_activation, loss
+        self.activation, self.out_activation, self.loss = activation, out_activation, loss
 
 
 def _problem(dtype, targets, K, weighted, seed=0):
@@ -82,9 +82,9 @@ def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer, 
 
 def _reference_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver):
     """nn.forward / nn.backward, then the optimizer's formulas, for one network."""
-    acts = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_)
+    acts = nn.forward(X, coefs, intercepts, net.activation, net.out_activation)
     loss, coef_grads, intercept_grads = nn.backward(
-        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight)
+        acts, T, coefs, net.activation, net.out_activation, net.loss, alpha, sample_weight)
     new = []
     for w, g in zip(coefs + intercepts, coef_grads + intercept_grads):
         w = w.astype(np.float64)
@@ -179,9 +179,9 @@ def test_a_stack_in_threads_trains_each_network_bit_for_bit_as_alone(params, n_t
     # The search's path (fit_stack: one stack, split into threads) against
     # plain fits, every schedule: the same arithmetic for every network, on
     # both routes of the products (``big``: as if the networks were big).
-    from skmlp._mlp import fit_stack
+    from skmlp._network import fit_stack
 
-    monkeypatch.setattr("skmlp._mlp.thread_budget", lambda: n_threads)
+    monkeypatch.setattr("skmlp._network.thread_budget", lambda: n_threads)
     if big:
         monkeypatch.setattr(training, "BIG_PRODUCTS", 1)
     X, y = _digits()

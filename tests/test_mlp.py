@@ -20,7 +20,9 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 import skmlp._mlp as mlp_module
+import skmlp._network as network_module
 from skmlp import ManualMLPClassifier, nn
+from skmlp._training import TrainingState
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_y = np.array([0, 1, 1, 0])
@@ -579,14 +581,14 @@ def test_early_stopping_restores_the_best_weights(digits):
                               learning_rate_init=0.5, early_stopping=True,
                               n_iter_no_change=3, max_iter=100, random_state=0)
     scores = []
-    orig = ManualMLPClassifier._update_no_improvement_count
+    orig = TrainingState.update_no_improvement_count
 
     def spy(self, validation):
         orig(self, validation)
-        scores.append((self.validation_scores_[-1], [c.copy() for c in self.coefs_]))
+        scores.append((self.validation_scores[-1], [c.copy() for c in self.coefs]))
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ManualMLPClassifier, "_update_no_improvement_count", spy)
+        mp.setattr(TrainingState, "update_no_improvement_count", spy)
         clf.fit(X, y)
     best = int(np.argmax([s for s, _ in scores]))
     assert best < len(scores) - 1  # training went on after the best epoch
@@ -616,7 +618,7 @@ def test_lbfgs_warning_gives_the_reason_and_its_remedy():
     stuck = minimize_lbfgs(lambda: (float(w.sum()), [-np.ones_like(w)]), [w],
                            max_iter=50, max_fun=100, tol=1e-10)
     assert stuck.status == 2
-    text = mlp_module._lbfgs_warning(stuck)
+    text = network_module._lbfgs_warning(stuck)
     assert "the line search found no step that lowers the loss (scipy: ABNORMAL)" in text
     assert "Increase max_iter" not in text  # more iterations would not help
     # max_iter runs out on a smooth loss: status 1, and more iterations do help.
@@ -624,7 +626,7 @@ def test_lbfgs_warning_gives_the_reason_and_its_remedy():
     short = minimize_lbfgs(lambda: (float(np.sum(v**4 + v**2)), [4 * v**3 + 2 * v]), [v],
                            max_iter=1, max_fun=100, tol=1e-10)
     assert short.status == 1
-    assert mlp_module._lbfgs_warning(short).endswith(
+    assert network_module._lbfgs_warning(short).endswith(
         "(STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT). Increase max_iter / max_fun or "
         "scale the features.")
 
@@ -730,7 +732,7 @@ def test_predict_in_chunks_gives_the_same_outputs(monkeypatch):
     X, y = _parity_data("multiclass")
     clf = _lbfgs_fit(X, y)
     whole = clf.predict_proba(X)
-    monkeypatch.setattr(mlp_module, "_PREDICT_CHUNK", 7)  # 53 rows: 8 chunks
+    monkeypatch.setattr(network_module, "_PREDICT_CHUNK", 7)  # 53 rows: 8 chunks
     # BLAS may round differently for other matrix sizes: equal to 1e-12
     assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
     assert_allclose(clf.predict_proba(sp.csc_matrix(X)), whole, rtol=1e-12)
