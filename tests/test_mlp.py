@@ -16,6 +16,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import shuffle as sk_shuffle
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
@@ -974,3 +975,34 @@ def test_weight_decay_step_above_two_names_alpha(digits):
 def test_bad_hidden_layer_sizes_are_a_clear_error(digits, sizes):
     with pytest.raises(ValueError, match="hidden_layer_sizes must be positive integers"):
         ManualMLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(*digits)
+
+
+# ------------------------------------------------ streams, warm starts, extremes
+
+
+def _one_row_stream(est, X, y, n_calls):
+    """partial_fit one row per call, cycling over X; the loss of each call."""
+    classes, losses = np.unique(y), []
+    for i in range(n_calls):
+        row = slice(i % len(y), i % len(y) + 1)
+        est.partial_fit(X[row], y[row], classes=classes)
+        losses.append(est.loss_)
+    return np.array(losses)
+
+
+def test_one_row_partial_fit_stream_is_not_a_false_divergence():
+    # One row's loss varies 50-fold in healthy training; the stream trains as MLPClassifier's, row for row.
+    X, y = load_iris(return_X_y=True)
+    X, y = sk_shuffle(StandardScaler().fit_transform(X), y, random_state=0)
+    params = dict(solver="sgd", learning_rate_init=0.05, random_state=0)
+    ours = _one_row_stream(ManualMLPClassifier(**params), X, y, 450)
+    theirs = _one_row_stream(MLPClassifier(**params), X, y, 450)
+    assert_allclose(ours, theirs, rtol=1e-9)
+    assert ours.max() > 10 * ours[:10].min()
+
+
+def test_one_row_partial_fit_stream_that_diverges_is_stopped():
+    X, y = load_iris(return_X_y=True)
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=10.0, random_state=0)
+    with pytest.raises(FloatingPointError, match="exploded"):
+        _one_row_stream(clf, X[::7], y[::7], 450)
