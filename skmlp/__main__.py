@@ -28,6 +28,7 @@ try:  # seconds of imports (numpy, scipy, scikit-learn): a Ctrl-C here is an int
     import contextlib
     import math
     import os
+    import stat
     import time
     import warnings
 
@@ -435,7 +436,17 @@ def _check_plot_option(args):
 
 def _check_writable(path, parser):
     """Open ``path`` for appending, as saving will write it (the one test that
-    holds for root, read-only file systems and ACLs); remove it if it is new."""
+    holds for root, read-only file systems and ACLs); remove it if it is new.
+
+    A named pipe (FIFO) or socket is refused first: opening one waits for a
+    reader, so the check (and the save) would hang."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # absent (or unreadable): the open below tells
+        mode = 0
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        parser.error(f"argument --plot: {path!r} is a named pipe or socket, not a file; "
+                     "give the name of a file to save the plot to")
     existed = os.path.lexists(path)
     try:
         with open(path, "ab"):

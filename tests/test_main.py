@@ -386,3 +386,18 @@ def test_reader_going_away_is_no_traceback_subprocess():
         process.kill()
     assert err == ""
     assert process.returncode == 1
+
+
+def test_plot_path_that_is_a_named_pipe_is_an_error_before_training(tmp_path):
+    # Opening a FIFO for writing waits for a reader: the check must not open it.
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs named pipes (POSIX)")
+    fifo = tmp_path / "p.png"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "skmlp", "--plot", str(fifo),
+                             *DIGITS_3_EPOCHS], cwd=REPO, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert re.fullmatch(r"python -m skmlp: error: argument --plot: '.*p\.png' is a named "
+                        r"pipe or socket, not a file; .*\n", result.stderr)
