@@ -56,6 +56,7 @@ _EXPLOSION_FACTOR = 10.0
 # partial_fit judges that on the mean loss of at least this many rows (calls
 # pooled): the loss of one row varies 50-fold in healthy training.
 _STREAM_ROWS = 200
+_MAX_UNITS = np.iinfo(np.intp).max  # the largest layer numpy can index
 _PREDICT_CHUNK = 65536  # rows per forward pass in predict: bounded memory
 _STOPPED_BY_CALLBACK = 99  # scipy's status when the iteration callback stops it
 
@@ -561,11 +562,12 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         # () is allowed: no hidden layer, i.e. logistic / softmax regression.
-        if not all(isinstance(s, Real) and not isinstance(s, bool) and s > 0 and int(s) == s
-                   for s in sizes):
+        # (a bound first: int() of inf overflows, and numpy cannot index 2**70 units)
+        if not all(isinstance(s, Real) and not isinstance(s, bool) and 0 < s <= _MAX_UNITS
+                   and int(s) == s for s in sizes):
             raise ValueError(
-                "hidden_layer_sizes must be positive integers, got %r."
-                % (self.hidden_layer_sizes,)
+                "hidden_layer_sizes must be positive integers, got %r (at most %d units "
+                "a layer)." % (self.hidden_layer_sizes, _MAX_UNITS)
             )
         return [int(s) for s in sizes]
 

@@ -1006,3 +1006,12 @@ def test_one_row_partial_fit_stream_that_diverges_is_stopped():
     clf = ManualMLPClassifier(solver="sgd", learning_rate_init=10.0, random_state=0)
     with pytest.raises(FloatingPointError, match="exploded"):
         _one_row_stream(clf, X[::7], y[::7], 450)
+
+
+@pytest.mark.parametrize("size", [float("inf"), float("nan"), 2**70, -float("inf")])
+def test_hidden_layer_sizes_beyond_any_array_is_the_parameters_error(size):
+    clf = ManualMLPClassifier(hidden_layer_sizes=(size,), max_iter=1)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes must be positive integers, "
+                                         r"got .* \(at most \d+ units a layer\)"):
+        clf.fit(XOR_X, XOR_y)
+    assert not hasattr(clf, "n_features_in_")
