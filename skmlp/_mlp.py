@@ -722,6 +722,9 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         if first_pass:
             self._reset_state(T, layer_units)
+        else:
+            self._continue_previous_fit()
+        self._fitted_by = (self.solver, self.loss)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._null_loss = _null_loss(T, sample_weight, self.loss, self.out_activation_)
         if incremental:  # a call's rows may be one: the classes' uniform loss as well
@@ -771,6 +774,27 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         use_softmax = multiclass and self.loss == "log_loss"
         self.out_activation_ = "softmax" if use_softmax else "logistic"
+        self._reset_record()
+
+    def _continue_previous_fit(self):
+        """What a warm start or a later partial_fit continues: the one place that decides.
+
+        The weights always (:meth:`_starting_weights` checks their shapes).
+        The record of stochastic training (loss curve, best loss or
+        validation score, no-improvement count) only where the previous fit
+        kept one: after an lbfgs fit it starts afresh. partial_fit's
+        optimizer state only where the previous fit had this solver's.
+        """
+        solver, _ = getattr(self, "_fitted_by", (self.solver, self.loss))
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return  # lbfgs keeps no record (_fit_lbfgs drops it)
+        if solver not in _STOCHASTIC_SOLVERS:
+            self._reset_record()
+        elif solver != self.solver:
+            self.__dict__.pop("_optimizer", None)  # another optimizer's state
+
+    def _reset_record(self):
+        """Start the record of stochastic training and the optimizer afresh."""
         if hasattr(self, "_optimizer"):
             del self._optimizer
         for name in _STOCHASTIC_ATTRIBUTES:  # curves of an earlier fit with another solver

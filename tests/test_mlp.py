@@ -1015,3 +1015,23 @@ def test_hidden_layer_sizes_beyond_any_array_is_the_parameters_error(size):
                                          r"got .* \(at most \d+ units a layer\)"):
         clf.fit(XOR_X, XOR_y)
     assert not hasattr(clf, "n_features_in_")
+
+
+def test_warm_start_after_lbfgs_starts_the_stochastic_record_afresh():
+    # sgd -> lbfgs -> sgd: the last fit is a fresh sgd fit from the lbfgs weights.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(solver="sgd", warm_start=True, **params).fit(X, y)
+        clf.set_params(solver="lbfgs").fit(X, y)
+        start = [w.copy() for w in clf.coefs_], [b.copy() for b in clf.intercepts_]
+        clf.set_params(solver="sgd").fit(X, y)
+        fresh = ManualMLPClassifier(solver="sgd", **params).fit(
+            X, y, coefs_init=start[0], intercepts_init=start[1])
+        assert_allclose(clf.loss_curve_, fresh.loss_curve_, rtol=1e-12)
+        assert clf.best_loss_ == pytest.approx(fresh.best_loss_, rel=1e-12)
+        clf.set_params(solver="lbfgs").fit(X, y)
+        clf.set_params(solver="adam").partial_fit(X, y)
+    assert len(clf.loss_curve_) == 1 and clf.best_loss_ == clf.loss_curve_[0]
