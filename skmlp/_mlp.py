@@ -771,24 +771,31 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.n_iter_ = 0
         self.t_ = 0
-        multiclass = self._label_binarizer.y_type_ == "multiclass"
-        use_softmax = multiclass and self.loss == "log_loss"
-        self.out_activation_ = "softmax" if use_softmax else "logistic"
+        self.out_activation_ = self._out_activation()
         self._reset_record()
+
+    def _out_activation(self):
+        """Softmax for multiclass targets with log_loss, else logistic units."""
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return "softmax" if multiclass and self.loss == "log_loss" else "logistic"
 
     def _continue_previous_fit(self):
         """What a warm start or a later partial_fit continues: the one place that decides.
 
-        The weights always (:meth:`_starting_weights` checks their shapes).
-        The record of stochastic training (loss curve, best loss or
-        validation score, no-improvement count) only where the previous fit
-        kept one: after an lbfgs fit it starts afresh. partial_fit's
+        The weights always (:meth:`_starting_weights` checks their shapes);
+        the output units follow the loss (another loss: another output
+        activation). The record of stochastic training (loss curve, best
+        loss or validation score, no-improvement count) only where the
+        previous fit kept one of the same loss: after an lbfgs fit, or with
+        another loss (another scale), it starts afresh. partial_fit's
         optimizer state only where the previous fit had this solver's.
         """
-        solver, _ = getattr(self, "_fitted_by", (self.solver, self.loss))
+        solver, loss = getattr(self, "_fitted_by", (self.solver, self.loss))
+        if loss != self.loss:
+            self.out_activation_ = self._out_activation()
         if self.solver not in _STOCHASTIC_SOLVERS:
             return  # lbfgs keeps no record (_fit_lbfgs drops it)
-        if solver not in _STOCHASTIC_SOLVERS:
+        if solver not in _STOCHASTIC_SOLVERS or loss != self.loss:
             self._reset_record()
         elif solver != self.solver:
             self.__dict__.pop("_optimizer", None)  # another optimizer's state

@@ -1035,3 +1035,24 @@ def test_warm_start_after_lbfgs_starts_the_stochastic_record_afresh():
         clf.set_params(solver="lbfgs").fit(X, y)
         clf.set_params(solver="adam").partial_fit(X, y)
     assert len(clf.loss_curve_) == 1 and clf.best_loss_ == clf.loss_curve_[0]
+
+
+@pytest.mark.parametrize("first, then", [("squared_error", "log_loss"),
+                                         ("log_loss", "squared_error")])
+def test_warm_start_with_another_loss_changes_the_output_units(first, then):
+    # The weights continue; the output layer and the record are the new loss's,
+    # as a fresh fit of that loss from the same weights.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(loss=first, warm_start=True, **params).fit(X, y)
+        start = [w.copy() for w in clf.coefs_], [b.copy() for b in clf.intercepts_]
+        clf.set_params(loss=then).fit(X, y)
+        fresh = ManualMLPClassifier(loss=then, **params).fit(
+            X, y, coefs_init=start[0], intercepts_init=start[1])
+    assert clf.out_activation_ == fresh.out_activation_
+    assert_allclose(clf.loss_curve_, fresh.loss_curve_, rtol=1e-12)
+    assert_allclose(clf.predict_proba(X), fresh.predict_proba(X), rtol=1e-12)
+    assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-12)
