@@ -13,7 +13,8 @@ loss, and the predict methods.
 
 import numpy as np
 from scipy.special import log_expit, xlogy
-from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -195,7 +196,10 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
     - An epoch loss that is NaN/inf, or more than 10 times the loss at the
       starting weights, raises ``FloatingPointError`` (MLPClassifier keeps
       going with NaN or saturated weights); the estimator is restored to its
-      state before the call (unfitted after a first fit).
+      state before the call (unfitted after a first fit). partial_fit judges
+      the mean loss of its calls over at least 200 rows (a call may have
+      one), against at least the loss of predicting every class equally
+      likely.
     - A ``ConvergenceWarning`` when the last epoch's loss is above the
       first's, or when the final loss is no better than predicting the class
       frequencies.
@@ -478,6 +482,12 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
             return float(-np.sum(xlogy(p, p)))
         return float(-np.sum(xlogy(p, p) + xlogy(1 - p, 1 - p)))
 
+    def _uniform_loss(self):
+        """Loss of predicting every class (or label) equally likely."""
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        p = np.full((1, self.n_outputs_), 1.0 / self.n_outputs_ if multiclass else 0.5)
+        return self._null_loss(p, None)
+
     def _stratify(self, T):
         # Binary: MLPClassifier's stratification (its boolean target column, so
         # a class with one member raises its error); multiclass: the labels
@@ -503,3 +513,326 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         if sample_weight is not None and not sample_weight.any():
             sample_weight = None  # (all 0: the held-out rows count equally)
         return float(np.average(correct, weights=sample_weight))
+
+
+class ManualMLPRegressor(RegressorMixin, BaseNetwork):
+    r"""Multilayer perceptron regressor with hand-written backpropagation.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`
+    (same parameters in the same order, defaults, attributes and methods),
+    trained by the same loop as :class:`ManualMLPClassifier`, plus a choice
+    of initialiser and of the early-stopping score.
+
+    The output units are linear (identity) for ``loss='squared_error'`` and
+    exponential for ``loss='poisson'`` (the inverse of Poisson regression's
+    log link, so predictions are positive). For outputs :math:`y_{nk}`,
+    targets :math:`t_{nk}` and sample weights :math:`s_n` summing to
+    :math:`S`, biases not penalised, ``'squared_error'`` is
+
+    .. math::
+
+        L = \frac{1}{2S} \sum_n s_n \sum_k (y_{nk} - t_{nk})^2
+            + \frac{\alpha}{2S} \sum_l \|W_l\|^2
+
+    and ``'poisson'`` half the Poisson deviance
+
+    .. math::
+
+        L = \frac{1}{S} \sum_n s_n \sum_k \left(t_{nk} \ln \frac{t_{nk}}{y_{nk}}
+            - t_{nk} + y_{nk}\right) + \frac{\alpha}{2S} \sum_l \|W_l\|^2,
+            \qquad y_{nk} = e^{a_{nk}}.
+
+    Both have the output delta :math:`\partial L_n / \partial a_{nk} = y_{nk}
+    - t_{nk}`, as the classifier's cross-entropy does.
+
+    Training never fails silently: a non-finite or exploding loss stops the
+    fit with a ``FloatingPointError`` naming the learning rate and feature
+    scaling and leaves the estimator as it was before the call.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Training loss; 'poisson' needs ``y >= 0``.
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Units of each hidden layer; ``()`` is linear (or Poisson) regression.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden units.
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
+        or Adam.
+    alpha : float, default=0.0001
+        L2 penalty strength (the :math:`\lambda` of :math:`E +
+        \frac{\lambda}{2} \|W\|^2`, E the mean loss, is ``alpha / S``).
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; 'auto' is
+        ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        SGD learning-rate schedule, as in :class:`ManualMLPClassifier`.
+    learning_rate_init : float, default=0.001
+        Initial learning rate :math:`\eta` of 'sgd' and 'adam'.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+    shuffle : bool, default=True
+        Visit the samples in a new random order every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split.
+    tol : float, default=1e-4
+        Training stops when the loss (or validation score) has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs.
+    verbose : bool, default=False
+        Print MLPRegressor's lines per epoch.
+    warm_start : bool, default=False
+        Start from the weights of the previous fit.
+    momentum : float, default=0.9
+        SGD momentum, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score
+        (``scoring``, default R²) stalls and restore the best weights.
+    validation_fraction : float, default=0.1
+        Fraction of the data held out for early stopping.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before stopping.
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+    init : {'glorot_uniform', 'glorot_uniform_sklearn', 'he_uniform'}, default='glorot_uniform'
+        Initial weights, as in :class:`ManualMLPClassifier`;
+        'glorot_uniform_sklearn' with the same ``random_state`` gives
+        MLPRegressor's initial weights.
+    scoring : str, callable or None, default=None
+        The early-stopping score on the held-out set (a scorer name or
+        callable, greater is better); None: R², as MLPRegressor.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray of shape (fan_in, fan_out)
+        Weight matrices, in the dtype of the training X.
+    intercepts_ : list of ndarray of shape (fan_out,)
+        Bias vectors.
+    loss_ : float
+        Loss of the last epoch (or the final L-BFGS loss).
+    loss_curve_ : list of float
+        Training loss per epoch (stochastic solvers).
+    best_loss_ : float or None
+        Lowest training loss (stochastic solvers, None with early stopping).
+    validation_scores_ : list of float or None
+        Validation score per epoch with early stopping, else None.
+    validation_loss_curve_ : list of float or None
+        Data loss on the held-out set per epoch with early stopping.
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+    n_iter_ : int
+        Epochs (or L-BFGS iterations) run by the last fit.
+    t_ : int
+        Training samples seen (stochastic solvers).
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Output units (the targets' columns).
+    out_activation_ : str
+        'identity' or 'exp'.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names, when X had string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : Scikit-learn's implementation.
+    ManualMLPClassifier : The classifier on the same network base.
+
+    Notes
+    -----
+    Differences from :class:`~sklearn.neural_network.MLPRegressor`, all on
+    purpose: the divergence error and the restored estimator, and the
+    ConvergenceWarnings of :class:`ManualMLPClassifier` (the best constant
+    prediction is the mean of y); negative sample weights and non-numeric,
+    NaN or infinite targets are rejected; with several outputs
+    ``'squared_error'`` is summed over the outputs, the loss whose gradient
+    training follows (MLPRegressor steps along the same gradient but reports
+    the mean over the outputs, so its ``loss_curve_`` is that of a single
+    output divided by ``n_outputs_``). With one output, the same
+    ``random_state`` and ``init='glorot_uniform_sklearn'``, training follows
+    MLPRegressor's trajectory (up to rounding).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp import ManualMLPRegressor
+    >>> X = np.linspace(-1, 1, 50).reshape(-1, 1)
+    >>> reg = ManualMLPRegressor(hidden_layer_sizes=(10,), activation="tanh",
+    ...                          solver="lbfgs", random_state=0).fit(X, X.ravel() ** 2)
+    >>> round(reg.score(X, X.ravel() ** 2), 3)
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+    _CONSTANT = "the mean of y"
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        init="glorot_uniform",
+        scoring=None,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.init = init
+        self.scoring = scoring
+
+    @available_if(BaseNetwork._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch of the stochastic solver over X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : ManualMLPRegressor
+            The updated estimator.
+        """
+        return self._transaction(X, y, sample_weight, None, None, incremental=True)
+
+    def predict(self, X):
+        """Predict the targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values, in the dtype of the model (1-D for one output).
+        """
+        output = self._output(self._validate_predict_X(X))
+        return output.ravel() if output.shape[1] == 1 else output
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _chunk_output(self, X):
+        if self.out_activation_ != "exp":
+            return super()._chunk_output(X)
+        output = nn.forward(X, self.coefs_, self.intercepts_, self.activation,
+                            "identity")[-1]
+        return np.exp(output, out=output)
+
+    def _out_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    # ------------------------------------------------------------ targets
+
+    def _targets(self, y, incremental):
+        """Check the targets: numeric, finite, ``>= 0`` for poisson; T is y as columns."""
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    "ManualMLPRegressor needs numeric targets y, got values of dtype "
+                    f"{y.dtype} ({exc}). For class labels use ManualMLPClassifier."
+                ) from exc
+        if not np.isfinite(y).all():
+            raise ValueError("Input y contains NaN or infinity: the targets must be finite.")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError("loss='poisson' needs targets y >= 0 (counts or rates), got "
+                             f"a minimum of {y.min():g}; use loss='squared_error'.")
+        return y, y.reshape(y.shape[0], -1)
+
+    def _n_outputs(self, y):
+        y = np.asarray(y)
+        return y.shape[1] if y.ndim == 2 else 1
+
+    # -------------------------------------------------- losses and scores
+
+    def _null_loss(self, T, sample_weight):
+        """Loss of the best constant prediction, the weighted mean of each output."""
+        mean = np.average(T, axis=0, weights=sample_weight).astype(np.float64)
+        return self._data_loss(np.broadcast_to(mean, T.shape), T, sample_weight)
+
+    def _held_out_targets(self, T):
+        return T.ravel() if T.shape[1] == 1 else T
+
+    def _data_loss(self, output, T, sample_weight):
+        if self.loss == "squared_error":
+            return nn.loss_value(output, T, "squared_error", "identity", sample_weight)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rows = (xlogy(T, T / output) - T + output).sum(axis=1, dtype=np.float64)
+        return float(np.average(rows, weights=sample_weight))
+
+    def _score_outputs(self, output, y, sample_weight):
+        """R² of the outputs, NaN where they are not finite (as MLPRegressor)."""
+        if not np.isfinite(output).all():
+            return np.nan
+        if sample_weight is not None and not sample_weight.any():
+            sample_weight = None  # (all 0: the held-out rows count equally)
+        return float(r2_score(y, output.ravel() if output.shape[1] == 1 else output,
+                              sample_weight=sample_weight))

@@ -58,6 +58,7 @@ _STOCHASTIC_ATTRIBUTES = ("loss_curve_", "best_loss_", "validation_scores_",
                           "validation_loss_curve_", "best_validation_score_",
                           "_no_improvement_count")
 INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
+_MAX_UNITS = np.iinfo(np.intp).max  # the largest layer numpy can index
 _PREDICT_CHUNK = 65536  # rows per forward pass in predict: bounded memory
 _STOPPED_BY_CALLBACK = 99  # scipy's status when the iteration callback stops it
 
@@ -195,11 +196,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         # () is allowed: no hidden layer, i.e. a linear model with the output's link.
-        if not all(isinstance(s, Real) and not isinstance(s, bool) and s > 0 and int(s) == s
-                   for s in sizes):
+        # (a bound first: int() of inf overflows, and numpy cannot index 2**70 units)
+        if not all(isinstance(s, Real) and not isinstance(s, bool) and 0 < s <= _MAX_UNITS
+                   and int(s) == s for s in sizes):
             raise ValueError(
-                "hidden_layer_sizes must be positive integers, got %r."
-                % (self.hidden_layer_sizes,)
+                "hidden_layer_sizes must be positive integers, got %r (at most %d units "
+                "a layer)." % (self.hidden_layer_sizes, _MAX_UNITS)
             )
         return [int(s) for s in sizes]
 
@@ -248,6 +250,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _target_weights(self, y, incremental):
         """Weights the targets give the samples (the classifier's class weights)."""
         return None
+
+    def _uniform_loss(self):
+        """A floor for partial_fit's null loss, whose call may be one row (none here)."""
+        return 0.0
 
     # ----------------------------------------------------- fit: weights
 
@@ -339,14 +345,23 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         )
         if first_pass:
             self._reset_state(T, layer_units)
-        # partial_fit calls share one reference: divergence spread over many
-        # calls is still divergence (a fit starts afresh; so does a model
-        # whose fitted attributes were set by hand, as in scikit-learn's test_fit).
-        reference = getattr(self, "_reference_loss", None) if (
-            incremental and not first_pass) else None
-        divergence = Divergence(self._settings(), self._null_loss(T, sample_weight),
-                                self._start_penalty(coefs, X.shape[0], sample_weight),
-                                reference, self._CONSTANT)
+        else:
+            self._continue_previous_fit()
+        self._fitted_by = (self.solver, self.loss)
+        null_loss = self._null_loss(T, sample_weight)
+        if incremental:  # a call's rows may be one: the outputs' uniform loss as well
+            null_loss = max(null_loss, self._uniform_loss())
+        # partial_fit calls share one reference and pool their losses:
+        # divergence spread over many calls is still divergence (a fit starts
+        # afresh; so does a model whose fitted attributes were set by hand, as
+        # in scikit-learn's test_fit).
+        continued = incremental and not first_pass and hasattr(self, "_reference_loss")
+        divergence = Divergence(
+            self._settings(), null_loss,
+            self._start_penalty(coefs, X.shape[0], sample_weight),
+            self._reference_loss if continued else None, self._CONSTANT,
+            pooled=None if not incremental else (
+                getattr(self, "_pooled_loss", None) or (0, 0.0) if continued else (0, 0.0)))
         state = TrainingState(self._settings(), coefs, intercepts, divergence,
                               previous=None if first_pass else vars(self),
                               optimizer=getattr(self, "_optimizer", None), estimator=self)
@@ -391,6 +406,32 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.out_activation_ = self._out_activation()
+        self._reset_record()
+
+    def _continue_previous_fit(self):
+        """What a warm start or a later partial_fit continues: the one place that decides.
+
+        The weights always (:meth:`_starting_weights` checks their shapes);
+        the output units follow the loss (another loss: another output
+        activation). The record of stochastic training (loss curve, best
+        loss or validation score, no-improvement count) only where the
+        previous fit kept one of the same loss: after an lbfgs fit, or with
+        another loss (another scale), it starts afresh. partial_fit's
+        optimizer state only where the previous fit had this solver's.
+        """
+        solver, loss = getattr(self, "_fitted_by", (self.solver, self.loss))
+        if loss != self.loss:
+            self.out_activation_ = self._out_activation()
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return  # lbfgs keeps no record (_fit_lbfgs drops it)
+        if solver not in _STOCHASTIC_SOLVERS or loss != self.loss:
+            self._reset_record()
+        elif solver != self.solver:
+            self.__dict__.pop("_optimizer", None)  # another optimizer's state
+
+    def _reset_record(self):
+        """Drop the record of stochastic training and the optimizer: the
+        next TrainingState starts them afresh."""
         self.__dict__.pop("_optimizer", None)
         for name in _STOCHASTIC_ATTRIBUTES:  # curves of an earlier fit with another solver
             self.__dict__.pop(name, None)
@@ -401,6 +442,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if state.optimizer is not None:
             self._optimizer = state.optimizer
         self._reference_loss = state.divergence.reference_loss
+        self._pooled_loss = state.divergence.pooled
         if state.resume_point is not None:
             self._resume_point = state.resume_point
 
@@ -544,10 +586,18 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                                 copy.deepcopy(point.random_state)), point.order, validation
 
     def _stack_bytes(self, X, y):
-        """Memory of this network in a stack training on X (as the network sees it)."""
-        n_samples = _num_samples(X)
-        batch = min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
-        layer_units = [_num_features(X), *self._hidden_sizes(), self._n_outputs(y)]
+        """Memory of this network in a stack training on X (as the network sees it).
+
+        0 where the network's parameters, X or y are not valid: the fits say why
+        (each candidate's error goes to ``error_score``, as in GridSearchCV).
+        """
+        try:
+            n_samples = _num_samples(X)
+            batch = min(200 if self.batch_size == "auto" else int(self.batch_size),
+                        n_samples)
+            layer_units = [_num_features(X), *self._hidden_sizes(), self._n_outputs(y)]
+        except (TypeError, ValueError, OverflowError):
+            return 0
         itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
         return bytes_per_network(layer_units, batch, itemsize, self.solver,
                                  self.early_stopping)

@@ -481,6 +481,9 @@ class ResumePoint(NamedTuple):
 # An epoch loss this many times the loss at the starting weights (or of the
 # best constant prediction, if larger) means the weights ran away.
 EXPLOSION_FACTOR = 10.0
+# partial_fit judges that on the mean loss of at least this many rows (calls
+# pooled): the loss of one row varies 50-fold in healthy training.
+STREAM_ROWS = 200
 
 
 class Divergence:
@@ -498,11 +501,34 @@ class Divergence:
         The loss at the starting weights; None: the first finite loss.
     constant : str
         What the best constant prediction is, for the messages.
+    pooled : tuple or None, default=None
+        partial_fit: ``(rows, summed loss)`` of the calls since the last
+        judged one (:meth:`loss_to_judge`); None for a fit.
     """
 
-    def __init__(self, settings, null_loss, penalty_scale, reference_loss, constant):
+    def __init__(self, settings, null_loss, penalty_scale, reference_loss, constant,
+                 pooled=None):
         self.settings, self.null_loss, self.penalty_scale = settings, null_loss, penalty_scale
-        self.reference_loss, self.constant = reference_loss, constant
+        self.reference_loss, self.constant, self.pooled = reference_loss, constant, pooled
+
+    def check_epoch_loss(self, loss, n_rows):
+        """The check after an epoch: on its loss, or partial_fit's pooled mean."""
+        judged = self.loss_to_judge(loss, n_rows)
+        self.check_loss(loss if judged is None else judged, epoch=judged is not None)
+
+    def loss_to_judge(self, loss, n_rows):
+        """The mean loss an explosion is judged by after an epoch, or None (not yet).
+
+        A fit's epoch loss. partial_fit pools its calls' losses, weighted by
+        their rows, until they cover :data:`STREAM_ROWS` rows: the loss of a
+        call of a few rows says little about the weights.
+        """
+        if self.pooled is None:
+            return loss
+        rows, total = self.pooled
+        rows, total = rows + n_rows, total + loss * n_rows
+        self.pooled = (rows, total) if rows < STREAM_ROWS else (0, 0.0)
+        return total / rows if rows >= STREAM_ROWS else None
 
     def check_loss(self, loss, epoch=False):
         """Stop with a clear error on a non-finite or exploding loss."""
@@ -654,7 +680,7 @@ class TrainingState:
 
     def end_epoch(self, loss, n_train, validation, optimizer):
         """Bookkeeping after an epoch; returns True when training must stop."""
-        self.divergence.check_loss(loss, epoch=True)
+        self.divergence.check_epoch_loss(loss, n_train)
         self.divergence.check_weights_finite(self.coefs + self.intercepts)
         self.n_iter += 1
         self.t += n_train

@@ -215,9 +215,11 @@ class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
     Pipeline are fitted once per task (by the Pipeline's own ``fit``, with
     its metadata routing) and shared by the group.
 
-    A candidate whose fit fails (a diverging loss, an early-stopping split
-    that cannot be made, a callback or scorer that raises) fails on its own,
-    as in GridSearchCV (``error_score``); the others go on.
+    A candidate whose fit fails (a parameter value its fit refuses, a
+    diverging loss, an early-stopping split that cannot be made, a callback
+    or scorer that raises) fails on its own, as in GridSearchCV
+    (``error_score``); the others go on. Data every fit refuses (a 1-D X,
+    labels of mixed types) fails every fit, with GridSearchCV's error.
 
     Parameters
     ----------
@@ -927,7 +929,7 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
                           f"parameters {sorted(unknown)}")
         yield list(range(len(nets))), [error] * len(nets), 0.0
         return
-    size = max(1, max_stack_bytes // stack_bytes(nets[0], X, y))
+    size = max(1, max_stack_bytes // max(1, stack_bytes(nets[0], X, y)))
     for continued in (False, True):
         index = [k for k in range(len(nets)) if resume[k] == continued]
         for stack in np.array_split(index, -(-len(index) // size)) if index else []:
