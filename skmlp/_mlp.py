@@ -656,7 +656,10 @@ class ManualMLPRegressor(RegressorMixin, BaseNetwork):
     ``'squared_error'`` is summed over the outputs, the loss whose gradient
     training follows (MLPRegressor steps along the same gradient but reports
     the mean over the outputs, so its ``loss_curve_`` is that of a single
-    output divided by ``n_outputs_``). With one output, the same
+    output divided by ``n_outputs_``); with sample weights the epoch loss
+    averages the minibatch losses weighted by their weight sums
+    (MLPRegressor: by their row counts; the steps are the same). With one
+    output, the same
     ``random_state`` and ``init='glorot_uniform_sklearn'``, training follows
     MLPRegressor's trajectory (up to rounding).
 

@@ -486,6 +486,20 @@ EXPLOSION_FACTOR = 10.0
 STREAM_ROWS = 200
 
 
+class DivergenceError(FloatingPointError, ValueError):
+    """Training diverged: a loss or the weights not finite, or a loss that exploded.
+
+    A ``FloatingPointError``, and a ``ValueError`` as scikit-learn's MLPs
+    raise for non-finite weights, so that code written for either catches it.
+    """
+
+
+# scikit-learn's words for non-finite weights, kept in the message for code
+# that matches them.
+_NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain "
+               "large values and need to be preprocessed. ")
+
+
 class Divergence:
     """What tells a diverging fit, and the error that names its cause and remedy.
 
@@ -543,18 +557,19 @@ class Divergence:
             "exploded to %.4g (it was %.4g at the starting weights)"
             % (loss, self.reference_loss))
         solver, blame = self.settings["solver"], self.penalty_to_blame()
+        head = "" if finite else _NON_FINITE
         if blame:
-            raise FloatingPointError(
-                "Training stopped: the loss %s. alpha=%g (the L2 penalty) is too large: "
+            raise DivergenceError(
+                "%sTraining stopped: the loss %s. alpha=%g (the L2 penalty) is too large: "
                 "%s. Lower alpha. The estimator was left as it was before this call."
-                % (what, self.settings["alpha"], blame))
+                % (head, what, self.settings["alpha"], blame))
         step = ("learning_rate_init=%g is probably too large for solver=%r; lower it"
                 % (self.settings["learning_rate_init"], solver)) if solver != "lbfgs" else (
                 "lbfgs diverged")
-        raise FloatingPointError(
-            "Training stopped: the loss %s. %s, and scale the features (e.g. "
+        raise DivergenceError(
+            "%sTraining stopped: the loss %s. %s, and scale the features (e.g. "
             "StandardScaler: inputs of large magnitude saturate the units). The "
-            "estimator was left as it was before this call." % (what, step)
+            "estimator was left as it was before this call." % (head, what, step)
         )
 
     def penalty_to_blame(self):

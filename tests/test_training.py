@@ -21,7 +21,7 @@ import skmlp
 from skmlp._network import fit_stack
 from skmlp._training import PER_NETWORK_PARAMS, STACK_PARAMS
 
-ESTIMATORS = [skmlp.ManualMLPClassifier]
+ESTIMATORS = [skmlp.ManualMLPClassifier, skmlp.ManualMLPRegressor]
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda e: e.__name__)
@@ -70,6 +70,8 @@ def test_every_per_network_parameter_has_a_test_value():
 def test_a_stack_gives_each_network_its_own_value(Estimator, name, capsys):
     X, y = load_digits(return_X_y=True)
     X, y = X[:300] / 16.0, y[:300]
+    if Estimator is skmlp.ManualMLPRegressor:
+        y = (y - 4.5) / 3.0  # a real target: the digit, centred
     values, extra = VALUES[name]
     base = dict(hidden_layer_sizes=(6,), solver="sgd", batch_size=50, max_iter=5,
                 learning_rate_init=0.1, random_state=0)
