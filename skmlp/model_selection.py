@@ -1,15 +1,15 @@
-"""Searches over ManualMLPClassifier that train their candidates together.
+"""Searches over skmlp's MLP estimators that train their candidates together.
 
 :class:`MLPGridSearchCV`, :class:`MLPRandomizedSearchCV`,
 :class:`MLPHalvingGridSearchCV` and :class:`MLPHalvingRandomSearchCV` are
 scikit-learn's four searches (subclasses of them, same signatures,
 attributes, methods and results) for a :class:`~skmlp.ManualMLPClassifier`
-or a Pipeline ending in one. They share one engine, ``_StackedSearchCV``:
+or :class:`~skmlp.ManualMLPRegressor`, or a Pipeline ending in one. They share one engine, ``_StackedSearchCV``:
 ``BaseSearchCV.fit`` step for step, whose ``evaluate_candidates`` (what
 each search's ``_run_search`` calls with its candidates) groups the
 candidates that share a network shape and the minibatches, and fits each
 group on each fold as one joblib task: the preprocessing once, then the
-networks as stacks trained by the loop of every ManualMLPClassifier fit
+networks as stacks trained by the loop of every MLP fit
 (:func:`skmlp._network.fit_stack`). Everything else (candidate generation,
 halving rounds, scorers, ``cv_results_``, ranks, refit) is scikit-learn's.
 """
@@ -47,7 +47,6 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_samples
 
 from ._callbacks import _NoCallbackContext, root_context
-from ._mlp import ManualMLPClassifier
 from ._network import BaseNetwork, fit_stack, stack_bytes
 from threadpoolctl import threadpool_limits
 
@@ -166,7 +165,7 @@ class _StackedSearchCV(BaseSearchCV):
     def _groups(self, candidates):
         """Candidate indices that can share a stack, grouped; checks the input.
 
-        Raises TypeError for an estimator that is not a ManualMLPClassifier
+        Raises TypeError for an estimator that is not one of skmlp's MLPs
         or a Pipeline ending in one, ValueError for an unknown parameter
         name: before any training. Candidates that cannot be stacked (lbfgs,
         a subclass with its own ``fit``) are groups of one.
@@ -190,18 +189,18 @@ class _StackedSearchCV(BaseSearchCV):
 
 
 class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
-    """GridSearchCV for ManualMLPClassifier that trains its candidates together.
+    """GridSearchCV for skmlp's MLPs that trains its candidates together.
 
     :class:`sklearn.model_selection.GridSearchCV` (a subclass of it: same
     signature, attributes, methods and results with the same arguments: same
     candidate order, splits, shuffles and starting weights from the same
     ``random_state``), for an ``estimator`` that is a
-    :class:`~skmlp.ManualMLPClassifier` or a
-    :class:`~sklearn.pipeline.Pipeline` ending in one. In each fold, the
-    candidates that differ only in per-network parameters (``alpha``,
-    ``learning_rate_init``, ``learning_rate``, ``momentum``, ``power_t``,
-    ``beta_1``, ``beta_2``, ``epsilon``, ``tol``, ``n_iter_no_change``,
-    ``max_iter``) are trained as one stack of networks: their weights stacked
+    :class:`~skmlp.ManualMLPClassifier`, a :class:`~skmlp.ManualMLPRegressor`
+    or a :class:`~sklearn.pipeline.Pipeline` ending in one. In each fold, the
+    candidates that differ only in per-network parameters (those declared
+    beside the training loop, ``skmlp._training.PER_NETWORK_PARAMS``: the
+    learning rate and its schedule, the penalty, the optimizers' constants,
+    the stopping rules) are trained as one stack of networks: their weights stacked
     along a leading axis and one pass over the minibatches for all of them,
     each with its own learning rate, penalty, optimizer state and stopping.
     A network trains bit for bit as it would alone.
@@ -223,7 +222,7 @@ class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_grid : dict or list of dict
         Parameter names (``step__param`` for a Pipeline) mapped to lists of
@@ -298,7 +297,7 @@ feature_names_in_ :
 
 
 class MLPRandomizedSearchCV(RandomizedSearchCV, _StackedSearchCV):
-    """RandomizedSearchCV for ManualMLPClassifier that trains its candidates together.
+    """RandomizedSearchCV for skmlp's MLPs that trains its candidates together.
 
     :class:`sklearn.model_selection.RandomizedSearchCV` (a subclass of it:
     same signature, attributes, methods, and the same candidates drawn from
@@ -312,7 +311,7 @@ class MLPRandomizedSearchCV(RandomizedSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_distributions : dict or list of dict
         Parameter names mapped to distributions (with an ``rvs`` method) or
@@ -384,7 +383,7 @@ feature_names_in_ :
 
 
 class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
-    """HalvingGridSearchCV for ManualMLPClassifier; survivors keep training.
+    """HalvingGridSearchCV for skmlp's MLPs; survivors keep training.
 
     scikit-learn's successive halving over a grid
     (:class:`~sklearn.model_selection.HalvingGridSearchCV`, a subclass of
@@ -405,7 +404,7 @@ class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_grid : dict or list of dict
         As in HalvingGridSearchCV; it must not contain the resource.
@@ -488,7 +487,7 @@ classes_, n_features_in_, feature_names_in_ :
 
 
 class MLPHalvingRandomSearchCV(HalvingRandomSearchCV, _StackedSearchCV):
-    """HalvingRandomSearchCV for ManualMLPClassifier; survivors keep training.
+    """HalvingRandomSearchCV for skmlp's MLPs; survivors keep training.
 
     scikit-learn's successive halving over random candidates
     (:class:`~sklearn.model_selection.HalvingRandomSearchCV`, a subclass of
@@ -499,7 +498,7 @@ class MLPHalvingRandomSearchCV(HalvingRandomSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_distributions : dict or list of dict
         As in HalvingRandomSearchCV; it must not contain the resource.
@@ -1004,7 +1003,7 @@ def _stackable(net):
 
 
 def _net_param(name, final_name):
-    """The ManualMLPClassifier parameter a candidate's name sets, or None."""
+    """The network's parameter a candidate's name sets, or None."""
     if not final_name:
         return name
     prefix = final_name + "__"
@@ -1012,20 +1011,19 @@ def _net_param(name, final_name):
 
 
 def _final_step_name(estimator):
-    """'' for a ManualMLPClassifier, the final step's name for a Pipeline ending in one."""
-    if isinstance(estimator, ManualMLPClassifier):
+    """'' for one of skmlp's MLPs, the final step's name for a Pipeline ending in one."""
+    if isinstance(estimator, BaseNetwork):
         return ""
-    if isinstance(estimator, Pipeline) and isinstance(estimator.steps[-1][1],
-                                                      ManualMLPClassifier):
+    if isinstance(estimator, Pipeline) and isinstance(estimator.steps[-1][1], BaseNetwork):
         return estimator.steps[-1][0]
     raise TypeError(
-        "The MLP searches train stacks of ManualMLPClassifier networks: estimator "
-        "must be a ManualMLPClassifier or a Pipeline ending in one, got "
+        "The MLP searches train stacks of skmlp's networks: estimator must be a "
+        "ManualMLPRegressor, a ManualMLPClassifier or a Pipeline ending in one, got "
         f"{estimator!r}. Use scikit-learn's search classes for other models.")
 
 
 def _network(model):
-    """The ManualMLPClassifier of a model (itself, or a Pipeline's last step)."""
+    """The network of a model (itself, or a Pipeline's last step)."""
     return model.steps[-1][1] if _final_step_name(model) else model
 
 
