@@ -39,7 +39,7 @@ from ._risk import (
     class_priors,
     minimum_risk_index,
 )
-from ._utils import all_or_nothing, check_class_labels
+from ._utils import all_or_nothing, check_class_labels, native_byte_order
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -88,8 +88,8 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     S is (K, d, d) for 'full', pooled (d, d) for 'tied', and only the
     diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
     a class are gathered a block at a time (never a float64 copy of all of
-    X; float32 blocks stay float32), scaled to z, each block centred on its
-    own mean (scatter B'B of the sqrt(w) scaled block: a symmetric matrix
+    X; 'diag' and 'spherical' blocks of float32 X stay float32), scaled to
+    z, each block centred on its own mean (scatter B'B of the sqrt(w) scaled block: a symmetric matrix
     product; for diagonals w'(B*B)) and merged into the running class
     statistics by :func:`_chan_merge`.
 
@@ -109,7 +109,13 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     else:
         scatter = np.zeros((n_classes, n_features))
     matrix = covariance_type in ("full", "tied")
-    work = np.float32 if X.dtype == np.float32 else np.float64
+    # The elementwise squares of 'diag' and 'spherical' run in X's dtype
+    # (float32 stays float32, twice as fast: sums of squares cannot go
+    # negative). The scatter matrices run in float64 blocks: float32 products
+    # round by about 1e-7 of the variances, more than var_smoothing's 1e-9,
+    # and make the covariance of collinear features indefinite where the same
+    # data fits in float64.
+    work = np.float32 if X.dtype == np.float32 and not matrix else np.float64
     order = np.argsort(y_index, kind="stable")
     ends = np.cumsum(np.bincount(y_index, minlength=n_classes))
     for k in range(n_classes):
@@ -121,9 +127,8 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
             w_block = w.sum()
             if w_block == 0:
                 continue
-            # X[rows] is a fresh copy. The block products run in X's dtype
-            # (float32 stays float32, twice as fast); their sums accumulate
-            # into the float64 statistics.
+            # X[rows] is a fresh copy (never a float64 copy of all of X); the
+            # block sums accumulate into the float64 statistics.
             block = X[rows].astype(work, copy=False)
             _times_power_of_two(block, -exponent, out=block)
             # The weights times 2**-w_exp, at most 1: weights of 1e-300 do not
@@ -329,6 +334,12 @@ def _shrink(shrinkage, weight_sums, scatter, fourth_stats, exponent):
     return np.array([a for a, _ in pairs]), np.array([shrunk for _, shrunk in pairs])
 
 
+class _NoVariance(ValueError):
+    """Every feature of the data seen so far is constant (one row, say): no
+    scale for epsilon, so no density yet. fit raises it; partial_fit keeps the
+    statistics and waits for rows that vary."""
+
+
 def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smoothing,
                  shrunk=None):
     """Maximum-likelihood covariances plus epsilon, shaped as GaussianMixture's,
@@ -352,7 +363,7 @@ def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smo
     between = weight_sums @ (means - grand_mean) ** 2
     largest_variance = np.max((within + between) / total)
     if not largest_variance > 0:  # var_smoothing, a fraction of it, cannot help
-        raise ValueError(
+        raise _NoVariance(
             "every feature of X is constant (all the variances are 0): no Gaussian "
             "density can be estimated; fit on features that vary"
         )
@@ -411,8 +422,9 @@ def _precision_factors(covariances, covariance_type, classes, n_features, expone
     P_X = 2**-exponent P_z, log det Sigma_X = log det Sigma_z + 2 d exponent
     ln 2. P is lower triangular (K, d, d) for 'full', (d, d) for 'tied',
     1/sqrt(variances) (K, d) for 'diag' and (K,) for 'spherical'; log_det is
-    (K,). Raises ValueError naming the class when a covariance is not
-    positive definite.
+    (K,). Raises numpy.linalg.LinAlgError (a ValueError, as
+    QuadraticDiscriminantAnalysis raises) naming the class when a covariance
+    is not positive definite.
     """
     factors, log_det = _precision_factors_of(covariances, covariance_type, classes,
                                              n_features)
@@ -426,8 +438,9 @@ def _precision_factors_of(covariances, covariance_type, classes, n_features):
     if covariance_type in ("diag", "spherical"):
         positive = np.all(covariances.reshape(len(covariances), -1) > 0, axis=1)
         if not np.all(positive):
-            raise ValueError(f"the variances of class {classes[np.argmin(positive)].tolist()!r} "
-                             f"are not all positive; {hint}")
+            raise np.linalg.LinAlgError(
+                f"the variances of class {classes[np.argmin(positive)].tolist()!r} "
+                f"are not all positive; {hint}")
         log_var = np.log(covariances)
         if covariance_type == "diag":
             log_det = log_var.sum(axis=1)
@@ -441,7 +454,7 @@ def _precision_factors_of(covariances, covariance_type, classes, n_features):
         if chol is None:
             name = "the tied covariance" if covariance_type == "tied" else (
                 f"the covariance of class {classes[k].tolist()!r}")
-            raise ValueError(
+            raise np.linalg.LinAlgError(
                 f"{name} is singular to working precision (as when a class has no more "
                 f"samples than features, or a feature is a combination of others); {hint} "
                 "or set shrinkage"
@@ -641,7 +654,10 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         (sklearn.covariance.ledoit_wolf, sample weights as sums) and scales
         back: (1 - a) Sigma + a diag(Sigma) (a feature constant in the class
         keeps scale 1, as in StandardScaler). So 'tied' with 'auto' is
-        LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto'), and
+        LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto') while
+        ``priors`` is None (with ``priors``, 'tied' still pools the class
+        covariances by the class weights, LinearDiscriminantAnalysis by the
+        priors, so their posteriors differ), and
         'full' is QuadraticDiscriminantAnalysis(solver='eigen',
         shrinkage='auto'). None: no shrinkage.
 
@@ -761,7 +777,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         """
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+            X, y = validate_data(self, native_byte_order(X), y,
+                                 dtype=[np.float64, np.float32])
             check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
             if len(classes) < 2:
@@ -770,12 +787,6 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
                     f"got {len(classes)} class"
                 )
             stats, fourth = self._chunk_statistics(X, y_index, sample_weight, len(classes))
-            zero = classes[stats[0] <= 0]
-            if zero.size:
-                raise ValueError(
-                    f"class(es) {zero.tolist()} have zero total sample weight: their "
-                    "Gaussian densities cannot be estimated"
-                )
             self._finish(classes, stats, X.dtype, fourth)
             tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
@@ -804,7 +815,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         first_call = not hasattr(self, "_statistics")
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
         with all_or_nothing(self):
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first_call)
+            X, y = validate_data(self, native_byte_order(X), y,
+                                 dtype=[np.float64, np.float32], reset=first_call)
             check_class_labels(y)
             if not first_call:
                 self._check_same_statistics()
@@ -820,9 +832,22 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
                 stats, fourth = self._merge(stats, fourth)
             if not np.any(stats[0] > 0):
                 raise ValueError("the total sample weight seen so far is zero")
-            self._finish(all_classes, stats, X.dtype, fourth)
+            try:
+                self._finish(all_classes, stats, X.dtype, fourth)
+            except _NoVariance:  # as after one row: keep the statistics, no model yet
+                self._keep_unfinished(all_classes, stats, fourth)
             tasks.end()
         return self
+
+    def _keep_unfinished(self, classes, stats, fourth):
+        """The state of partial_fit while every feature seen is constant: the
+        statistics to merge the next chunk into, no model (not fitted)."""
+        for name in ("means_", "covariances_", "_precision_factors", "_log_det"):
+            self.__dict__.pop(name, None)
+        self.classes_ = classes
+        self._covariance_type = self.covariance_type
+        self._statistics = stats
+        self._fourth = fourth
 
     def _partial_fit_classes(self, classes, first_call):
         """The class labels for partial_fit, checked against the fitted ones."""
@@ -911,7 +936,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
         self.classes_ = classes
         self.class_count_ = weight_sums
-        self.class_prior_ = priors
+        self.class_prior_ = priors.astype(dtype)  # GaussianNB's: in X's dtype
         self.cost_matrix_ = cost
         self.means_ = means.astype(dtype)
         self.covariances_ = covariances
@@ -927,7 +952,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
     def _validated(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return validate_data(self, native_byte_order(X), reset=False,
+                             dtype=[np.float64, np.float32])
 
     def _joint_log_likelihood(self, X):
         active = self.class_count_ > 0

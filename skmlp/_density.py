@@ -29,8 +29,10 @@ from ._risk import (
 from ._utils import all_or_nothing, check_class_labels
 
 
-def _check_known_densities(density, n_classes):
-    """The list of known densities: one per class, each with a callable logpdf."""
+def _check_known_densities(density, n_classes, X):
+    """The list of known densities: one per class, each with a callable logpdf
+    that gives one real log-density per row of X's first rows (so that a
+    density of another dimension fails at fit, not at predict)."""
     if len(density) != n_classes:
         raise ValueError(
             f"density must be an estimator or a list of one density per class: got "
@@ -42,6 +44,19 @@ def _check_known_densities(density, n_classes):
                 f"density[{k}] ({type(dist).__name__}) has no logpdf method; known "
                 "densities need logpdf(X) (e.g. a frozen scipy.stats distribution)"
             )
+        rows = X[:2]
+        try:
+            values = np.asarray(dist.logpdf(rows))
+        except ValueError as error:  # scipy's "operands could not be broadcast"
+            values = error
+        if isinstance(values, ValueError) or values.size != len(rows):
+            found = values if isinstance(values, ValueError) else \
+                f"{values.size} log-densities for {len(rows)} rows"
+            raise ValueError(
+                f"density[{k}] is not a density on the rows of X, which have "
+                f"{X.shape[1]} features ({found}); give densities of X's dimension"
+            )
+        _real_log_densities(values, k, len(rows))
     return list(density)
 
 
@@ -101,10 +116,20 @@ def _log_density(density, X, k):
         values = density.logpdf(X)
     else:  # a fitted density estimator
         values = density.score_samples(X)
-    values = np.asarray(values, dtype=np.float64).reshape(-1)
-    if values.shape != (len(X),):
+    return _real_log_densities(values, k, len(X))
+
+
+def _real_log_densities(values, k, n_samples):
+    """``values`` as float64 (n_samples,), or a ValueError: complex, another
+    count, NaN or +inf log-densities would make every decision wrong."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "biuf":  # complex: a cast would drop the imaginary part
+        raise ValueError(f"density[{k}] returned log-densities of dtype {values.dtype}; "
+                         "a log-density must be real (float)")
+    values = values.astype(np.float64, copy=False).reshape(-1)
+    if values.shape != (n_samples,):
         raise ValueError(f"density[{k}] returned {values.size} log-densities for "
-                         f"{len(X)} samples")
+                         f"{n_samples} samples")
     if np.any(np.isnan(values) | (values == np.inf)):
         raise ValueError(f"density[{k}] returned NaN or +inf log-densities")
     return values
@@ -246,7 +271,7 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
 
     def _densities(self, X, y_index, sample_weight, classes, counts):
         if isinstance(self.density, (list, tuple)):
-            return _check_known_densities(self.density, len(classes))
+            return _check_known_densities(self.density, len(classes), X)
         empty = classes[counts <= 0]
         if empty.size:
             raise ValueError(f"class(es) {empty.tolist()} have zero total sample weight: "
