@@ -35,7 +35,7 @@ from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
     PosteriorMixin,
-    check_cost_matrix,
+    check_decision_costs,
     class_priors,
     minimum_risk_index,
 )
@@ -660,6 +660,18 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         priors, so their posteriors differ), and
         'full' is QuadraticDiscriminantAnalysis(solver='eigen',
         shrinkage='auto'). None: no shrinkage.
+    reject_cost : float or array-like of shape (n_classes,), default=None
+        The reject option: r_j, the cost of withholding a decision (a doubt)
+        when the truth is ``classes_[j]``; one number is the same for every
+        class. Doubt is one more decision with conditional risk
+        sum_j r_j P(j | x), taken where it is strictly cheaper than every
+        class; with the 0-1 cost and one number lambda this is Chow's rule,
+        doubt where max_k P(k | x) < 1 - lambda (never for lambda at or above
+        (K - 1) / K). None: always decide.
+    reject_label : int, float or str, default=-1
+        What ``predict`` returns for a doubt: a value that is not a class, a
+        string for string labels (checked in ``fit`` when ``reject_cost`` is
+        set). ``score`` counts a doubt as an error.
 
     Attributes
     ----------
@@ -679,6 +691,10 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         (n_classes, n_features) for 'diag', (n_classes,) for 'spherical'.
     epsilon_ : float
         The amount added to the variances.
+    reject_cost_ : ndarray of shape (n_classes,) or None
+        The validated doubt costs r_j (None: no reject option).
+    reject_label_ : object
+        The label of a doubt in ``predict``.
     shrinkage_ : ndarray of shape (n_classes,) or None
         The shrinkage a of each class's covariance ('full' and 'tied'), None
         when ``shrinkage`` is None.
@@ -735,15 +751,19 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
         "var_smoothing": [Interval(Real, 0, None, closed="left")],
         "shrinkage": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both"), None],
+        "reject_cost": ["array-like", Real, None],
+        "reject_label": "no_validation",  # any value that is not a class (checked in fit)
     }
 
     def __init__(self, *, priors=None, cost_matrix=None, covariance_type="full",
-                 var_smoothing=1e-9, shrinkage=None):
+                 var_smoothing=1e-9, shrinkage=None, reject_cost=None, reject_label=-1):
         self.priors = priors
         self.cost_matrix = cost_matrix
         self.covariance_type = covariance_type
         self.var_smoothing = var_smoothing
         self.shrinkage = shrinkage
+        self.reject_cost = reject_cost
+        self.reject_label = reject_label
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -911,8 +931,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
     def _finish(self, classes, stats, dtype, fourth=None):
         """Everything that follows from the statistics; assigned only on success."""
-        n_classes = len(classes)
-        cost = check_cost_matrix(self.cost_matrix, n_classes)
+        cost, reject_cost = check_decision_costs(self.cost_matrix, self.reject_cost,
+                                                 self.reject_label, classes)
         weight_sums, means, scatter, exponent = stats
         priors = class_priors(self.priors, weight_sums)
         if not np.any((priors > 0) & (weight_sums > 0)):
@@ -938,6 +958,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         self.class_count_ = weight_sums
         self.class_prior_ = priors.astype(dtype)  # GaussianNB's: in X's dtype
         self.cost_matrix_ = cost
+        self.reject_cost_ = reject_cost
+        self.reject_label_ = self.reject_label
         self.means_ = means.astype(dtype)
         self.covariances_ = covariances
         self.epsilon_ = float(np.ldexp(epsilon, 2 * exponent))
@@ -992,14 +1014,19 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Binary: ln[(C[0,1] - C[1,1]) p_1 f_1(x)] - ln[(C[1,0] - C[0,0]) p_0 f_0(x)],
-            positive exactly where classes_[1] is decided and equal to
-            ``decision_boundary()(X)``; where a class has prior 0, the largest
-            finite float of the sign of the other class (never inf).
-            Multiclass: -R(i | x).
+            positive exactly where classes_[1] is preferred to classes_[0]
+            and equal to ``decision_boundary()(X)``; where a class has prior
+            0, the largest finite float of the sign of the other class
+            (never inf). Multiclass: -R(i | x), one column per class. With
+            ``reject_cost`` the scores still compare the classes only;
+            ``predict`` doubts where the doubt risk (the last column of
+            ``predict_risk``) is below every class's, between the boundaries
+            ``decision_boundary((classes_[0], reject_label))`` and
+            ``decision_boundary((reject_label, classes_[1]))`` for two classes.
         """
         check_is_fitted(self)
         if len(self.classes_) != 2:
-            return -self.predict_risk(X)
+            return super().decision_function(X)
         jll = self.predict_joint_log_proba(X)
         score = jll[:, 1] - jll[:, 0] + jll.dtype.type(self._log_cost_ratio(0, 1))
         # A class of prior 0 (never decided) makes the ratio infinite: the
@@ -1020,11 +1047,16 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         y_pred : ndarray of shape (n_samples,)
             Binary: classes_[1] where decision_function > 0, else classes_[0].
             Multiclass: the argmin of predict_risk (first class on ties).
+            With ``reject_cost``: ``reject_label`` where the doubt risk is
+            strictly below the risks of the classes.
         """
         check_is_fitted(self)
-        if len(self.classes_) == 2:
-            return self.classes_[(self.decision_function(X) > 0).astype(int)]
-        return self.classes_[minimum_risk_index(self.predict_risk(X))]
+        if len(self.classes_) != 2:
+            return super().predict(X)
+        index = (self.decision_function(X) > 0).astype(np.intp)
+        if self.reject_cost_ is not None:  # doubt: the last decision, where cheapest
+            index[minimum_risk_index(self.predict_risk(X)) == 2] = 2
+        return self._decision_labels()[index]
 
     # -- boundary -----------------------------------------------------------
 
@@ -1045,6 +1077,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         return np.diag(precision), precision * mu, mu @ (precision * mu)
 
     def _pair_indices(self, classes):
+        """Indices of a pair of decisions: classes, or the reject label (index K)."""
+        labels = self._decision_labels()
         if classes is None:
             if len(self.classes_) != 2:
                 raise ValueError(
@@ -1055,25 +1089,33 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             raise ValueError(f"classes must be a pair of class labels, got {classes!r}")
         indices = []
         for label in classes:
-            hits = np.flatnonzero(self.classes_ == label)
+            hits = np.flatnonzero(labels == label)
             if not hits.size:
-                raise ValueError(f"{label!r} is not one of classes_ {self.classes_.tolist()}")
+                doubt = " or reject_label" if len(labels) > len(self.classes_) else ""
+                raise ValueError(
+                    f"{label!r} is not one of classes_ {self.classes_.tolist()}{doubt}")
             indices.append(int(hits[0]))
         if indices[0] == indices[1]:
             raise ValueError("classes must be two different labels")
         return tuple(indices)
 
     def decision_boundary(self, classes=None):
-        """The quadric x'Ax + b'x + c = 0 between deciding two classes.
+        """The quadric x'Ax + b'x + c = 0 between two decisions.
 
         Parameters
         ----------
         classes : pair of labels, default=None
-            (a, b): the polynomial is positive where b is preferred to a.
-            None means (classes_[0], classes_[1]) and needs a binary problem.
-            With more classes, the risks of a and b differ by a quadric only
-            when C[a, l] == C[b, l] for every other class l (true for the
-            0-1 cost); otherwise a ValueError is raised.
+            (a, b): the polynomial is positive where b is preferred to a
+            (has the smaller conditional risk). None means
+            (classes_[0], classes_[1]) and needs a binary problem. With
+            ``reject_cost`` set, either label may be ``reject_label``: for two
+            classes, ``(classes_[0], reject_label)`` and
+            ``(reject_label, classes_[1])`` are the two boundaries of the
+            doubt region. The risks of a and b differ by a quadric only when
+            their costs differ for exactly two true classes, one each way
+            (true of any two classes under the 0-1 cost, and of a class and
+            doubt when there are two classes); otherwise a ValueError is
+            raised.
 
         Returns
         -------
@@ -1081,37 +1123,60 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             With ``quadratic`` (A), ``linear`` (b), ``constant`` (c); for two
             classes ``boundary(X) == decision_function(X)``; ``str(boundary)``
             is the equation (feature names when fitted on a DataFrame).
+
+        Notes
+        -----
+        R(a | x) - R(b | x) = sum_j g_j P(j | x) with g_j = D[a, j] - D[b, j],
+        D the costs of the decisions (``cost_matrix_``, and the doubt row
+        ``reject_cost_``). With g_j > 0 > g_i and every other g zero, b is
+        preferred where g_j p_j f_j(x) > -g_i p_i f_i(x), i.e. where
+        ln f_j(x) - ln f_i(x) + ln p_j/p_i + ln g_j/(-g_i) > 0: a quadric.
         """
         check_is_fitted(self)
-        i, j = self._pair_indices(classes)
-        others = np.setdiff1d(np.arange(len(self.classes_)), [i, j])
-        C = self.cost_matrix_
-        if not np.array_equal(C[i, others], C[j, others]):
-            raise ValueError(
-                f"the risks of {self.classes_[i].tolist()!r} and "
-                f"{self.classes_[j].tolist()!r} depend on "
-                "the other classes' posteriors (their cost_matrix rows differ outside "
-                "the pair), so their boundary is not a quadric"
-            )
+        a, b = self._pair_indices(classes)
+        labels = self._decision_labels()
+        D = self._decision_costs()
+        gain = D[a] - D[b]  # R(a) - R(b) = gain @ P(. | x)
+        i, j = self._gain_pair(gain, labels[a], labels[b])
         lam_i, lam_mu_i, quad_i = self._precision_terms(i)
         lam_j, lam_mu_j, quad_j = self._precision_terms(j)
         if self._covariance_type == "tied":
             A = np.zeros_like(lam_i)  # shared covariance: exactly a hyperplane
         else:
             A = -0.5 * (lam_j - lam_i)
-        b = lam_mu_j - lam_mu_i
+        linear = lam_mu_j - lam_mu_i
         with np.errstate(divide="ignore"):
             log_prior = np.log(np.where(self.class_count_ > 0, self.class_prior_, 0.0))
         for never, other in ((i, j), (j, i)):
             if np.isneginf(log_prior[never]):  # no "... + inf = 0" equation
                 raise ValueError(
-                    f"there is no decision boundary between {self.classes_[i].tolist()!r} "
-                    f"and {self.classes_[j].tolist()!r}: class "
+                    f"there is no decision boundary between {labels[a].tolist()!r} "
+                    f"and {labels[b].tolist()!r}: class "
                     f"{self.classes_[never].tolist()!r} has prior 0 (or no samples "
                     f"yet), so it is never preferred to {self.classes_[other].tolist()!r}"
                 )
         c = (-0.5 * (quad_j - quad_i) - 0.5 * (self._log_det[j] - self._log_det[i])
-             + log_prior[j] - log_prior[i] + self._log_cost_ratio(i, j))
+             + log_prior[j] - log_prior[i] + np.log(gain[j]) - np.log(-gain[i]))
         names = getattr(self, "feature_names_in_", None)
-        return QuadraticBoundary(A, b, c, feature_names=names,
-                                 classes=(self.classes_[i], self.classes_[j]))
+        return QuadraticBoundary(A, linear, c, feature_names=names,
+                                 classes=(labels[a], labels[b]))
+
+    def _gain_pair(self, gain, label_a, label_b):
+        """(i, j): the true classes where deciding b gains (g_j > 0) and loses
+        (g_i < 0), when these two are all the classes in which the costs of
+        a and b differ; else a ValueError saying why there is no quadric."""
+        gains, losses = np.flatnonzero(gain > 0), np.flatnonzero(gain < 0)
+        if not gains.size or not losses.size:
+            better, worse = (label_b, label_a) if gains.size else (label_a, label_b)
+            raise ValueError(
+                f"there is no decision boundary between {label_a.tolist()!r} and "
+                f"{label_b.tolist()!r}: {better.tolist()!r} costs no more than "
+                f"{worse.tolist()!r} whatever the true class"
+            )
+        if len(gains) > 1 or len(losses) > 1:
+            raise ValueError(
+                f"the risks of {label_a.tolist()!r} and {label_b.tolist()!r} depend on "
+                "the posteriors of more than two classes (their costs differ for more "
+                "than two true classes), so their boundary is not a quadric"
+            )
+        return int(losses[0]), int(gains[0])

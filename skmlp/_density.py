@@ -7,6 +7,8 @@ everything is done with log-densities, -inf included, so that the posteriors
 are exact where one class has no mass and equal to the priors where none has.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.neighbors import KernelDensity
@@ -22,7 +24,7 @@ from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
     PosteriorMixin,
-    check_cost_matrix,
+    check_decision_costs,
     class_priors,
     log_or_minus_inf,
 )
@@ -162,6 +164,18 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         C[i, j] = cost of deciding ``classes_[i]`` when the truth is
         ``classes_[j]``; every wrong decision must cost more than the right
         one. None is the 0-1 cost.
+    reject_cost : float or array-like of shape (n_classes,), default=None
+        The reject option: r_j, the cost of withholding a decision (a doubt)
+        when the truth is ``classes_[j]``; one number is the same for every
+        class. Doubt is one more decision with conditional risk
+        sum_j r_j P(j | x), taken where it is strictly cheaper than every
+        class; with the 0-1 cost and one number lambda this is Chow's rule,
+        doubt where max_k P(k | x) < 1 - lambda (never for lambda at or above
+        (K - 1) / K). None: always decide.
+    reject_label : int, float or str, default=-1
+        What ``predict`` returns for a doubt: a value that is not a class, a
+        string for string labels (checked in ``fit`` when ``reject_cost`` is
+        set). ``score`` counts a doubt as an error.
 
     Attributes
     ----------
@@ -173,6 +187,10 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         The priors used.
     cost_matrix_ : ndarray of shape (n_classes, n_classes)
         The cost matrix used.
+    reject_cost_ : ndarray of shape (n_classes,) or None
+        The validated doubt costs r_j (None: no reject option).
+    reject_label_ : object
+        The label of a doubt in ``predict``.
     densities_ : list of length n_classes
         The fitted clones of ``density``, or the known densities.
     n_features_in_ : int
@@ -213,12 +231,17 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         "density": [HasMethods(["fit", "score_samples"]), list, tuple, None],
         "priors": ["array-like", None],
         "cost_matrix": ["array-like", None],
+        "reject_cost": ["array-like", Real, None],
+        "reject_label": "no_validation",  # any value that is not a class (checked in fit)
     }
 
-    def __init__(self, density=None, *, priors=None, cost_matrix=None):
+    def __init__(self, density=None, *, priors=None, cost_matrix=None, reject_cost=None,
+                 reject_label=-1):
         self.density = density
         self.priors = priors
         self.cost_matrix = cost_matrix
+        self.reject_cost = reject_cost
+        self.reject_label = reject_label
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -258,15 +281,17 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                                  ensure_non_negative=True)
             counts = np.bincount(y_index, weights=sample_weight, minlength=len(classes))
-            self._set_priors_and_costs(counts)
+            self._set_priors_and_costs(counts, classes)
             self.densities_ = self._densities(X, y_index, sample_weight, classes, counts)
             self.classes_ = classes
             self.class_count_ = counts
             tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
-    def _set_priors_and_costs(self, counts):
-        self.cost_matrix_ = check_cost_matrix(self.cost_matrix, len(counts))
+    def _set_priors_and_costs(self, counts, classes):
+        self.cost_matrix_, self.reject_cost_ = check_decision_costs(
+            self.cost_matrix, self.reject_cost, self.reject_label, classes)
+        self.reject_label_ = self.reject_label
         self.class_prior_ = class_priors(self.priors, counts)
 
     def _densities(self, X, y_index, sample_weight, classes, counts):

@@ -144,6 +144,123 @@ def check_cost_matrix(cost_matrix, n_classes):
     return cost
 
 
+def check_reject_cost(reject_cost, n_classes):
+    """The costs r_j of doubt as float64 (K,), or None (never doubt).
+
+    r_j is the cost of withholding a decision when the truth is class j: a
+    non-negative finite number per class, or one number for all classes.
+
+    Examples
+    --------
+    >>> check_reject_cost(0.2, 3)
+    array([0.2, 0.2, 0.2])
+    >>> check_reject_cost([0.1, -1.0], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: reject_cost must be finite and non-negative (the cost of a doubt when the truth is each class); got [ 0.1 -1. ]
+    """
+    if reject_cost is None:
+        return None
+    cost = real_array(reject_cost, "reject_cost")
+    if cost.ndim == 0:
+        cost = np.full(n_classes, float(cost))
+    if cost.shape != (n_classes,):
+        raise ValueError(
+            f"reject_cost must be one number, or one per class: expected shape "
+            f"({n_classes},), got {cost.shape}"
+        )
+    if not np.all(np.isfinite(cost)) or np.any(cost < 0):
+        raise ValueError("reject_cost must be finite and non-negative (the cost of a doubt "
+                         f"when the truth is each class); got {cost}")
+    return cost
+
+
+def check_reject_label(reject_label, classes):
+    """A ValueError unless ``reject_label`` can stand for a doubt beside ``classes``.
+
+    It must not be a class (a doubt would read as that decision), and it
+    must be of the labels' kind: a string for string labels, a number for
+    numbers (the predictions are one array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_reject_label(-1, np.array([0, 1]))
+    >>> check_reject_label(1, np.array([0, 1]))
+    Traceback (most recent call last):
+    ...
+    ValueError: reject_label=1 is one of the classes [0, 1]; ...
+    """
+    classes = np.asarray(classes)
+    strings = classes.dtype.kind in "USO" and all(isinstance(c, str) for c in classes)
+    if strings != isinstance(reject_label, str):
+        kind = "a string, as the class labels are" if strings else \
+            "a number, as the class labels are"
+        raise ValueError(f"reject_label={reject_label!r} must be {kind} "
+                         f"{classes.tolist()}: predict returns one array of labels")
+    if reject_label in classes.tolist():
+        raise ValueError(
+            f"reject_label={reject_label!r} is one of the classes {classes.tolist()}; a "
+            "doubt would read as that decision: choose a label that is not a class"
+        )
+
+
+def check_decision_costs(cost_matrix, reject_cost, reject_label, classes):
+    """The validated (cost_matrix, reject_cost) of a minimum-risk classifier.
+
+    One validation for every classifier with a reject option: the costs of
+    :func:`check_cost_matrix`, the doubt costs of :func:`check_reject_cost`
+    and, when doubt is possible, the label of :func:`check_reject_label`.
+
+    Returns
+    -------
+    cost : ndarray of shape (n_classes, n_classes)
+    reject_cost : ndarray of shape (n_classes,) or None
+    """
+    n_classes = len(classes)
+    cost = check_cost_matrix(cost_matrix, n_classes)
+    reject = check_reject_cost(reject_cost, n_classes)
+    if reject is not None:
+        check_reject_label(reject_label, classes)
+    return cost, reject
+
+
+def decision_cost_matrix(cost, reject_cost):
+    """The costs of every decision: C (K, K), with the doubt row r (K,) below it.
+
+    Doubt is one more decision, of cost r_j when the truth is j, so its
+    conditional risk is sum_j r_j P(j | x): the last column of
+    :func:`conditional_risk` with this matrix, and, as the last one, it wins
+    only where it is strictly cheaper than every class (ties go first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decision_cost_matrix(1 - np.eye(2), np.array([0.2, 0.2]))
+    array([[0. , 1. ],
+           [1. , 0. ],
+           [0.2, 0.2]])
+    """
+    return cost if reject_cost is None else np.vstack([cost, reject_cost])
+
+
+def decision_labels(classes, reject_cost, reject_label):
+    """What each decision index means: ``classes``, then ``reject_label`` when
+    doubt is possible (index K), as one array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decision_labels(np.array(["a", "b"]), np.array([0.1, 0.1]), "doubt")
+    array(['a', 'b', 'doubt'], dtype='<U5')
+    """
+    classes = np.asarray(classes)
+    if reject_cost is None:
+        return classes
+    return np.append(classes, np.asarray([reject_label], dtype=classes.dtype
+                                         if classes.dtype.kind == "O" else None))
+
+
 def check_posteriors(proba, n_classes, source):
     """``proba`` as a float array, if it is a matrix of posteriors; else a ValueError.
 
@@ -379,11 +496,12 @@ class PosteriorMixin:
 
 
 class MinimumRiskMixin:
-    """predict_risk, decision_function and predict from ``predict_proba`` and
-    ``cost_matrix_``: the minimum-risk rule, for the classifiers that use it."""
+    """predict_risk, decision_function and predict from ``predict_proba``,
+    ``cost_matrix_`` and ``reject_cost_``: the minimum-risk rule with its
+    reject option, for the classifiers that use it."""
 
     def predict_risk(self, X):
-        """Conditional risks R(i | x) = sum_j C[i, j] P(j | x).
+        """Conditional risks R(i | x) = sum_j C[i, j] P(j | x), and of doubt.
 
         Parameters
         ----------
@@ -392,14 +510,23 @@ class MinimumRiskMixin:
 
         Returns
         -------
-        risk : ndarray of shape (n_samples, n_classes)
-            Expected cost of each decision: ``predict_proba(X) @ cost_matrix_.T``.
+        risk : ndarray of shape (n_samples, n_classes) or (n_samples, n_classes + 1)
+            Expected cost of each decision: ``predict_proba(X) @ cost_matrix_.T``;
+            with ``reject_cost`` set, a last column with the risk of doubt,
+            ``predict_proba(X) @ reject_cost_``.
         """
         check_is_fitted(self)
-        return conditional_risk(self.predict_proba(X), self.cost_matrix_)
+        return conditional_risk(self.predict_proba(X), self._decision_costs())
+
+    def _decision_costs(self):
+        return decision_cost_matrix(self.cost_matrix_, getattr(self, "reject_cost_", None))
+
+    def _decision_labels(self):
+        return decision_labels(self.classes_, getattr(self, "reject_cost_", None),
+                               getattr(self, "reject_label_", None))
 
     def decision_function(self, X):
-        """Binary: R(0 | x) - R(1 | x); multiclass: minus the risks.
+        """Binary: R(0 | x) - R(1 | x); multiclass: minus the risks of the classes.
 
         Parameters
         ----------
@@ -409,11 +536,15 @@ class MinimumRiskMixin:
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Binary: positive exactly where ``classes_[1]`` is decided (finite
-            also where a density or posterior is 0). Multiclass: -R(i | x),
-            largest for the decision.
+            Binary: positive exactly where ``classes_[1]`` is preferred to
+            ``classes_[0]`` (finite also where a density or posterior is
+            0). Multiclass: -R(i | x), largest for the class preferred.
+            With ``reject_cost`` the scores still compare the classes only
+            (one per class, as scikit-learn's scorers expect); ``predict``
+            doubts where the risk of doubt (the last column of
+            ``predict_risk``) is below them all.
         """
-        risk = self.predict_risk(X)
+        risk = self.predict_risk(X)[:, :len(self.classes_)]
         return binary_decision(risk) if risk.shape[1] == 2 else -risk
 
     def predict(self, X):
@@ -427,6 +558,8 @@ class MinimumRiskMixin:
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            A class label, or ``reject_label`` where doubting is strictly
+            cheaper than every decision (only with ``reject_cost`` set).
         """
         check_is_fitted(self)
-        return self.classes_[minimum_risk_index(self.predict_risk(X))]
+        return self._decision_labels()[minimum_risk_index(self.predict_risk(X))]

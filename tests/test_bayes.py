@@ -729,3 +729,45 @@ def test_scaling_by_a_power_of_two_is_ldexp(dtype):
         np.testing.assert_array_equal(got, expected, err_msg=str(exponent))
         np.testing.assert_array_equal(out, expected, err_msg=str(exponent))
         np.testing.assert_array_equal(wide, wide_expected, err_msg=str(exponent))
+
+
+# --- the reject option: the boundaries of the doubt region ------------------------
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_doubt_region_lies_between_two_printable_boundaries(covariance_type):
+    X, y = _binary()
+    lam = 0.2
+    clf = GaussianBayesClassifier(covariance_type=covariance_type, reject_cost=lam,
+                                  reject_label="doubt").fit(X, y)
+    between = clf.decision_boundary()
+    lower = clf.decision_boundary(("neg", "doubt"))  # > 0: doubt preferred to 'neg'
+    upper = clf.decision_boundary(("doubt", "pos"))  # > 0: 'pos' preferred to doubt
+    # 0-1 costs: the log posterior ratio s(x) against ln(lambda / (1 - lambda))
+    # and ln((1 - lambda) / lambda); the boundaries share A and b with s
+    threshold = np.log((1 - lam) / lam)
+    for boundary, shift in ((lower, threshold), (upper, -threshold)):
+        assert_allclose(boundary.quadratic, between.quadratic)
+        assert_allclose(boundary.linear, between.linear)
+        assert_allclose(boundary.constant, between.constant + shift, rtol=1e-12)
+    assert lower.classes == ("neg", "doubt") and str(lower).endswith(" = 0")
+    rows = X + np.random.RandomState(5).normal(scale=0.5, size=X.shape)
+    predicted = clf.predict(rows)
+    doubt = (lower(rows) > 0) & (upper(rows) < 0)
+    assert_array_equal(predicted == "doubt", doubt)
+    assert 0 < doubt.mean() < 1
+    assert_array_equal(predicted[~doubt], np.where(between(rows[~doubt]) > 0, "pos", "neg"))
+
+
+def test_doubt_boundary_errors_name_the_reason():
+    X, y = _three_classes()
+    clf = GaussianBayesClassifier(reject_cost=0.2).fit(X, y)
+    with pytest.raises(ValueError, match="not a quadric"):  # three classes' posteriors
+        clf.decision_boundary((0, -1))
+    Xb, yb = _binary()
+    never = GaussianBayesClassifier(reject_cost=[0.0, 2.0], reject_label="?").fit(Xb, yb)
+    with pytest.raises(ValueError, match="no decision boundary between 'neg' and '\\?': "
+                                         "'neg' costs no more than '\\?' whatever the true"):
+        never.decision_boundary(("neg", "?"))
+    with pytest.raises(ValueError, match=r"'maybe' is not one of classes_ \['neg', 'pos'\]"):
+        GaussianBayesClassifier().fit(Xb, yb).decision_boundary(("neg", "maybe"))
