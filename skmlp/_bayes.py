@@ -23,6 +23,7 @@ from scipy import linalg
 from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import gen_batches
+from sklearn.utils._array_api import _is_numpy_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import (
@@ -35,9 +36,12 @@ from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
     PosteriorMixin,
+    as_namespace_of,
     check_decision_costs,
     class_priors,
+    labels_at,
     minimum_risk_index,
+    on_host,
 )
 from ._utils import all_or_nothing, check_class_labels, native_byte_order
 
@@ -534,6 +538,38 @@ def _log_gaussian(X, means, factors, log_det, covariance_type, active):
     return out
 
 
+def _log_gaussian_xp(X, means, factors, log_det, covariance_type, active):
+    """:func:`_log_gaussian` for X of an array API namespace other than numpy.
+
+    The same whitening, by the namespace's matrix product (there is no
+    triangular BLAS product to call), in X's dtype and on its device; the
+    fitted numpy factors are moved there.
+    """
+    xp, _, device = get_namespace_and_device(X)
+    means = xp.asarray(means, dtype=X.dtype, device=device)
+    factors = xp.asarray(factors, dtype=X.dtype, device=device)
+    n_features = X.shape[1]
+    if covariance_type == "tied":  # one whitening for all classes
+        white, white_means = X @ factors.T, means @ factors.T
+    columns = []
+    for k in range(means.shape[0]):
+        if not active[k]:
+            columns.append(xp.full((X.shape[0],), -xp.inf, dtype=X.dtype, device=device))
+            continue
+        if covariance_type == "tied":
+            diff = white - white_means[k, :]
+        elif covariance_type == "full":
+            diff = (X - means[k, :]) @ factors[k, ...].T
+        else:  # 'diag' (K, d) or 'spherical' (K,) factors
+            diff = (X - means[k, :]) * factors[k, ...]
+        maha = xp.sum(diff * diff, axis=1)
+        if not xp.all(xp.isfinite(maha)):
+            raise ValueError("X has values so large that the Gaussian log-densities "
+                             f"overflow in {X.dtype}; rescale X")
+        columns.append(-0.5 * (maha + float(n_features * _LOG_2PI + log_det[k])))
+    return xp.stack(columns, axis=1)
+
+
 # ---------------------------------------------------------------------------
 # The boundary object
 # ---------------------------------------------------------------------------
@@ -795,6 +831,9 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         self : GaussianBayesClassifier
             The fitted estimator.
         """
+        # Array API inputs: the statistics are summed on the host (the model is
+        # small); predictions run in the namespace and on the device of X.
+        X, y, sample_weight = on_host(X, y, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
             X, y = validate_data(self, native_byte_order(X), y,
@@ -833,6 +872,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             (posterior 0) until they get samples.
         """
         first_call = not hasattr(self, "_statistics")
+        X, y, classes, sample_weight = on_host(X, y, classes, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
         with all_or_nothing(self):
             X, y = validate_data(self, native_byte_order(X), y,
@@ -974,18 +1014,21 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
     def _validated(self, X):
         check_is_fitted(self)
+        xp, _, _ = get_namespace_and_device(X)
         return validate_data(self, native_byte_order(X), reset=False,
-                             dtype=[np.float64, np.float32])
+                             dtype=[xp.float64, xp.float32])
 
     def _joint_log_likelihood(self, X):
         active = self.class_count_ > 0
-        log_density = _log_gaussian(
+        xp, _, _ = get_namespace_and_device(X)
+        log_gaussian = _log_gaussian if _is_numpy_namespace(xp) else _log_gaussian_xp
+        log_density = log_gaussian(
             X, self._statistics[1], self._precision_factors, self._log_det,
             self._covariance_type, active,
         )
         with np.errstate(divide="ignore"):
             log_prior = np.where(active, np.log(self.class_prior_), -np.inf)
-        return log_density + log_prior.astype(X.dtype)
+        return log_density + as_namespace_of(log_prior, log_density)
 
     def predict_joint_log_proba(self, X):
         """ln(p_j f_j(x)): the log of prior times class density.
@@ -1028,11 +1071,12 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         if len(self.classes_) != 2:
             return super().decision_function(X)
         jll = self.predict_joint_log_proba(X)
-        score = jll[:, 1] - jll[:, 0] + jll.dtype.type(self._log_cost_ratio(0, 1))
+        xp, _, _ = get_namespace_and_device(jll)
+        score = jll[:, 1] - jll[:, 0] + float(self._log_cost_ratio(0, 1))
         # A class of prior 0 (never decided) makes the ratio infinite: the
         # largest finite score of its sign instead (metrics reject inf).
-        largest = np.finfo(score.dtype).max
-        return np.clip(score, -largest, largest)
+        largest = float(xp.finfo(score.dtype).max)
+        return xp.clip(score, -largest, largest)
 
     def predict(self, X):
         """The decision of least conditional risk.
@@ -1053,10 +1097,12 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         check_is_fitted(self)
         if len(self.classes_) != 2:
             return super().predict(X)
-        index = (self.decision_function(X) > 0).astype(np.intp)
+        score = self.decision_function(X)
+        xp, _, _ = get_namespace_and_device(score)
+        index = xp.astype(score > 0, xp.int64)
         if self.reject_cost_ is not None:  # doubt: the last decision, where cheapest
-            index[minimum_risk_index(self.predict_risk(X)) == 2] = 2
-        return self._decision_labels()[index]
+            index = xp.where(minimum_risk_index(self.predict_risk(X)) == 2, 2, index)
+        return labels_at(self._decision_labels(), index)
 
     # -- boundary -----------------------------------------------------------
 

@@ -25,6 +25,8 @@ from ._risk import (
     check_decision_costs,
     check_posteriors,
     class_priors,
+    log_or_minus_inf,
+    to_numpy,
     shift_priors,
 )
 from ._utils import all_or_nothing, check_class_labels
@@ -186,7 +188,8 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
     def _set_priors_and_costs(self, classes, y, sample_weight):
         """π̂ from y over ``classes`` (in the estimator's order, sorted or not);
         the validated priors π' and costs."""
-        classes = np.asarray(classes)
+        classes, y, sample_weight = (to_numpy(a) if a is not None else None
+                                     for a in (classes, y, sample_weight))
         unknown = np.setdiff1d(y, classes)
         if unknown.size:
             raise ValueError(f"labels {unknown.tolist()} of y are not in the estimator's "
@@ -240,7 +243,8 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         """
         check_is_fitted(self)
         source = f"{type(self.estimator_).__name__}.predict_proba"
-        proba = check_posteriors(self.estimator_.predict_proba(X), len(self.classes_), source)
+        proba = check_posteriors(self.estimator_.predict_proba(X), self.classes_.shape[0],
+                                 source)
         if np.array_equal(self.class_prior_, self.train_class_prior_):  # nothing to shift
             return proba
         return shift_priors(proba, self.train_class_prior_, self.class_prior_)
@@ -257,5 +261,4 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return log_or_minus_inf(self.predict_proba(X))

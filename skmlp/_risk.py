@@ -11,7 +11,48 @@ return arrays.
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    _logsumexp,
+    get_namespace_and_device,
+    move_to,
+)
 from sklearn.utils.validation import check_is_fitted
+
+
+# ---------------------------------------------------------------------------
+# Array namespaces (scikit-learn's array API support): the functions below
+# that take posteriors or risks compute in the namespace and on the device of
+# their input (numpy, or with sklearn.set_config(array_api_dispatch=True) any
+# array API library); costs and priors are small numpy arrays, moved there.
+# ---------------------------------------------------------------------------
+
+
+def to_numpy(array):
+    """``array`` as a numpy array on the host (an array API array is moved there)."""
+    xp, _, _ = get_namespace_and_device(array)
+    if _is_numpy_namespace(xp):
+        return np.asarray(array)
+    return move_to(array, xp=np, device="cpu")
+
+
+def on_host(*arrays):
+    """The arrays of an array API namespace other than numpy moved to numpy on
+    the host; anything else (numpy, lists, DataFrames, sparse, None) as it is."""
+    moved = []
+    for array in arrays:
+        if array is not None and hasattr(array, "__array_namespace__"):
+            xp, _, _ = get_namespace_and_device(array)
+            if not _is_numpy_namespace(xp):
+                array = move_to(array, xp=np, device="cpu")
+        moved.append(array)
+    return moved
+
+
+def as_namespace_of(values, like):
+    """The numpy ``values`` as an array of the namespace, device and dtype of ``like``."""
+    xp, _, device = get_namespace_and_device(like)
+    return xp.asarray(np.asarray(values), dtype=like.dtype, device=device)
 
 
 def real_array(values, name):
@@ -254,7 +295,7 @@ def decision_labels(classes, reject_cost, reject_label):
     >>> decision_labels(np.array(["a", "b"]), np.array([0.1, 0.1]), "doubt")
     array(['a', 'b', 'doubt'], dtype='<U5')
     """
-    classes = np.asarray(classes)
+    classes = to_numpy(classes)
     if reject_cost is None:
         return classes
     return np.append(classes, np.asarray([reject_label], dtype=classes.dtype
@@ -290,19 +331,21 @@ def check_posteriors(proba, n_classes, source):
     ...
     ValueError: model.predict_proba returned rows that do not sum to 1 (sums from 1.1 to 1.1); ...
     """
-    proba = np.asarray(proba)
-    if proba.dtype.kind in "biu":
-        proba = proba.astype(np.float64)
+    xp, _, _ = get_namespace_and_device(proba)
+    proba = np.asarray(proba) if _is_numpy_namespace(xp) else proba
+    if xp.isdtype(proba.dtype, ("bool", "integral")):
+        proba = xp.astype(proba, xp.float64)
     if proba.ndim != 2 or proba.shape[1] != n_classes:
-        problem = f"an array of shape {proba.shape}, not (n_samples, {n_classes}) (one column per class)"
-    elif proba.dtype.kind != "f" or not np.all(np.isfinite(proba)):
+        problem = f"an array of shape {tuple(proba.shape)}, not (n_samples, {n_classes}) (one column per class)"
+    elif not xp.isdtype(proba.dtype, "real floating") or not xp.all(xp.isfinite(proba)):
         problem = "values that are not finite numbers (NaN, inf or not numbers)"
-    elif np.any(proba < 0):
-        problem = f"negative values (down to {proba.min():.3g})"
+    elif xp.any(proba < 0):
+        problem = f"negative values (down to {float(xp.min(proba)):.3g})"
     else:
-        sums = proba.sum(axis=1)
-        if not np.all(np.abs(sums - 1) <= np.sqrt(np.finfo(proba.dtype).eps)):
-            problem = f"rows that do not sum to 1 (sums from {sums.min():.3g} to {sums.max():.3g})"
+        sums = xp.sum(proba, axis=1)
+        if not xp.all(xp.abs(sums - 1) <= xp.finfo(proba.dtype).eps ** 0.5):
+            problem = (f"rows that do not sum to 1 (sums from {float(xp.min(sums)):.3g} "
+                       f"to {float(xp.max(sums)):.3g})")
         else:
             return proba
     raise ValueError(f"{source} returned {problem}; minimum-risk decisions need posteriors: "
@@ -310,9 +353,19 @@ def check_posteriors(proba, n_classes, source):
 
 
 def log_or_minus_inf(values):
-    """ln of non-negative values, ln 0 = -inf without a warning."""
+    """ln of non-negative values, ln 0 = -inf without a warning (any namespace)."""
+    xp, _, _ = get_namespace_and_device(values)
     with np.errstate(divide="ignore"):
-        return np.log(values)
+        return xp.log(values) if not _is_numpy_namespace(xp) else np.log(values)
+
+
+def _logsumexp_rows(jll):
+    """logsumexp of each row, kept as a column: scipy's for numpy, scikit-learn's
+    array API one for other namespaces."""
+    xp, _, _ = get_namespace_and_device(jll)
+    if _is_numpy_namespace(xp):
+        return logsumexp(jll, axis=1, keepdims=True)
+    return xp.expand_dims(_logsumexp(jll, axis=1, xp=xp), axis=1)
 
 
 def log_posteriors(joint_log_likelihood, priors):
@@ -342,12 +395,15 @@ def log_posteriors(joint_log_likelihood, priors):
     array([[0.25, 0.75],
            [0.5 , 0.5 ]])
     """
-    jll = np.asarray(joint_log_likelihood)
-    empty = ~np.any(jll > -np.inf, axis=1)
-    if np.any(empty):
-        jll = jll.copy()
-        jll[empty] = log_or_minus_inf(priors).astype(jll.dtype)
-    return jll - logsumexp(jll, axis=1, keepdims=True)
+    xp, _, _ = get_namespace_and_device(joint_log_likelihood)
+    jll = joint_log_likelihood
+    if _is_numpy_namespace(xp):
+        jll = np.asarray(jll)
+    empty = ~xp.any(jll > -xp.inf, axis=1)
+    if xp.any(empty):
+        log_priors = as_namespace_of(log_or_minus_inf(to_numpy(priors)), jll)
+        jll = xp.where(empty[:, None], log_priors[None, :], jll)
+    return jll - _logsumexp_rows(jll)
 
 
 def shift_priors(proba, train_priors, priors):
@@ -378,12 +434,14 @@ def shift_priors(proba, train_priors, priors):
     >>> shift_priors(np.array([[0.5, 0.5]]), np.array([0.5, 0.5]), np.array([0.2, 0.8]))
     array([[0.2, 0.8]])
     """
-    proba = np.asarray(proba)
+    xp, _, _ = get_namespace_and_device(proba)
+    if _is_numpy_namespace(xp):
+        proba = np.asarray(proba)
     seen = train_priors > 0
     log_ratio = np.full(len(priors), -np.inf)
     log_ratio[seen] = log_or_minus_inf(priors[seen]) - np.log(train_priors[seen])
-    jll = log_or_minus_inf(proba) + log_ratio.astype(proba.dtype)
-    return np.exp(log_posteriors(jll, priors))
+    jll = log_or_minus_inf(proba) + as_namespace_of(log_ratio, proba)
+    return xp.exp(log_posteriors(jll, priors))
 
 
 # Risks this many units in the last place (of the row's largest risk) apart
@@ -420,11 +478,13 @@ def conditional_risk(proba, cost):
     >>> bool(risk[0, 0] == risk[0, 1])
     True
     """
-    risk = proba @ cost.T.astype(proba.dtype, copy=False)
-    if risk.size:
-        lowest = risk.min(axis=1, keepdims=True)
-        slack = TIE_ULPS * np.finfo(risk.dtype).eps * np.abs(risk).max(axis=1, keepdims=True)
-        risk = np.where(risk <= lowest + slack, lowest, risk)
+    xp, _, _ = get_namespace_and_device(proba)
+    risk = proba @ as_namespace_of(np.asarray(cost).T, proba)
+    if risk.shape[0]:
+        lowest = xp.min(risk, axis=1, keepdims=True)
+        slack = (TIE_ULPS * xp.finfo(risk.dtype).eps) * xp.max(xp.abs(risk), axis=1,
+                                                               keepdims=True)
+        risk = xp.where(risk <= lowest + slack, lowest, risk)
     return risk
 
 
@@ -449,7 +509,22 @@ def minimum_risk_index(risk):
     >>> minimum_risk_index(np.array([[0.5, 0.5], [0.7, 0.3]]))
     array([0, 1])
     """
-    return np.argmin(risk, axis=1)
+    xp, _, _ = get_namespace_and_device(risk)
+    return xp.argmin(risk, axis=1)
+
+
+def labels_at(labels, index):
+    """``labels[index]`` in the namespace and on the device of ``index``.
+
+    Numeric labels move to ``index``'s namespace; strings, which array API
+    libraries do not hold, stay a numpy array (as in scikit-learn's GaussianNB).
+    """
+    xp, _, device = get_namespace_and_device(index)
+    if _is_numpy_namespace(xp):
+        return labels[np.asarray(index)]
+    if labels.dtype.kind in "biuf":
+        return xp.take(xp.asarray(labels, device=device), index, axis=0)
+    return labels[to_numpy(index)]
 
 
 def binary_decision(risk):
@@ -492,7 +567,9 @@ class PosteriorMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Rows summing to 1, never NaN.
         """
-        return np.exp(self.predict_log_proba(X))
+        log_proba = self.predict_log_proba(X)
+        xp, _, _ = get_namespace_and_device(log_proba)
+        return xp.exp(log_proba)
 
 
 class MinimumRiskMixin:
@@ -544,7 +621,7 @@ class MinimumRiskMixin:
             doubts where the risk of doubt (the last column of
             ``predict_risk``) is below them all.
         """
-        risk = self.predict_risk(X)[:, :len(self.classes_)]
+        risk = self.predict_risk(X)[:, :self.classes_.shape[0]]
         return binary_decision(risk) if risk.shape[1] == 2 else -risk
 
     def predict(self, X):
@@ -562,4 +639,4 @@ class MinimumRiskMixin:
             cheaper than every decision (only with ``reject_cost`` set).
         """
         check_is_fitted(self)
-        return self._decision_labels()[minimum_risk_index(self.predict_risk(X))]
+        return labels_at(self._decision_labels(), minimum_risk_index(self.predict_risk(X)))
