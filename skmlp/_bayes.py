@@ -1100,7 +1100,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         score = self.decision_function(X)
         xp, _, _ = get_namespace_and_device(score)
         index = xp.astype(score > 0, xp.int64)
-        if self.reject_cost_ is not None:  # doubt: the last decision, where cheapest
+        if self._decision_costs().shape[0] > 2:  # doubt: the last decision, where cheapest
             index = xp.where(minimum_risk_index(self.predict_risk(X)) == 2, 2, index)
         return labels_at(self._decision_labels(), index)
 

@@ -5,8 +5,11 @@ that makes Bayes decisions (GaussianBayesClassifier, DensityBayesClassifier,
 MinimumRiskClassifier). Given posteriors P(j | x) and a cost matrix C with
 C[i, j] the cost of deciding class i when the truth is class j, the risk of
 deciding i at x is R(i | x) = sum_j C[i, j] P(j | x), and the Bayes decision
-is argmin_i R(i | x). Nothing here knows an estimator: the functions take and
-return arrays.
+is argmin_i R(i | x). The reject option adds one more decision, doubt, with
+costs r_j and risk R(D | x) = sum_j r_j P(j | x), taken only where it is
+strictly cheaper than every class (``decision_cost_matrix``). Nothing here
+knows an estimator: the functions take and return arrays, of numpy or, under
+scikit-learn's array API dispatch, of the input's namespace and device.
 """
 
 import numpy as np

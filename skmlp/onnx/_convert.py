@@ -257,7 +257,7 @@ def _gaussian_bayes_graph(ops, X, model):
         decision = ops.Add(ops.Sub(ops.column(jll, 1), ops.column(jll, 0)),
                            ops.const(model._log_cost_ratio(0, 1)))
         binary = _ops.above(ops, decision, 0.0)
-        if model.reject_cost_ is None:
+        if getattr(model, "reject_cost_", None) is None:
             return binary, proba
         # as predict: the doubt (index 2) where the risk argmin says so
         doubt = ops.Equal(index, np.array([2], dtype=np.int64))
