@@ -14,7 +14,7 @@ so only the ratio :math:`c_{12} / c_{21}` matters: deciding class 1 when the
 truth is class 2 costs :math:`c_{12}`, the opposite mistake :math:`c_{21}`.
 Each frame refits :class:`skmlp.GaussianBayesClassifier` with
 ``cost_matrix = [[0, r], [1, 0]]`` for a ratio :math:`r = c_{12}/c_{21}`
-growing from 1/16 to 16, on the homework's two Gaussian classes (class 1
+doubling from 1/16 to 16, on the homework's two Gaussian classes (class 1
 around (1, 2) with unit spread, class 2 around (0, 0) with spread
 :math:`\\sqrt 2`). The Gaussian fits, and so the posteriors, stay the same;
 only the level of the posterior ratio at which the decision flips moves:
@@ -31,10 +31,10 @@ from skmlp import GaussianBayesClassifier
 from skmlp.datasets import make_gaussian_classes
 
 X, y = make_gaussian_classes((200, 200), sigmas=(1.0, np.sqrt(2.0)), random_state=0)
-ratios = np.geomspace(1 / 16, 16, 17)  # steps of sqrt(2)
+ratios = np.geomspace(1 / 16, 16, 9)  # doubling
 models = [GaussianBayesClassifier(cost_matrix=[[0, r], [1, 0]]).fit(X, y) for r in ratios]
 
-xx, yy = np.meshgrid(np.linspace(-4.5, 5, 150), np.linspace(-4.5, 6, 150))
+xx, yy = np.meshgrid(np.linspace(-4.5, 5, 100), np.linspace(-4.5, 6, 100))
 grid = np.column_stack([xx.ravel(), yy.ravel()])
 # decision_function > 0 exactly where class 2 (classes_[1]) is decided
 decided_2 = [m.decision_function(grid).reshape(xx.shape) > 0 for m in models]
@@ -46,7 +46,7 @@ fig, (ax, ax_err) = plt.subplots(1, 2, figsize=(9, 4.2), dpi=80,
                                  gridspec_kw={"width_ratios": [1.1, 1]})
 region = ax.imshow(decided_2[0], extent=(xx.min(), xx.max(), yy.min(), yy.max()),
                    origin="lower", cmap="coolwarm", vmin=-0.5, vmax=1.5, alpha=0.35,
-                   aspect="auto")
+                   aspect="auto", interpolation="nearest")
 ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", s=8, edgecolors="none")
 ax.set(xlabel="$x_1$", ylabel="$x_2$")
 ax_err.plot(ratios, missed_1, color="C3", label="class 1 decided as 2")
@@ -67,5 +67,5 @@ def draw(frame):
 
 draw(len(ratios) // 2)  # the still image: equal costs
 fig.tight_layout()
-anim = FuncAnimation(fig, draw, frames=len(ratios), interval=250)
+anim = FuncAnimation(fig, draw, frames=len(ratios), interval=500)
 plt.show()

@@ -32,12 +32,13 @@ def animate_updates(X, y, clf, title, frames=None, interval=400):
     frames = np.arange(len(u["sample"])) if frames is None else frames
     pad = 0.5
     (x0, y0), (x1, y1) = X.min(axis=0) - pad, X.max(axis=0) + pad
-    xx, yy = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
+    xx, yy = np.meshgrid(np.linspace(x0, x1, 60), np.linspace(y0, y1, 60))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
 
     fig, ax = plt.subplots(figsize=(4.8, 4.4), dpi=80)
     region = ax.imshow(np.zeros(xx.shape), extent=(x0, x1, y0, y1), origin="lower",
-                       cmap="coolwarm", vmin=-1.5, vmax=1.5, alpha=0.35, aspect="auto")
+                       cmap="coolwarm", vmin=-1.5, vmax=1.5, alpha=0.35, aspect="auto",
+                       interpolation="nearest")
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=30, zorder=2)
     (line,) = ax.plot([], [], "k-", lw=2)
     (ring,) = ax.plot([], [], "o", ms=16, mfc="none", mec="k", mew=2, zorder=3)
@@ -81,12 +82,12 @@ anim_and = animate_updates(X_and, y_and, clf_and, "AND")
 # %%
 # Two overlapping Gaussian classes
 # --------------------------------
-# Three epochs over 100 points; every third update is a frame.
+# Three epochs over 100 points; every seventh update is a frame.
 X_gauss, y_gauss = make_gaussian_classes((50, 50), random_state=0)
 clf_gauss = PerceptronClassifier(max_iter=3, tol=None, record_updates=True, random_state=0)
 clf_gauss.fit(X_gauss, y_gauss)
 n_updates = len(clf_gauss.updates_["sample"])
 print("Gaussian classes:", n_updates, "updates, errors_ per epoch", clf_gauss.errors_)
 anim_gauss = animate_updates(X_gauss, y_gauss, clf_gauss, "two Gaussian classes",
-                             frames=np.arange(0, n_updates, 3), interval=250)
+                             frames=np.arange(0, n_updates, 7), interval=400)
 plt.show()

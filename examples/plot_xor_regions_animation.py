@@ -32,7 +32,7 @@ clf = ManualMLPClassifier(hidden_layer_sizes=(2,), activation="logistic", solver
                           learning_rate_init=0.1, batch_size=4, random_state=0)
 
 # Train epoch by epoch and keep a copy of the network every `every` epochs.
-n_epochs, every = 240, 12
+n_epochs, every = 240, 20
 snapshots = []
 for epoch in range(1, n_epochs + 1):
     clf.partial_fit(X, y, classes=[0, 1])
@@ -51,7 +51,7 @@ def draw(frame):
     epoch, model = snapshots[frame]
     ax_regions.clear()
     DecisionBoundaryDisplay.from_estimator(
-        model, X, response_method="predict_proba", grid_resolution=60, eps=0.5,
+        model, X, response_method="predict_proba", grid_resolution=40, eps=0.5,
         cmap="coolwarm", vmin=0, vmax=1, alpha=0.7, ax=ax_regions)
     ax_regions.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=120)
     ax_regions.set(title=f"P(class 1) after {epoch} epochs", xlabel="$x_1$", ylabel="$x_2$")
@@ -61,5 +61,5 @@ def draw(frame):
 
 draw(len(snapshots) - 1)  # the last frame is the figure's still image
 fig.tight_layout()
-anim = FuncAnimation(fig, draw, frames=len(snapshots), interval=200)
+anim = FuncAnimation(fig, draw, frames=len(snapshots), interval=400)
 plt.show()

@@ -35,7 +35,7 @@ _DRAW_DIGITS = 3
 _MAX_DRAWN_UNITS = 12
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class BackpropTrace:
     """The quantities of one forward and backward pass (made by :func:`trace`).
 
@@ -100,6 +100,11 @@ class BackpropTrace:
     def n_layers(self):
         """L, the number of layers with weights."""
         return len(self.coefs)
+
+    def __repr__(self):
+        sizes = "-".join(str(n) for n in [self.X.shape[1]] + [W.shape[1] for W in self.coefs])
+        return (f"<BackpropTrace of a {sizes} network on {self.X.shape[0]} sample(s), "
+                f"E = {_number(self.loss)}; print() it for every quantity>")
 
     def __str__(self):
         return "\n".join(_header(self) + _forward_lines(self) + _loss_lines(self)

@@ -217,9 +217,12 @@ def test_draw_refuses_what_it_cannot_draw():
         draw(_worked_trace(), sample=1)
 
 
-def test_trace_is_a_backprop_trace():
-    assert isinstance(_worked_trace(), BackpropTrace)
-    assert _worked_trace().n_layers == 2
+def test_trace_is_a_backprop_trace_with_a_short_repr():
+    tr = _worked_trace()
+    assert isinstance(tr, BackpropTrace)
+    assert tr.n_layers == 2
+    assert repr(tr) == ("<BackpropTrace of a 2-2-2 network on 1 sample(s), E = 0.298371; "
+                        "print() it for every quantity>")
 
 
 def test_user_guide_worked_example_is_the_trace_output():
