@@ -69,10 +69,12 @@ Losses over :math:`S = \sum_n s_n` (``S = n_samples`` without weights):
 
 plus :math:`\frac{\alpha}{2S} \sum_l \|W_l\|^2`.
 
-Speed: every function that produces a layer-sized array accepts a
-preallocated buffer and fills it in place, so a training loop allocates
-nothing per minibatch for the hidden layers; the dtype of ``X`` (e.g.
-float32) is kept throughout.
+Every function that produces a layer-sized array may be given a
+preallocated buffer, which it fills in place; the dtype of ``X`` (e.g.
+float32) is kept throughout. The functions of the activation and derivative
+tables overwrite their argument, as their ``inplace_`` names say (the
+shorter names of earlier versions, ``logistic``, ``relu``, ``softmax``, ...,
+are aliases of the same functions and overwrite their argument too).
 
 Stacks of networks: :func:`forward` and :func:`backward` also take ``K``
 networks of the same shape at once, the way :func:`numpy.matmul`
@@ -106,30 +108,30 @@ _PROBABILITY_OUTPUTS = ("softmax", "logistic")
 
 
 # ---------------------------------------------------------------------------
-# Activation functions: work in place on the pre-activation Z and return it.
+# Activation functions: f(Z) overwrites Z (in place, hence the names) and is returned.
 # ---------------------------------------------------------------------------
-def identity(Z):
+def inplace_identity(Z):
     """Identity ``f(z) = z``: leave ``Z`` unchanged and return it."""
     return Z
 
 
-def logistic(Z):
-    """Logistic sigmoid ``f(z) = 1 / (1 + exp(-z))`` in place (scipy's expit)."""
+def inplace_logistic(Z):
+    """Logistic sigmoid ``f(z) = 1 / (1 + exp(-z))``, overwriting ``Z`` (scipy's expit)."""
     return expit(Z, out=Z)
 
 
-def tanh(Z):
-    """Hyperbolic tangent in place."""
+def inplace_tanh(Z):
+    """Hyperbolic tangent, overwriting ``Z``."""
     return np.tanh(Z, out=Z)
 
 
-def relu(Z):
-    """Rectified linear unit ``f(z) = max(z, 0)`` in place."""
+def inplace_relu(Z):
+    """Rectified linear unit ``f(z) = max(z, 0)``, overwriting ``Z``."""
     return np.maximum(Z, 0, out=Z)
 
 
-def softmax(Z):
-    """Row-wise softmax ``exp(z_k) / sum_j exp(z_j)`` in place.
+def inplace_softmax(Z):
+    """Row-wise softmax ``exp(z_k) / sum_j exp(z_j)``, overwriting ``Z``.
 
     The row maximum is subtracted first: softmax does not change, and the
     largest exponent becomes ``exp(0) = 1``, so nothing overflows.
@@ -141,30 +143,30 @@ def softmax(Z):
 
 
 ACTIVATIONS = {
-    "identity": identity,
-    "logistic": logistic,
-    "tanh": tanh,
-    "relu": relu,
-    "softmax": softmax,
+    "identity": inplace_identity,
+    "logistic": inplace_logistic,
+    "tanh": inplace_tanh,
+    "relu": inplace_relu,
+    "softmax": inplace_softmax,
 }
 
 
 # ---------------------------------------------------------------------------
 # Derivatives: multiply delta in place by f'(a), written from A = f(a).
 # ---------------------------------------------------------------------------
-def identity_derivative(A, delta):
+def inplace_identity_derivative(A, delta):
     """``f'(a) = 1``: delta is unchanged."""
     return delta
 
 
-def logistic_derivative(A, delta):
+def inplace_logistic_derivative(A, delta):
     """``f'(a) = A (1 - A)`` for ``A = logistic(a)``; delta is scaled in place."""
     delta *= A
     delta *= 1 - A
     return delta
 
 
-def tanh_derivative(A, delta):
+def inplace_tanh_derivative(A, delta):
     """``f'(a) = 1 - A^2`` for ``A = tanh(a)``; delta is scaled in place."""
     factor = np.square(A)
     np.subtract(1, factor, out=factor)
@@ -172,20 +174,27 @@ def tanh_derivative(A, delta):
     return delta
 
 
-def relu_derivative(A, delta):
+def inplace_relu_derivative(A, delta):
     """``f'(a) = 1 if A > 0 else 0`` for ``A = relu(a)``; delta is zeroed in place."""
-    # A multiplication by the mask: several times faster than copyto(where=)
-    # on minibatch-sized arrays. Where A = 0 it leaves a zero of delta's sign
-    # (equal to 0 in every later sum and update; a non-finite delta stays NaN).
+    # A multiplication by the mask: where A = 0 it leaves a zero of delta's
+    # sign (equal to 0 in every later sum and update; a non-finite delta stays NaN).
     return np.multiply(delta, A > 0, out=delta)
 
 
 DERIVATIVES = {
-    "identity": identity_derivative,
-    "logistic": logistic_derivative,
-    "tanh": tanh_derivative,
-    "relu": relu_derivative,
+    "identity": inplace_identity_derivative,
+    "logistic": inplace_logistic_derivative,
+    "tanh": inplace_tanh_derivative,
+    "relu": inplace_relu_derivative,
 }
+
+# The names without ``inplace_`` of earlier versions, kept as aliases: each
+# still overwrites its argument (``logistic(Z)`` changes ``Z``).
+identity, logistic, tanh, relu, softmax = (
+    inplace_identity, inplace_logistic, inplace_tanh, inplace_relu, inplace_softmax)
+identity_derivative, logistic_derivative, tanh_derivative, relu_derivative = (
+    inplace_identity_derivative, inplace_logistic_derivative, inplace_tanh_derivative,
+    inplace_relu_derivative)
 
 
 # ---------------------------------------------------------------------------
@@ -321,28 +330,19 @@ def _T(A):
     return A.T if A.ndim == 2 else np.swapaxes(A, -1, -2)
 
 
-def _add_scaled(G, W, scale, chunk=16384):
-    """``G += scale * W`` in place, a block of rows at a time.
+def _add_scaled(G, W, scale):
+    """``G += scale * W`` in place, a row at a time (no weight-sized temporary).
 
-    Plain numpy on purpose: scipy's BLAS is a second OpenBLAS with its own
-    thread pool, and switching pools every minibatch cost more than the add.
-    Row blocks of about ``chunk`` entries keep the temporary ``scale * W``
-    small instead of weight-sized. For a stack ``(K, fan_in, fan_out)``,
-    ``scale`` has one value per network.
+    For a stack ``(K, fan_in, fan_out)``, ``scale`` has one value per network.
     """
-    if isinstance(scale, np.ndarray):  # a stack: one scale per network
-        scale = scale.astype(W.dtype)[:, np.newaxis, np.newaxis]
-        per_block = max(1, 64 * chunk // max(1, W[0].size))  # networks per block
-        for start in range(0, W.shape[0], per_block):
-            block = slice(start, start + per_block)
-            G[block] += scale[block] * W[block]
-        return G
-    if scale == 0:
-        return G
-    scale = W.dtype.type(scale)
-    rows = max(1, chunk // max(1, W[0].size))
-    for start in range(0, W.shape[0], rows):
-        G[start:start + rows] += scale * W[start:start + rows]
+    if isinstance(scale, np.ndarray):  # a stack: network by network
+        for G_k, W_k, scale_k in zip(G, W, scale.astype(W.dtype)):
+            for g, w in zip(G_k, W_k):
+                g += scale_k * w
+    elif scale != 0:
+        scale = W.dtype.type(scale)
+        for g, w in zip(G, W):
+            g += scale * w
     return G
 
 
@@ -421,15 +421,6 @@ default='softmax'
     X, coefs, intercepts = _check_network(X, coefs, intercepts)
     if out is None:
         out = _layer_buffers(X.shape[0], coefs, _float_dtype(X))
-    return _forward(X, coefs, intercepts, activation, out_activation, out)
-
-
-def _forward(X, coefs, intercepts, activation, out_activation, out):
-    """:func:`forward` without the checks, into the buffers ``out``.
-
-    The training loop's path: its arrays are checked once per fit, not
-    once per minibatch (the checks cost as much as a small network's step).
-    """
     acts = [X]
     last = len(coefs) - 1
     for l, (W, b, A) in enumerate(zip(coefs, intercepts, out)):
@@ -440,25 +431,16 @@ def _forward(X, coefs, intercepts, activation, out_activation, out):
     return acts
 
 
-def _row_losses(Y, T, loss, out_activation, one_hot=False):
+def _row_losses(Y, T, loss, out_activation):
     """Loss of every sample (summed over outputs), shape (n_samples,), float64.
 
     These arrays are (n_samples, n_outputs): small, so temporaries are fine.
-    ``one_hot=True`` promises one-hot rows of T (the training loop's
-    multiclass targets): softmax's cross-entropy then reads only the
-    probability of each sample's class.
     """
     if loss == "squared_error":
         return 0.5 * np.square(Y - T).sum(axis=-1, dtype=np.float64)
     # Clip so that log(0) never happens: outputs of exactly 0 or 1 give a
     # large but finite loss. xlogy(0, .) = 0 drops the terms with t = 0.
     eps = np.finfo(_float_dtype(Y)).eps
-    if one_hot and out_activation == "softmax":
-        # y . t = y of the class exactly (the other terms are 0), and
-        # xlogy(1, y) = ln y: the very value of the sum below, for a tenth
-        # of its work. A one of Y's dtype keeps scipy's float32 loop.
-        Y = np.clip(np.vecdot(Y, T), eps, 1 - eps)
-        return -xlogy(Y.dtype.type(1), Y).astype(np.float64)
     Y = np.clip(Y, eps, 1 - eps)
     terms = xlogy(T, Y)
     if out_activation == "logistic":  # binary cross-entropy of every unit
@@ -518,9 +500,9 @@ default='softmax'
     return _data_loss(Y, T, loss, out_activation, sample_weight, S)
 
 
-def _data_loss(Y, T, loss, out_activation, sample_weight, S, one_hot=False):
+def _data_loss(Y, T, loss, out_activation, sample_weight, S):
     """:func:`loss_value` of checked arrays, ``S`` the sum of the weights."""
-    rows = _row_losses(Y, T, loss, out_activation, one_hot)
+    rows = _row_losses(Y, T, loss, out_activation)
     if sample_weight is None:
         total = rows.sum(axis=-1)
     elif rows.ndim == 1:
@@ -530,9 +512,9 @@ def _data_loss(Y, T, loss, out_activation, sample_weight, S, one_hot=False):
     return float(total) / S if Y.ndim == 2 else total / S
 
 
-def _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S, one_hot=False):
+def _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S):
     """Data term plus the L2 penalty: the objective that backward differentiates."""
-    return (_data_loss(Y, T, loss, out_activation, sample_weight, S, one_hot)
+    return (_data_loss(Y, T, loss, out_activation, sample_weight, S)
             + _penalty(coefs, alpha, S))
 
 
@@ -567,6 +549,19 @@ def _layer_gradients(A, delta, W, lam, coef_grad, intercept_grad):
     _matmul_into(_T(A), delta, out=coef_grad)
     _add_scaled(coef_grad, W, lam)
     np.sum(delta, axis=-2, out=intercept_grad)
+
+
+def _check_backward(acts, T, coefs, activation, out_activation, loss):
+    """The names, the network and the targets of :func:`backward` checked: coefs and T."""
+    _check_activations(activation, out_activation)
+    _check_loss(loss, out_activation)
+    _, coefs, _ = _check_network(acts[0], coefs)
+    if len(acts) != len(coefs) + 1:
+        raise ValueError(
+            f"acts must be forward's list [X, h_1, ..., output] of {len(coefs) + 1} "
+            f"arrays for {len(coefs)} coefs; got {len(acts)}."
+        )
+    return coefs, _check_targets(acts[-1], T)
 
 
 def backward(
@@ -647,37 +642,16 @@ default='softmax'
     >>> intercept_grads[0]
     array([-0.62245933])
     """
-    _check_activations(activation, out_activation)
-    _check_loss(loss, out_activation)
-    _, coefs, _ = _check_network(acts[0], coefs)
-    if len(acts) != len(coefs) + 1:
-        raise ValueError(
-            f"acts must be forward's list [X, h_1, ..., output] of {len(coefs) + 1} "
-            f"arrays for {len(coefs)} coefs; got {len(acts)}."
-        )
+    coefs, T = _check_backward(acts, T, coefs, activation, out_activation, loss)
     Y = acts[-1]
-    T = _check_targets(Y, T)
+    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])  # ValueError if S = 0
     if deltas is None:
         deltas = [np.empty_like(A) for A in acts[1:]]
     if coef_grads is None:
         coef_grads = [np.empty(W.shape, dtype=Y.dtype) for W in coefs]
     if intercept_grads is None:
         intercept_grads = [np.empty(W.shape[:-2] + W.shape[-1:], dtype=Y.dtype) for W in coefs]
-    return _backward(acts, T, coefs, activation, out_activation, loss, alpha, sample_weight,
-                     coef_grads, intercept_grads, deltas)
-
-
-def _backward(acts, T, coefs, activation, out_activation, loss, alpha, sample_weight,
-              coef_grads, intercept_grads, deltas, one_hot=False):
-    """:func:`backward` without the checks, into the given buffers.
-
-    The training loop's path (see :func:`_forward`); only the sample
-    weights are checked. ``one_hot=True`` promises one-hot rows of ``T``
-    (see ``_row_losses``).
-    """
-    Y = acts[-1]
-    sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])  # ValueError if S = 0
-    value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S, one_hot)
+    value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
     _output_delta(Y, T, loss, out_activation, deltas[-1])
     _scale_rows(deltas[-1], sample_weight, S)
     lam = alpha / S  # the course notes' lambda

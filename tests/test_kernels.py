@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from skmlp import ManualMLPClassifier, nn
+from skmlp import ManualMLPClassifier, _kernels, nn
 from skmlp import _training as training
 from skmlp._optimizers import AdamOptimizer, SGDOptimizer
 from skmlp._training import ParameterLayout
@@ -149,6 +149,24 @@ def _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused
             assert_allclose(g, ref, **TOL[dtype])
         for w, ref in zip(views[k][0] + views[k][1], ref_new):
             assert_allclose(w, ref, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_cross_entropy_of_the_class_probability_is_nn_full_sum(dtype):
+    # The compiled softmax loss reads only the probability of each sample's
+    # class (one-hot targets): the very value of nn's sum over all outputs,
+    # clipping included, to the bit.
+    rng = np.random.default_rng(0)
+    Z = rng.normal(scale=3, size=(40, 5)).astype(dtype)
+    Z[:5] = 200 * np.eye(5) - 100  # outputs of exactly 0 and 1: clipped
+    T = np.eye(5, dtype=dtype)[rng.integers(0, 5, 40)]
+    bias, one = np.zeros((1, 5), dtype=dtype), np.ones(1, dtype=dtype)
+    for z, t in zip(Z, T):
+        y, losses = z[None, None].copy(), np.zeros(1)
+        _kernels.output_layer(y, bias, 0, t[None], _kernels.SOFTMAX, _kernels.LOG_LOSS,
+                              np.finfo(dtype).eps, one, np.ones(1), np.empty_like(y),
+                              np.zeros((1, 5), dtype=dtype), losses)
+        assert losses[0] == nn._row_losses(y[0], t[None], "log_loss", "softmax")[0]
 
 
 def test_float32_steps_stay_float32_to_the_end():

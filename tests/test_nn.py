@@ -471,21 +471,6 @@ def test_sparse_input_matches_dense():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_one_hot_log_loss_is_the_full_sum_bit_for_bit(dtype):
-    # The training loop's shortcut (the class's probability only) must give
-    # the very values of the sum over all outputs, clipping included.
-    rng = np.random.default_rng(0)
-    Y = rng.dirichlet(np.ones(5), size=(3, 40)).astype(dtype)
-    Y[0, :5] = np.eye(5)  # outputs of exactly 0 and 1: clipped
-    T = np.eye(5, dtype=dtype)[rng.integers(0, 5, 40)]
-    full = nn._row_losses(Y, T, "log_loss", "softmax")
-    fast = nn._row_losses(Y, T, "log_loss", "softmax", one_hot=True)
-    assert fast.dtype == np.float64
-    np.testing.assert_array_equal(fast, full)
-    np.testing.assert_array_equal(nn._row_losses(Y[1], T, "log_loss", "softmax", True), full[1])
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_stacked_penalty_is_each_networks_penalty_bit_for_bit(dtype):
     rng = np.random.default_rng(0)
     coefs = [rng.normal(size=(4, 7, 5)).astype(dtype), rng.normal(size=(4, 5, 3)).astype(dtype)]
