@@ -87,14 +87,18 @@ the loss is returned per network. This is the reference of how
 grid search in one pass over the minibatches.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, xlogy
+from scipy.special import expit, ndtr, xlogy
 
 __all__ = [
     "ACTIVATIONS",
     "DERIVATIVES",
+    "HIDDEN_ACTIVATIONS",
     "LOSSES",
+    "PRE_ACTIVATION_DERIVATIVES",
     "backward",
     "check_gradients",
     "forward",
@@ -142,11 +146,58 @@ def inplace_softmax(Z):
     return Z
 
 
+LEAKY_RELU_SLOPE = 0.01  # leaky_relu's slope below 0
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def inplace_leaky_relu(Z):
+    """Leaky ReLU ``f(z) = z if z > 0 else 0.01 z``, overwriting ``Z``."""
+    return np.multiply(Z, LEAKY_RELU_SLOPE, out=Z, where=Z < 0)
+
+
+def inplace_elu(Z):
+    """Exponential linear unit ``f(z) = z if z > 0 else exp(z) - 1`` (alpha 1), overwriting ``Z``.
+
+    ``expm1`` keeps the digits of ``exp(z) - 1`` near 0.
+    """
+    return np.expm1(Z, out=Z, where=Z < 0)
+
+
+def inplace_gelu(Z):
+    """Gaussian error linear unit, the exact form ``f(z) = z Phi(z)``, overwriting ``Z``.
+
+    ``Phi`` is the standard normal distribution function (scipy's ndtr,
+    ``(1 + erf(z / sqrt 2)) / 2`` computed without cancellation for z < 0).
+    """
+    Z *= ndtr(Z)
+    return Z
+
+
+def inplace_softplus(Z):
+    """Softplus ``f(z) = ln(1 + exp(z))``, overwriting ``Z``.
+
+    numpy's ``logaddexp(0, z) = max(z, 0) + ln(1 + exp(-|z|))`` never
+    overflows: softplus(1000) is 1000.
+    """
+    return np.logaddexp(0, Z, out=Z)
+
+
+def inplace_silu(Z):
+    """Sigmoid linear unit (swish) ``f(z) = z sigma(z)``, overwriting ``Z``."""
+    Z *= expit(Z)
+    return Z
+
+
 ACTIVATIONS = {
     "identity": inplace_identity,
     "logistic": inplace_logistic,
     "tanh": inplace_tanh,
     "relu": inplace_relu,
+    "leaky_relu": inplace_leaky_relu,
+    "elu": inplace_elu,
+    "gelu": inplace_gelu,
+    "softplus": inplace_softplus,
+    "silu": inplace_silu,
     "softmax": inplace_softmax,
 }
 
@@ -181,12 +232,76 @@ def inplace_relu_derivative(A, delta):
     return np.multiply(delta, A > 0, out=delta)
 
 
+def inplace_leaky_relu_derivative(A, delta):
+    """``f'(a) = 1 if A > 0 else 0.01`` for ``A = leaky_relu(a)`` (A > 0 exactly where a > 0)."""
+    return np.multiply(delta, LEAKY_RELU_SLOPE, out=delta, where=~(A > 0))
+
+
+def inplace_elu_derivative(A, delta):
+    """``f'(a) = 1 if A > 0 else A + 1`` for ``A = elu(a)``: below 0, ``f' = exp(a) = A + 1``."""
+    return np.multiply(delta, A + 1, out=delta, where=A <= 0)
+
+
+def inplace_softplus_derivative(A, delta):
+    """``f'(a) = sigma(a) = 1 - exp(-A)`` for ``A = softplus(a)``, as ``-expm1(-A)``.
+
+    (``exp(-A) = 1 / (1 + exp(a))``; expm1 keeps the digits where A is small.)
+    """
+    delta *= -np.expm1(-A)
+    return delta
+
+
 DERIVATIVES = {
     "identity": inplace_identity_derivative,
     "logistic": inplace_logistic_derivative,
     "tanh": inplace_tanh_derivative,
     "relu": inplace_relu_derivative,
+    "leaky_relu": inplace_leaky_relu_derivative,
+    "elu": inplace_elu_derivative,
+    "softplus": inplace_softplus_derivative,
 }
+
+
+# ---------------------------------------------------------------------------
+# Derivatives from the pre-activation: multiply delta in place by f'(z), from Z.
+#
+# gelu and silu dip below 0 and come back up (each has a minimum, near
+# z = -0.75 and z = -1.28): two pre-activations give the same output, so no
+# formula of the output alone gives f'. Their derivatives read Z itself, which
+# forward then keeps (``forward(..., return_pre_activations=True)``) and
+# backward takes (``pre_activations=``). The other activations keep the output
+# convention above, and need nothing kept but the outputs.
+# ---------------------------------------------------------------------------
+def inplace_gelu_derivative(Z, delta):
+    """``f'(z) = Phi(z) + z phi(z)`` for ``f(z) = z Phi(z)``; delta is scaled in place.
+
+    ``phi(z) = exp(-z^2 / 2) / sqrt(2 pi)`` is the standard normal density.
+    """
+    delta *= ndtr(Z) + Z * np.exp(-0.5 * np.square(Z)) / _SQRT_2PI
+    return delta
+
+
+def inplace_silu_derivative(Z, delta):
+    """``f'(z) = sigma(z) (1 + z (1 - sigma(z)))`` for ``f(z) = z sigma(z)``; in place."""
+    sigma = expit(Z)
+    delta *= sigma * (1 + Z * (1 - sigma))
+    return delta
+
+
+PRE_ACTIVATION_DERIVATIVES = {
+    "gelu": inplace_gelu_derivative,
+    "silu": inplace_silu_derivative,
+}
+
+# Every activation of a hidden layer (softmax is an output activation only).
+HIDDEN_ACTIVATIONS = tuple(DERIVATIVES) + tuple(PRE_ACTIVATION_DERIVATIVES)
+
+
+def _derivative(name, A, Z, delta):
+    """``delta *= f'`` for activation ``name``: from the output A, or from Z where it must be."""
+    if name in PRE_ACTIVATION_DERIVATIVES:
+        return PRE_ACTIVATION_DERIVATIVES[name](Z, delta)
+    return DERIVATIVES[name](A, delta)
 
 # The names without ``inplace_`` of earlier versions, kept as aliases: each
 # still overwrites its argument (``logistic(Z)`` changes ``Z``).
@@ -200,17 +315,38 @@ identity_derivative, logistic_derivative, tanh_derivative, relu_derivative = (
 # ---------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------
-def _check_activations(activation, out_activation):
-    """Raise ValueError for an unknown hidden or output activation name."""
-    if activation not in DERIVATIVES:
-        hint = " ('softmax' is an output activation only)" if activation == "softmax" else ""
+def _hidden_activations(activation, n_hidden):
+    """The activation of each hidden layer: a list of ``n_hidden`` names.
+
+    ``activation`` is one name for every hidden layer or a sequence of one
+    name per hidden layer; ValueError for an unknown name or a sequence of
+    another length.
+    """
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if not isinstance(activation, str) and len(names) != n_hidden:
         raise ValueError(
-            f"activation must be one of {sorted(DERIVATIVES)}{hint}; got {activation!r}."
+            f"activation has {len(names)} entries {names!r} but the network has "
+            f"{n_hidden} hidden layers: give one activation per hidden layer, or one "
+            "name for all of them."
         )
+    for name in ([activation] if isinstance(activation, str) else names):
+        if name not in HIDDEN_ACTIVATIONS:
+            hint = " ('softmax' is an output activation only)" if name == "softmax" else ""
+            raise ValueError(
+                f"activation must be one of {sorted(HIDDEN_ACTIVATIONS)}{hint}, or a "
+                f"list of them, one per hidden layer; got {name!r}."
+            )
+    return names
+
+
+def _check_activations(activation, out_activation, n_hidden):
+    """Every layer's activation name, hidden layers then output; ValueError if unknown."""
+    names = _hidden_activations(activation, n_hidden)
     if out_activation not in ACTIVATIONS:
         raise ValueError(
             f"out_activation must be one of {sorted(ACTIVATIONS)}; got {out_activation!r}."
         )
+    return names + [out_activation]
 
 
 def _check_loss(loss, out_activation):
@@ -372,11 +508,13 @@ def _layer_buffers(n_samples, coefs, dtype):
 # ---------------------------------------------------------------------------
 # Forward pass, loss, backward pass
 # ---------------------------------------------------------------------------
-def forward(X, coefs, intercepts, activation="relu", out_activation="softmax", *, out=None):
+def forward(X, coefs, intercepts, activation="relu", out_activation="softmax", *, out=None,
+            return_pre_activations=False):
     """Forward pass: the activations of every layer.
 
-    ``a = acts[l] @ coefs[l] + intercepts[l]`` and ``acts[l + 1] = f(a)``, with
-    ``f = activation`` for hidden layers and ``out_activation`` for the last.
+    ``z = acts[l] @ coefs[l] + intercepts[l]`` and ``acts[l + 1] = f(z)``, with
+    ``f`` the activation of hidden layer ``l + 1`` and ``out_activation`` for
+    the last.
 
     Parameters
     ----------
@@ -388,21 +526,29 @@ def forward(X, coefs, intercepts, activation="relu", out_activation="softmax", *
     intercepts : list of ndarray
         ``intercepts[l]`` of shape (fan_out,): biases of layer ``l``
         (or (K, fan_out) for a stack).
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Hidden-layer activation.
-    out_activation : {'softmax', 'logistic', 'identity', 'tanh', 'relu'}, \
-default='softmax'
-        Output-layer activation.
+    activation : str or sequence of str, default='relu'
+        Hidden-layer activation, one of :data:`HIDDEN_ACTIVATIONS`
+        ('identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu',
+        'softplus', 'gelu', 'silu'), or a sequence of one per hidden layer.
+    out_activation : str, default='softmax'
+        Output-layer activation: 'softmax' or any of the hidden ones.
     out : list of ndarray, default=None
         Preallocated outputs, one per layer after the input, of shape
         (n_samples, fan_out); filled in place and returned in ``acts``.
         If None, they are allocated in the dtype of ``X`` (float64 for
         non-float ``X``).
+    return_pre_activations : bool, default=False
+        Also return the pre-activations ``z`` of every layer (copies),
+        which :func:`backward` needs for 'gelu' and 'silu', whose
+        derivatives are not functions of their outputs.
 
     Returns
     -------
-    list of ndarray
-        ``acts = [X, h_1, ..., output]``; ``acts[l + 1]`` has shape (n_samples, fan_out).
+    acts : list of ndarray
+        ``[X, h_1, ..., output]``; ``acts[l + 1]`` has shape (n_samples, fan_out).
+    pre_activations : list of ndarray
+        Only with ``return_pre_activations=True``: ``pre_activations[l]`` is
+        the ``z`` of which ``acts[l + 1]`` is ``f(z)``.
 
     Examples
     --------
@@ -417,18 +563,19 @@ default='softmax'
     >>> acts[2]  # softmax(-1, 0)
     array([[0.26894142, 0.73105858]])
     """
-    _check_activations(activation, out_activation)
     X, coefs, intercepts = _check_network(X, coefs, intercepts)
+    names = _check_activations(activation, out_activation, len(coefs) - 1)
     if out is None:
         out = _layer_buffers(X.shape[0], coefs, _float_dtype(X))
-    acts = [X]
-    last = len(coefs) - 1
+    acts, pre_activations = [X], []
     for l, (W, b, A) in enumerate(zip(coefs, intercepts, out)):
         _matmul_into(acts[l], W, out=A)
         A += b if b.ndim == 1 else b[:, np.newaxis, :]  # a stack's biases: (K, 1, fan_out)
-        ACTIVATIONS[out_activation if l == last else activation](A)
+        if return_pre_activations:
+            pre_activations.append(A.copy())
+        ACTIVATIONS[names[l]](A)
         acts.append(A)
-    return acts
+    return (acts, pre_activations) if return_pre_activations else acts
 
 
 def _row_losses(Y, T, loss, out_activation):
@@ -465,8 +612,7 @@ def loss_value(Y, T, loss="log_loss", out_activation="softmax", sample_weight=No
         Targets (one-hot or soft; each row sums to 1 for softmax outputs).
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         Which loss.
-    out_activation : {'softmax', 'logistic', 'identity', 'tanh', 'relu'}, \
-default='softmax'
+    out_activation : str, default='softmax'
         The output activation that produced ``Y``: with ``log_loss``,
         'softmax' means categorical and 'logistic' binary cross-entropy
         per unit; other outputs raise ValueError.
@@ -518,8 +664,11 @@ def _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S):
             + _penalty(coefs, alpha, S))
 
 
-def _output_delta(Y, T, loss, out_activation, delta):
-    """``delta = dL_n/da`` at the output layer (before the s_n / S factor)."""
+def _output_delta(Y, Z, T, loss, out_activation, delta):
+    """``delta = dL_n/dz`` at the output layer (before the s_n / S factor).
+
+    ``Z`` is the output's pre-activation (None unless its derivative needs it).
+    """
     # Cross-entropy of a softmax (or of logistic units) has dL/dy = -t/y (+ (1-t)/(1-y)),
     # and dy/da = y(1 - y) (softmax: diag(y) - y y^T); the product cancels to
     # y - t. The same start serves squared_error, whose dL/dy is also y - t.
@@ -531,8 +680,8 @@ def _output_delta(Y, T, loss, out_activation, delta):
         delta -= np.sum(delta * Y, axis=-1, keepdims=True)
         delta *= Y
         return delta
-    # Element-wise output unit: (y - t) (.) f'(a); identity leaves y - t
-    return DERIVATIVES[out_activation](Y, delta)
+    # Element-wise output unit: (y - t) (.) f'(z); identity leaves y - t
+    return _derivative(out_activation, Y, Z, delta)
 
 
 def _scale_rows(delta, sample_weight, S):
@@ -551,17 +700,30 @@ def _layer_gradients(A, delta, W, lam, coef_grad, intercept_grad):
     np.sum(delta, axis=-2, out=intercept_grad)
 
 
-def _check_backward(acts, T, coefs, activation, out_activation, loss):
-    """The names, the network and the targets of :func:`backward` checked: coefs and T."""
-    _check_activations(activation, out_activation)
-    _check_loss(loss, out_activation)
+def _check_backward(acts, T, coefs, activation, out_activation, loss, pre_activations):
+    """:func:`backward`'s arguments checked: the layers' activation names, coefs and T."""
     _, coefs, _ = _check_network(acts[0], coefs)
+    names = _check_activations(activation, out_activation, len(coefs) - 1)
+    _check_loss(loss, out_activation)
     if len(acts) != len(coefs) + 1:
         raise ValueError(
             f"acts must be forward's list [X, h_1, ..., output] of {len(coefs) + 1} "
             f"arrays for {len(coefs)} coefs; got {len(acts)}."
         )
-    return coefs, _check_targets(acts[-1], T)
+    needs_z = sorted({name for name in names if name in PRE_ACTIVATION_DERIVATIVES})
+    if needs_z and pre_activations is None:
+        raise ValueError(
+            f"The derivative of {' and '.join(needs_z)} is not a function of the layer "
+            "output: backward needs the pre-activations. Call acts, pre_activations = "
+            "forward(..., return_pre_activations=True) and pass "
+            "backward(..., pre_activations=pre_activations).")
+    if pre_activations is not None and [np.shape(Z) for Z in pre_activations] != [
+            A.shape for A in acts[1:]]:
+        raise ValueError(
+            "pre_activations must be forward's list of the pre-activations of every "
+            f"layer, of shapes {[A.shape for A in acts[1:]]} like acts[1:]; got "
+            f"{[np.shape(Z) for Z in pre_activations]}.")
+    return names, coefs, _check_targets(acts[-1], T)
 
 
 def backward(
@@ -577,12 +739,15 @@ def backward(
     coef_grads=None,
     intercept_grads=None,
     deltas=None,
+    pre_activations=None,
 ):
     """Backpropagation: the loss and its gradients for every weight and bias.
 
-    Starts at the output, ``delta = (s_n / S) dL_n/da`` (``y - t`` for
+    Starts at the output, ``delta = (s_n / S) dL_n/dz`` (``y - t`` for
     log_loss), then for every hidden layer ``delta^(l) = delta^(l+1) W^T``
-    multiplied by ``f'`` (written from the layer output). No delta is
+    multiplied by ``f'(z)``: written from the layer output (the tables of
+    :data:`DERIVATIVES`) except for 'gelu' and 'silu', whose ``f'`` reads
+    the pre-activations (:data:`PRE_ACTIVATION_DERIVATIVES`). No delta is
     computed for the input layer.
 
     Parameters
@@ -594,10 +759,9 @@ def backward(
         values in [0, 1] for logistic outputs with log_loss).
     coefs : list of ndarray
         ``coefs[l]`` of shape (fan_in, fan_out), the weights used in ``forward``.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Hidden-layer activation used in ``forward``.
-    out_activation : {'softmax', 'logistic', 'identity', 'tanh', 'relu'}, \
-default='softmax'
+    activation : str or sequence of str, default='relu'
+        Hidden-layer activation(s) used in ``forward``.
+    out_activation : str, default='softmax'
         Output-layer activation used in ``forward``.
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         ``log_loss`` requires a 'softmax' or 'logistic' output.
@@ -611,7 +775,11 @@ default='softmax'
         place and returned. Allocated in the dtype of the output if None.
     deltas : list of ndarray, default=None
         Preallocated work arrays shaped like ``acts[1:]``; on return
-        ``deltas[l]`` holds ``dLoss/da`` of layer ``l + 1`` (scaled by ``s_n / S``).
+        ``deltas[l]`` holds ``dLoss/dz`` of layer ``l + 1`` (scaled by ``s_n / S``).
+    pre_activations : list of ndarray, default=None
+        The pre-activations from ``forward(..., return_pre_activations=True)``;
+        needed where a layer's activation is 'gelu' or 'silu' (ValueError
+        without them), not read otherwise.
 
     Returns
     -------
@@ -642,7 +810,9 @@ default='softmax'
     >>> intercept_grads[0]
     array([-0.62245933])
     """
-    coefs, T = _check_backward(acts, T, coefs, activation, out_activation, loss)
+    names, coefs, T = _check_backward(acts, T, coefs, activation, out_activation, loss,
+                                      pre_activations)
+    Z = [None] * len(coefs) if pre_activations is None else pre_activations
     Y = acts[-1]
     sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])  # ValueError if S = 0
     if deltas is None:
@@ -652,14 +822,14 @@ default='softmax'
     if intercept_grads is None:
         intercept_grads = [np.empty(W.shape[:-2] + W.shape[-1:], dtype=Y.dtype) for W in coefs]
     value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
-    _output_delta(Y, T, loss, out_activation, deltas[-1])
+    _output_delta(Y, Z[-1], T, loss, out_activation, deltas[-1])
     _scale_rows(deltas[-1], sample_weight, S)
     lam = alpha / S  # the course notes' lambda
     for l in range(len(coefs) - 1, -1, -1):
         _layer_gradients(acts[l], deltas[l], coefs[l], lam, coef_grads[l], intercept_grads[l])
         if l > 0:  # no delta for the input layer
             np.matmul(deltas[l], _T(coefs[l]), out=deltas[l - 1])
-            DERIVATIVES[activation](acts[l], deltas[l - 1])
+            _derivative(names[l - 1], acts[l], Z[l - 1], deltas[l - 1])
     return value, coef_grads, intercept_grads
 
 
@@ -724,8 +894,8 @@ def check_gradients(
     ``1e-5`` although nothing is wrong. The normwise error of a correct
     gradient stays far below ``1e-6`` (``1e-10`` to ``1e-7`` on small random
     nets), while a wrong formula shows up at the size of the mistake.
-    Relu pre-activations within ``eps |x|`` of 0 (the kink) also spoil the
-    finite differences: keep them away from 0 when checking.
+    Relu and leaky_relu pre-activations within ``eps |x|`` of 0 (the kink)
+    also spoil the finite differences: keep them away from 0 when checking.
 
     Parameters
     ----------
@@ -737,10 +907,9 @@ def check_gradients(
         ``coefs[l]`` of shape (fan_in, fan_out): weights of layer ``l``.
     intercepts : list of ndarray
         ``intercepts[l]`` of shape (fan_out,): biases of layer ``l``.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Hidden-layer activation.
-    out_activation : {'softmax', 'logistic', 'identity', 'tanh', 'relu'}, \
-default='softmax'
+    activation : str or sequence of str, default='relu'
+        Hidden-layer activation(s), as in :func:`forward`.
+    out_activation : str, default='softmax'
         Output-layer activation.
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         ``log_loss`` requires a 'softmax' or 'logistic' output.
@@ -767,11 +936,11 @@ default='softmax'
     >>> check_gradients(X, T, coefs, intercepts, activation="tanh", alpha=0.1) < 1e-6
     True
     """
-    _check_activations(activation, out_activation)
+    _check_network(X, coefs, intercepts)
+    _check_activations(activation, out_activation, len(coefs) - 1)
     _check_loss(loss, out_activation)
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a finite number > 0; got eps={eps!r}.")
-    _check_network(X, coefs, intercepts)
     X = X.toarray() if sp.issparse(X) else X
     X, T = np.asarray(X, dtype=np.float64), np.asarray(T, dtype=np.float64)
     coefs = [np.array(W, dtype=np.float64) for W in coefs]
@@ -782,9 +951,11 @@ default='softmax'
         Y = forward(X, coefs, intercepts, activation, out_activation)[-1]
         return _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
 
-    acts = forward(X, coefs, intercepts, activation, out_activation)
+    acts, pre_activations = forward(X, coefs, intercepts, activation, out_activation,
+                                    return_pre_activations=True)
     _, coef_grads, intercept_grads = backward(
-        acts, T, coefs, activation, out_activation, loss, alpha, sample_weight
+        acts, T, coefs, activation, out_activation, loss, alpha, sample_weight,
+        pre_activations=pre_activations,
     )
     return max(
         _relative_error(g_bp, _central_differences(objective, p, eps))
