@@ -82,9 +82,11 @@ def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer, 
 
 def _reference_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver):
     """nn.forward / nn.backward, then the optimizer's formulas, for one network."""
-    acts = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_)
+    acts, pre = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_,
+                           return_pre_activations=True)
     loss, coef_grads, intercept_grads = nn.backward(
-        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight)
+        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight,
+        pre_activations=pre)
     new = []
     for w, g in zip(coefs + intercepts, coef_grads + intercept_grads):
         w = w.astype(np.float64)
@@ -117,10 +119,30 @@ def test_compiled_step_equals_nn_and_the_optimizer_formulas(activation, output, 
     _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused=True)
 
 
+# The activations beyond scikit-learn's four, and one activation per hidden layer
+# (the networks of _problem have two hidden layers).
+NEW_ACTIVATIONS = {name: name for name in ("leaky_relu", "elu", "gelu", "softplus", "silu")}
+NEW_ACTIVATIONS.update({"gelu,leaky_relu": ["gelu", "leaky_relu"],
+                        "tanh,silu": ["tanh", "silu"], "softplus,relu": ["softplus", "relu"]})
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
+@pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
+@pytest.mark.parametrize("activation", list(NEW_ACTIVATIONS.values()), ids=list(NEW_ACTIVATIONS))
+def test_compiled_step_with_new_and_per_layer_activations_equals_nn(activation, output, K,
+                                                                    weighted, dtype):
+    # The update does not depend on the activation: one solver is enough.
+    _check_step_against_nn(activation, output, SOLVERS["adam"], K, weighted, dtype, fused=True)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
 @pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
-@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"]
+                         + list(NEW_ACTIVATIONS.values()),
+                         ids=["identity", "logistic", "tanh", "relu"] + list(NEW_ACTIVATIONS))
 def test_step_with_numpy_products_equals_nn(activation, output, K, dtype):
     # The route of big networks: numpy's matmul, the same kernels between (the
     # update does not depend on the route: one solver is enough).
