@@ -349,6 +349,45 @@ def _check_activations(activation, out_activation, n_hidden):
     return names + [out_activation]
 
 
+def _check_dropout(dropout, dropout_masks, layer_shapes):
+    """The dropout rate and mask of each hidden layer: two lists, None where none.
+
+    ``layer_shapes`` are the shapes of the hidden layers' outputs. A mask has
+    the shape of its layer's output (or of one network's, shared by a
+    stack); a rate is in [0, 1).
+    """
+    n_hidden = len(layer_shapes)
+    if dropout_masks is None:
+        if not np.all(np.asarray(dropout, dtype=float) == 0):
+            raise ValueError(
+                "dropout needs dropout_masks: skmlp.nn draws no random numbers. Pass "
+                "one mask per hidden layer, e.g. rng.random(h.shape) >= dropout.")
+        return [0.0] * n_hidden, [None] * n_hidden
+    rates = [dropout] * n_hidden if np.ndim(dropout) == 0 else list(dropout)
+    masks = list(dropout_masks)
+    if len(masks) != n_hidden or len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout_masks (and a list of dropout rates) must have one entry per hidden "
+            f"layer, {n_hidden}; got {len(masks)} masks and {len(rates)} rates.")
+    for l, (rate, mask, shape) in enumerate(zip(rates, masks, layer_shapes)):
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rates must be in [0, 1); got {rate!r} for hidden "
+                             f"layer {l + 1}.")
+        if mask is not None and np.shape(mask) not in (shape, shape[-2:]):
+            raise ValueError(f"dropout_masks[{l}] must have the shape {shape[-2:]} of its "
+                             f"layer's output; got {np.shape(mask)}.")
+    return [float(rate) for rate in rates], masks
+
+
+def _dropped_out(A, mask, rate):
+    """Inverted dropout ``A * mask / (1 - rate)`` as a new array of A's dtype (A if no mask)."""
+    if mask is None:
+        return A
+    thinned = A * np.asarray(mask).astype(A.dtype, copy=False)
+    thinned /= 1 - rate
+    return thinned
+
+
 def _check_loss(loss, out_activation):
     """Raise ValueError for an unknown loss or a loss the output cannot take."""
     if loss not in LOSSES:
@@ -509,12 +548,18 @@ def _layer_buffers(n_samples, coefs, dtype):
 # Forward pass, loss, backward pass
 # ---------------------------------------------------------------------------
 def forward(X, coefs, intercepts, activation="relu", out_activation="softmax", *, out=None,
-            return_pre_activations=False):
+            return_pre_activations=False, dropout=0.0, dropout_masks=None):
     """Forward pass: the activations of every layer.
 
     ``z = acts[l] @ coefs[l] + intercepts[l]`` and ``acts[l + 1] = f(z)``, with
     ``f`` the activation of hidden layer ``l + 1`` and ``out_activation`` for
     the last.
+
+    With dropout (inverted dropout, as in training), hidden layer ``l``'s
+    output reaches the next layer thinned by its mask ``m`` and rescaled,
+    ``acts[l] * m / (1 - rate)``, so that its expectation over masks of
+    keep-probability ``1 - rate`` is ``acts[l]``; ``acts[l]`` itself stays
+    ``f(z)``.
 
     Parameters
     ----------
@@ -541,6 +586,13 @@ def forward(X, coefs, intercepts, activation="relu", out_activation="softmax", *
         Also return the pre-activations ``z`` of every layer (copies),
         which :func:`backward` needs for 'gelu' and 'silu', whose
         derivatives are not functions of their outputs.
+    dropout : float or sequence of float, default=0.0
+        Dropout rate in [0, 1), or one per hidden layer; used with
+        ``dropout_masks``.
+    dropout_masks : list of ndarray or None, default=None
+        One mask per hidden layer, of its output's shape (1 keeps a unit, 0
+        drops it; None: no dropout in that layer), e.g.
+        ``rng.random(shape) >= rate``. None: no dropout (prediction).
 
     Returns
     -------
@@ -567,9 +619,11 @@ def forward(X, coefs, intercepts, activation="relu", out_activation="softmax", *
     names = _check_activations(activation, out_activation, len(coefs) - 1)
     if out is None:
         out = _layer_buffers(X.shape[0], coefs, _float_dtype(X))
+    rates, masks = _check_dropout(dropout, dropout_masks, [A.shape for A in out[:-1]])
+    rates, masks = [0.0] + rates, [None] + masks  # none on the input
     acts, pre_activations = [X], []
     for l, (W, b, A) in enumerate(zip(coefs, intercepts, out)):
-        _matmul_into(acts[l], W, out=A)
+        _matmul_into(_dropped_out(acts[l], masks[l], rates[l]), W, out=A)
         A += b if b.ndim == 1 else b[:, np.newaxis, :]  # a stack's biases: (K, 1, fan_out)
         if return_pre_activations:
             pre_activations.append(A.copy())
@@ -740,6 +794,8 @@ def backward(
     intercept_grads=None,
     deltas=None,
     pre_activations=None,
+    dropout=0.0,
+    dropout_masks=None,
 ):
     """Backpropagation: the loss and its gradients for every weight and bias.
 
@@ -749,6 +805,12 @@ def backward(
     :data:`DERIVATIVES`) except for 'gelu' and 'silu', whose ``f'`` reads
     the pre-activations (:data:`PRE_ACTIVATION_DERIVATIVES`). No delta is
     computed for the input layer.
+
+    With the dropout masks of the forward pass, a layer's input in the
+    gradients is its thinned output ``h * m / (1 - rate)``, and the delta
+    flowing back through the thinning is multiplied by the same
+    ``m / (1 - rate)`` before ``f'``:
+    ``delta^(l) = (delta^(l+1) W^T) * m / (1 - rate) * f'(z)``.
 
     Parameters
     ----------
@@ -780,6 +842,8 @@ def backward(
         The pre-activations from ``forward(..., return_pre_activations=True)``;
         needed where a layer's activation is 'gelu' or 'silu' (ValueError
         without them), not read otherwise.
+    dropout, dropout_masks :
+        The dropout rates and masks ``forward`` used (see :func:`forward`).
 
     Returns
     -------
@@ -813,6 +877,8 @@ def backward(
     names, coefs, T = _check_backward(acts, T, coefs, activation, out_activation, loss,
                                       pre_activations)
     Z = [None] * len(coefs) if pre_activations is None else pre_activations
+    rates, masks = _check_dropout(dropout, dropout_masks, [A.shape for A in acts[1:-1]])
+    rates, masks = [0.0] + rates, [None] + masks  # indexed as acts: none on the input
     Y = acts[-1]
     sample_weight, S = _weights_and_sum(sample_weight, Y.shape[-2])  # ValueError if S = 0
     if deltas is None:
@@ -826,9 +892,13 @@ def backward(
     _scale_rows(deltas[-1], sample_weight, S)
     lam = alpha / S  # the course notes' lambda
     for l in range(len(coefs) - 1, -1, -1):
-        _layer_gradients(acts[l], deltas[l], coefs[l], lam, coef_grads[l], intercept_grads[l])
+        inputs = _dropped_out(acts[l], masks[l], rates[l])  # what layer l + 1 saw
+        _layer_gradients(inputs, deltas[l], coefs[l], lam, coef_grads[l], intercept_grads[l])
         if l > 0:  # no delta for the input layer
             np.matmul(deltas[l], _T(coefs[l]), out=deltas[l - 1])
+            if masks[l] is not None:  # back through the thinning: the same factor
+                deltas[l - 1] *= np.asarray(masks[l]).astype(deltas[l - 1].dtype, copy=False)
+                deltas[l - 1] /= 1 - rates[l]
             _derivative(names[l - 1], acts[l], Z[l - 1], deltas[l - 1])
     return value, coef_grads, intercept_grads
 
@@ -867,6 +937,9 @@ def check_gradients(
     alpha=0.0,
     sample_weight=None,
     eps=1e-6,
+    *,
+    dropout=0.0,
+    dropout_masks=None,
 ):
     """Compare :func:`backward` with central finite differences, in float64.
 
@@ -919,6 +992,9 @@ def check_gradients(
         Weights ``s_n``; ``S = sum_n s_n`` must be > 0.
     eps : float, default=1e-6
         Finite-difference step.
+    dropout, dropout_masks :
+        Fixed dropout masks and their rates (see :func:`forward`): the loss
+        with given masks is a smooth function of the weights like any other.
 
     Returns
     -------
@@ -947,15 +1023,17 @@ def check_gradients(
     intercepts = [np.array(b, dtype=np.float64) for b in intercepts]
     sample_weight, S = _weights_and_sum(sample_weight, X.shape[0])
 
+    dropped = dict(dropout=dropout, dropout_masks=dropout_masks)
+
     def objective():
-        Y = forward(X, coefs, intercepts, activation, out_activation)[-1]
+        Y = forward(X, coefs, intercepts, activation, out_activation, **dropped)[-1]
         return _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
 
     acts, pre_activations = forward(X, coefs, intercepts, activation, out_activation,
-                                    return_pre_activations=True)
+                                    return_pre_activations=True, **dropped)
     _, coef_grads, intercept_grads = backward(
         acts, T, coefs, activation, out_activation, loss, alpha, sample_weight,
-        pre_activations=pre_activations,
+        pre_activations=pre_activations, **dropped,
     )
     return max(
         _relative_error(g_bp, _central_differences(objective, p, eps))

@@ -690,3 +690,93 @@ def test_stacked_penalty_is_each_networks_penalty_bit_for_bit(dtype):
     stacked = nn._penalty(coefs, alpha, 11.0)
     alone = [nn._penalty([W[k] for W in coefs], alpha[k], 11.0) for k in range(4)]
     np.testing.assert_array_equal(stacked, alone)
+
+
+# ---------------------------------------------------------------------------
+# Dropout (inverted, on the hidden outputs) with given masks
+# ---------------------------------------------------------------------------
+def _masks(rng, X, coefs, rate):
+    """One keep-mask per hidden layer, 1 with probability 1 - rate."""
+    return [rng.random((X.shape[0], W.shape[1])) >= rate for W in coefs[:-1]]
+
+
+def test_dropout_forward_thins_and_rescales_the_hidden_outputs():
+    rng, X, coefs, intercepts = _random_net(19, ["tanh", "gelu"], "softmax")
+    masks = _masks(rng, X, coefs, 0.3)
+    acts = nn.forward(X, coefs, intercepts, ["tanh", "gelu"], dropout=[0.3, 0.5],
+                      dropout_masks=masks)
+    h1 = np.tanh(X @ coefs[0] + intercepts[0])
+    h2 = FORMULAS["gelu"]((h1 * masks[0] / 0.7) @ coefs[1] + intercepts[1])
+    y = scipy_softmax((h2 * masks[1] / 0.5) @ coefs[2] + intercepts[2], axis=1)
+    assert_allclose(acts[1], h1, rtol=1e-14)  # the layer's own output, f(z)
+    assert_allclose(acts[2], h2, rtol=1e-12, atol=1e-15)
+    assert_allclose(acts[3], y, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh", "elu", "gelu", "silu",
+                                        ["softplus", "leaky_relu"]])
+@pytest.mark.parametrize("out_activation, loss", [("softmax", "log_loss"),
+                                                  ("logistic", "log_loss"),
+                                                  ("identity", "squared_error")])
+def test_dropout_backward_matches_central_differences(activation, out_activation, loss):
+    rng, X, coefs, intercepts = _random_net(20, activation, out_activation)
+    T = _targets(rng, X.shape[0], 3, out_activation)
+    masks = _masks(rng, X, coefs, 0.25)
+    masks[1] = None  # no dropout in the second hidden layer
+    error = nn.check_gradients(X, T, coefs, intercepts, activation, out_activation, loss,
+                               alpha=0.1, sample_weight=rng.uniform(0.5, 2, X.shape[0]),
+                               dropout=[0.25, 0.0], dropout_masks=masks)
+    assert error <= 1e-6
+
+
+def test_a_unit_dropped_for_every_sample_learns_nothing():
+    rng, X, coefs, intercepts = _random_net(21, "tanh", "softmax")
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    masks = [np.ones((X.shape[0], W.shape[1])) for W in coefs[:-1]]
+    masks[0][:, 2] = 0  # unit 2 of the first hidden layer, always dropped
+    kwargs = dict(dropout=0.4, dropout_masks=masks)
+    acts = nn.forward(X, coefs, intercepts, "tanh", **kwargs)
+    _, coef_grads, intercept_grads = nn.backward(acts, T, coefs, "tanh", **kwargs)
+    assert np.all(coef_grads[0][:, 2] == 0) and intercept_grads[0][2] == 0  # into it
+    assert np.all(coef_grads[1][2] == 0)  # out of it
+    assert np.all(coef_grads[0][:, [0, 1, 3]] != 0)
+
+
+def test_dropout_with_masks_of_ones_and_rate_0_is_no_dropout_bit_for_bit():
+    rng, X, coefs, intercepts = _random_net(22, "relu", "softmax")
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    ones = [np.ones((X.shape[0], W.shape[1]), dtype=bool) for W in coefs[:-1]]
+    plain = nn.backward(nn.forward(X, coefs, intercepts), T, coefs, alpha=0.1)
+    dropped = nn.backward(nn.forward(X, coefs, intercepts, dropout_masks=ones), T, coefs,
+                          alpha=0.1, dropout_masks=ones)
+    assert plain[0] == dropped[0]
+    for a, b in zip(plain[1] + plain[2], dropped[1] + dropped[2]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dropout_keeps_float32():
+    rng, X, T, coefs, intercepts = _float32_problem(n=16, sizes=(5, 4, 4, 3))
+    masks = [rng.random((16, 4)) >= 0.5, rng.random((16, 4)).astype(np.float32) >= 0.5]
+    acts = nn.forward(X, coefs, intercepts, dropout=0.5, dropout_masks=masks)
+    _, coef_grads, intercept_grads = nn.backward(acts, T, coefs, dropout=0.5,
+                                                 dropout_masks=masks)
+    assert all(a.dtype == np.float32 for a in acts + coef_grads + intercept_grads)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(dropout=0.5), "dropout needs dropout_masks"),
+    (dict(dropout=1.0, dropout_masks=[None, None]), r"dropout rates must be in \[0, 1\)"),
+    (dict(dropout=-0.1, dropout_masks=[None, None]), r"must be in \[0, 1\); got -0.1"),
+    (dict(dropout=0.5, dropout_masks=[None]), "one entry per hidden layer, 2; got 1 masks"),
+    (dict(dropout=[0.5], dropout_masks=[None, None]), "got 2 masks and 1 rates"),
+    (dict(dropout=0.5, dropout_masks=[np.ones((6, 3)), None]),
+     r"dropout_masks\[0\] must have the shape \(6, 4\)"),
+])
+def test_bad_dropout_arguments_raise(kwargs, match):
+    rng, X, coefs, intercepts = _random_net(23)
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    acts = nn.forward(X, coefs, intercepts)
+    with pytest.raises(ValueError, match=match):
+        nn.forward(X, coefs, intercepts, **kwargs)
+    with pytest.raises(ValueError, match=match):
+        nn.backward(acts, T, coefs, **kwargs)
