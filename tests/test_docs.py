@@ -11,6 +11,7 @@
 """
 
 import configparser
+import importlib.util
 import re
 import textwrap
 import warnings
@@ -30,6 +31,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 # hold the examples' code, which tests/test_examples.py runs.
 GENERATED = {"_build", "auto_examples", "generated"}
 _BLOCK = re.compile(r"^\.\. code-block:: python\n((?:\n|[ ]{3}.*\n)+)", flags=re.M)
+# The callbacks' examples need scikit-learn's callback API, new in scikit-learn 1.9.
+_NEEDS_CALLBACKS = pytest.mark.skipif(importlib.util.find_spec("sklearn.callback") is None,
+                                      reason="scikit-learn < 1.9: no sklearn.callback")
 
 
 def _python_blocks():
@@ -40,8 +44,10 @@ def _python_blocks():
         text = path.read_text()
         for match in _BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            blocks.append(pytest.param(path, textwrap.dedent(match.group(1)),
-                                       id=f"{path.relative_to(DOCS)}:{line}"))
+            code = textwrap.dedent(match.group(1))
+            marks = [_NEEDS_CALLBACKS] if "sklearn.callback" in code else []
+            blocks.append(pytest.param(path, code, id=f"{path.relative_to(DOCS)}:{line}",
+                                       marks=marks))
     return blocks
 
 
