@@ -177,7 +177,8 @@ def check_posteriors(proba, n_classes, source):
     if proba.dtype.kind in "biu":
         proba = proba.astype(np.float64)
     if proba.ndim != 2 or proba.shape[1] != n_classes:
-        problem = f"an array of shape {proba.shape}, not (n_samples, {n_classes}) (one column per class)"
+        problem = (f"an array of shape {proba.shape}, not (n_samples, {n_classes}) "
+                   "(one column per class)")
     elif proba.dtype.kind != "f" or not np.all(np.isfinite(proba)):
         problem = "values that are not finite numbers (NaN, inf or not numbers)"
     elif np.any(proba < 0):
