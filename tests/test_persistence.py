@@ -19,13 +19,13 @@ import pytest
 import skops.io as sio
 from numpy.testing import assert_array_equal
 from scipy.stats import norm
-from skops.io.exceptions import UntrustedTypesFoundException
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from skmlp import (
     DensityBayesClassifier,
