@@ -1,8 +1,8 @@
 """
-Handwritten digits with the MNIST practice's 784-300-100-10 network
-===================================================================
+Handwritten digits with a 784-300-100-10 network
+================================================
 
-The MNIST practice of the course notes: 28x28 digits (784 inputs), two ReLU hidden layers
+A classic handwritten-digit network: 28x28 digits (784 inputs), two ReLU hidden layers
 of 300 and 100 units, a softmax output of 10 units, Xavier initial weights,
 cross-entropy loss with an L2 penalty, trained by gradient descent.
 

@@ -1,4 +1,4 @@
-"""``python -m skmlp``: the course's handwritten-digit practice as a demo.
+"""``python -m skmlp``: a handwritten-digit network trained as a demo.
 
 Trains the 784-300-100-10 ReLU/softmax network (Xavier initialisation, L2
 penalty, minibatch SGD with momentum) on the 5,000 MNIST digits bundled with
@@ -117,14 +117,14 @@ def build_parser():
         prog="python -m skmlp",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Train the course's 784-300-100-10 ReLU/softmax network (Xavier init, L2\n"
+            "Train a 784-300-100-10 ReLU/softmax network (Xavier init, L2\n"
             "penalty, minibatch SGD with momentum) on handwritten digits. Shows the\n"
             "training loss and the accuracy on a validation set (10% of the training\n"
             "images, held out) after each epoch, then the test accuracy, the confusion\n"
             "matrix and PerceptronClassifier and GaussianBayesClassifier on the same split."),
         epilog=(
             "examples:\n"
-            "  python -m skmlp                               the course's practice\n"
+            "  python -m skmlp                               the default network, MNIST subset\n"
             "  python -m skmlp --compare-sklearn --plot demo.png\n"
             "  python -m skmlp --dataset digits --hidden 64 --epochs 10\n"
             "  python -m skmlp --solver adam --lr 0.001 --alpha 0.01"),
@@ -219,7 +219,7 @@ def load_data(name, seed):
 # ---------------------------------------------------------------- training
 
 def make_mlp(args):
-    """The course's network as a ManualMLPClassifier."""
+    """The demo's network as a ManualMLPClassifier."""
     stochastic = args.solver != "lbfgs"
     return ManualMLPClassifier(
         hidden_layer_sizes=args.hidden, activation="relu", solver=args.solver,

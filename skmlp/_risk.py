@@ -1,6 +1,6 @@
 """Minimum-risk decisions: costs, priors, posteriors, risks and their argmin.
 
-The one place where the homework's decision rule lives, for every classifier
+The one place where the Bayes decision rule lives, for every classifier
 that makes Bayes decisions (GaussianBayesClassifier, DensityBayesClassifier,
 MinimumRiskClassifier). Given posteriors P(j | x) and a cost matrix C with
 C[i, j] the cost of deciding class i when the truth is class j, the risk of
@@ -280,7 +280,7 @@ def conditional_risk(proba, cost):
     Risks that differ from the row's minimum by no more than rounding
     (``TIE_ULPS`` units in the last place of the row's largest risk) are set
     to that minimum, so that decisions which tie in exact arithmetic (as on
-    the homework's uniform discs) tie here too, and the first class wins
+    two uniform discs whose overlap is a tie) tie here too, and the first class wins
     everywhere: in ``predict`` and in ``decision_function``.
 
     Parameters

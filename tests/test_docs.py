@@ -1,11 +1,11 @@
-"""The documentation's code and its corrections of the course notes are checked.
+"""The documentation's code and its worked results are checked.
 
 - every ``.. code-block:: python`` of docs/ runs (the quick start, the worked
   backprop example, which asserts the published hand-computed weights itself);
 - the API page lists every public estimator and every public function of
   skmlp.nn and skmlp.datasets;
 - the install page lists every extra of setup.cfg with every package in it;
-- the user guide's corrected results for the homework hold,
+- the user guide's results for the Bayes problems it works by hand hold,
   checked against scipy.stats densities and a numerical risk integral, not
   against skmlp itself.
 """
@@ -99,7 +99,7 @@ def test_install_page_lists_every_extra_and_its_packages():
 
 
 # ----------------------------------------------------------------------------
-# The homework's Bayes problems (user_guide/bayes.rst), worked independently.
+# The Bayes problems of user_guide/bayes.rst, worked independently.
 # ----------------------------------------------------------------------------
 MU1, MU2 = np.array([1.0, 2.0]), np.array([0.0, 0.0])
 
@@ -136,8 +136,8 @@ def test_part_c_boundary_radius2_is_10_plus_4_ln2_not_10():
     sigma2 = np.sqrt(2)
     on_boundary = _circle((2, 4), 10 + 4 * np.log(2))
     np.testing.assert_allclose(_log_ratio(on_boundary, 1, sigma2), 0, atol=1e-10)
-    seed_circle = _circle((2, 4), 10)  # the homework's answer for (c)
-    assert np.all(_log_ratio(seed_circle, 1, sigma2) > 0.5)  # still class 1 there
+    slip_circle = _circle((2, 4), 10)  # the answer of a common slip for (c)
+    assert np.all(_log_ratio(slip_circle, 1, sigma2) > 0.5)  # still class 1 there
 
 
 def test_part_e_threshold_ln2_gives_radius2_10():
