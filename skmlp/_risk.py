@@ -68,7 +68,7 @@ def check_priors(priors, n_classes):
     if not np.all(np.isfinite(priors)) or np.any(priors < 0):
         raise ValueError(f"priors must be finite and non-negative, got {priors}")
     if not np.isclose(priors.sum(), 1.0):
-        raise ValueError(f"priors must sum to 1, got sum {priors.sum()!r}")
+        raise ValueError(f"priors must sum to 1, got sum {float(priors.sum()):.6g}")
     return priors
 
 

@@ -181,3 +181,60 @@ def test_part_g_ties_make_line_and_disc_equally_good(sigma2, p1, c):
     disc = _disc_risk(_disc1, sigma2, p1)
     line = _disc_risk(_line(c), sigma2, p1)
     assert line == pytest.approx(disc, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# Install hints: every "pip install ..." in the code and the docs works from a
+# clone (".[extra]" with an extra setup.cfg defines) or names real dependencies.
+# ----------------------------------------------------------------------------
+ROOT = DOCS.parent
+# words after "pip install", on its line or wrapped to the next (a Markdown line break)
+_PIP = re.compile(r"pip install((?:(?:[ \t]+|\n(?=\S))(?:-e\b|--[\w-]+|\"[^\"\s]*\"|[\w.\-\[\],]+))+)")
+
+
+def _hint_files():
+    files = [ROOT / "README.md", *sorted((ROOT / "examples").glob("*")),
+             *sorted((ROOT / "skmlp").rglob("*.py"))]
+    files += [p for p in sorted(DOCS.rglob("*.rst")) if not GENERATED & set(p.parts)]
+    return [p for p in files if p.is_file()]
+
+
+def _install_hints():
+    hints = []
+    for path in _hint_files():
+        for match in _PIP.finditer(path.read_text()):
+            hints.append(pytest.param(match.group(1).split(),
+                                      id=f"{path.relative_to(ROOT)}:{match.group(0)[:40]}"))
+    return hints
+
+
+def _dependencies():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    required = [re.split(r"[<>=!~;\[ ]", line.strip())[0]
+                for line in config["options"]["install_requires"].splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    extra = [re.split(r"\[", p)[0] for packages in _extras().values() for p in packages]
+    return set(required) | set(extra)
+
+
+def test_install_hints_are_found():
+    assert len(_install_hints()) >= 8
+
+
+@pytest.mark.parametrize("tokens", _install_hints())
+def test_install_hint_works_from_a_clone(tokens):
+    extras, dependencies = _extras(), _dependencies()
+    targets = [t.strip('"') for t in tokens if not t.startswith("-")]
+    assert targets, tokens
+    for target in targets:
+        assert not target.startswith("skmlp"), (
+            f"{target!r}: skmlp is not on the package index; from a clone, use \".[extra]\"")
+        if target.startswith("."):
+            match = re.fullmatch(r"\.(?:\[([\w,-]+)\])?", target)
+            assert match, f"{target!r} is not the path form '.' or '.[extra]'"
+            for name in (match.group(1) or "").split(","):
+                assert not name or name in extras, f"setup.cfg defines no extra {name!r}"
+        else:
+            assert target.split("[")[0] in dependencies, (
+                f"{target!r} is not a dependency that setup.cfg names")

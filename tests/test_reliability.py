@@ -443,6 +443,38 @@ def test_sweep3_labels_of_mixed_types_are_a_clear_error(iris, name):
             clf.partial_fit(X, y, classes=["setosa", "other"])
 
 
+NAN_Y_ESTIMATORS = {
+    "mlp": lambda: ManualMLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0),
+    **MIXED_LABEL_ESTIMATORS,
+}
+
+
+@pytest.mark.parametrize("name", list(NAN_Y_ESTIMATORS))
+def test_nan_in_y_is_named_y_in_fit_and_partial_fit(iris, name):
+    # Before: partial_fit of the MLP said "Input contains NaN", naming nothing.
+    X = iris[0][:60]
+    y = (np.arange(60) % 2).astype(float)
+    y[7] = np.nan
+    clf = NAN_Y_ESTIMATORS[name]()
+    with pytest.raises(ValueError, match=r"^Input y contains NaN"):
+        clf.fit(X, y)
+    if hasattr(clf, "partial_fit"):
+        with pytest.raises(ValueError, match=r"^Input y contains NaN"), warnings.catch_warnings():
+            # scikit-learn's type_of_target casts y to int before its NaN check
+            warnings.simplefilter("ignore", RuntimeWarning)
+            clf.partial_fit(X, y, classes=[0.0, 1.0])
+
+
+@pytest.mark.parametrize("make", [GaussianBayesClassifier, DensityBayesClassifier,
+                                  lambda priors: MinimumRiskClassifier(
+                                      GaussianBayesClassifier(), priors=priors)])
+def test_priors_that_do_not_sum_to_1_are_named_with_a_plain_number(iris, make):
+    # Before: "got sum np.float64(1.5)", numpy's repr.
+    X, y = iris[0][:100], iris[1][:100]
+    with pytest.raises(ValueError, match=r"^priors must sum to 1, got sum 1\.5$"):
+        make(priors=[1.0, 0.5]).fit(X, y)
+
+
 def test_sweep3_max_stack_bytes_beyond_int64_means_no_limit(iris):
     # Before: OverflowError ("Python int too large to convert to C long").
     from skmlp.model_selection import MLPGridSearchCV
