@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
 from . import _kernels
+from ._compile_notice import announce as announce_compile
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._utils import (
     all_or_nothing,
@@ -654,6 +655,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _epoch(self, X, desired, step, rows, state):
         """The block algorithm for the pure rule, sample by sample with a penalty."""
+        announce_compile()  # one line on stderr if the kernels are not compiled yet
         if self.penalty is None:
             return _epoch_blocks(
                 X, rows, desired, step, state, self.fit_intercept, self.average
