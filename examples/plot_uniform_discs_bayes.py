@@ -55,12 +55,13 @@ for ax, (title, sigma2, sizes, line_c) in zip(axes, PARTS):
     for disc, color in zip(discs, ("tab:blue", "tab:orange")):
         ax.add_patch(Circle(disc.center, np.sqrt(disc.radius2), fill=False, color=color))
     x = np.linspace(-3, 3.5, 2)
-    ax.plot(x, (line_c - 2 * x) / 4, "k--", lw=1, label=f"radical axis: 2x + 4y = {line_c:g}")
+    ax.plot(x, (line_c - 2 * x) / 4, "k--", lw=1, label=f"2x + 4y = {line_c:g}")
     overlap = clf.predict_proba(np.array([[0.8, 0.9]]))[0]  # a point of the overlap
     ax.set(xlabel="x", ylabel="y", aspect="equal", xlim=(-3, 3.5), ylim=(-3, 4))
     ax.set_title(f"{title}\nP(C1 | overlap) = {overlap[0]:.3f}\n"
-                 f"outside the discs: class {clf.predict([[3.0, -2.5]])[0]}", fontsize=11)
-    ax.legend(loc="lower left", fontsize=10)
+                 f"outside the discs: class {clf.predict([[3.0, -2.5]])[0]}", fontsize=12)
+    ax.tick_params(labelsize=11)
+    ax.legend(loc="lower left", fontsize=11)
     print(f"{title}: priors {np.round(clf.class_prior_, 3)}, posterior on the overlap "
           f"{np.round(overlap, 3)}")
 fig.suptitle("Exact minimum-risk regions for uniform discs (blue: class 1, orange: class 2)",
