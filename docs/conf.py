@@ -57,6 +57,9 @@ sphinx_gallery_conf = {
     "show_memory": False,
     # The timing pages load their table scripts from a CDN: leave them out.
     "write_computation_times": False,
+    # An example's matplotlib FuncAnimation (a module-level variable) becomes a
+    # JavaScript player with its frames embedded: no ffmpeg, no network.
+    "matplotlib_animations": (True, "jshtml"),
 }
 
 html_theme = "pydata_sphinx_theme"

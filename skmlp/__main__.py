@@ -26,8 +26,10 @@ def _exit_interrupted():
 try:  # seconds of imports (numpy, scipy, scikit-learn): a Ctrl-C here is an interrupt too
     import argparse
     import contextlib
+    import errno
     import math
     import os
+    import stat
     import time
     import warnings
 
@@ -66,6 +68,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+#: The largest count an option takes (a C int's): more epochs, threads or rows
+#: than that is a typo, and would overflow the ETA's float or the thread limit.
+MAX_COUNT = 2**31 - 1
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -73,6 +80,8 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at most {MAX_COUNT}")
     return value
 
 
@@ -263,6 +272,15 @@ def check_memory(args, data):
             f"{available / 2**30:,.0f} GiB. Use smaller hidden layers")
 
 
+def _clip_batch_size(args, data):
+    """A --batch-size above the training set's size is the full batch (said once)."""
+    n_train = len(data.y_train)
+    if args.solver != "lbfgs" and args.batch_size > n_train:
+        print(f"python -m skmlp: --batch-size {args.batch_size} is more than the {n_train} "
+              f"training images: using {n_train} (full batch)", file=sys.stderr)
+        args.batch_size = n_train
+
+
 def describe_mlp(args, data):
     """One line: the layer sizes and the training settings."""
     sizes = [data.X_train.shape[1], *args.hidden, len(data.target_names)]
@@ -335,7 +353,7 @@ class _EpochReport:
 
 
 def _stdout_is_terminal():
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()  # None: stdout closed
 
 
 def _progress_bar():
@@ -464,7 +482,17 @@ def _check_plot_option(args):
 
 def _check_writable(path, parser):
     """Open ``path`` for appending, as saving will write it (the one test that
-    holds for root, read-only file systems and ACLs); remove it if it is new."""
+    holds for root, read-only file systems and ACLs); remove it if it is new.
+
+    A named pipe (FIFO) or socket is refused first: opening one waits for a
+    reader, so the check (and the save) would hang."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # absent (or unreadable): the open below tells
+        mode = 0
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        parser.error(f"argument --plot: {path!r} is a named pipe or socket, not a file; "
+                     "give the name of a file to save the plot to")
     existed = os.path.lexists(path)
     try:
         with open(path, "ab"):
@@ -527,6 +555,18 @@ def main(argv=None):
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(1)
+    except OSError as exc:
+        if not _is_output_error(exc):
+            raise
+        _silence_stdout()
+        sys.exit(f"python -m skmlp: error: cannot write the output: {exc.strerror}")
+
+
+def _is_output_error(exc):
+    """Whether ``exc`` is writing stdout failing (a full disk, /dev/full, an I/O
+    error): a write to a stream names no file, unlike an open or a save."""
+    return exc.filename is None and exc.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG,
+                                                  getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 def _silence_stdout():
@@ -548,6 +588,7 @@ def _run_demo(args):
     except FileNotFoundError as exc:
         args.parser.error(str(exc))
     check_memory(args, data)
+    _clip_batch_size(args, data)
     print(f"{data.title}: {len(data.y_train)} training, {len(data.y_val)} validation, "
           f"{len(data.y_test)} test images of {data.X_train.shape[1]} pixels (seed {args.seed})")
     print(describe_mlp(args, data), flush=True)

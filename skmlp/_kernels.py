@@ -53,9 +53,13 @@ def max_threads():
     return numba.config.NUMBA_NUM_THREADS
 
 
-def _one(x):  # pragma: no cover - replaced by the overload below inside kernels
-    """``1`` in the floating type of ``x`` (float32 stays float32)."""
-    raise NotImplementedError
+def _one(x):
+    """``1`` in the floating type of ``x`` (float32 stays float32).
+
+    The overload below is what compiled kernels call; this body runs where
+    they run as Python (``NUMBA_DISABLE_JIT=1``).
+    """
+    return type(x)(1.0)
 
 
 @overload(_one, inline="always")
@@ -66,9 +70,9 @@ def _one_overload(x):
     return None
 
 
-def _cast(x, like):  # pragma: no cover - replaced by the overload below inside kernels
-    """``x`` in the floating type of ``like``."""
-    raise NotImplementedError
+def _cast(x, like):
+    """``x`` in the floating type of ``like`` (as :func:`_one`, Python without JIT)."""
+    return type(like)(x)
 
 
 @overload(_cast, inline="always")

@@ -816,3 +816,6 @@ default='softmax'
         _relative_error(g_bp, _central_differences(objective, p, eps))
         for p, g_bp in zip(coefs + intercepts, coef_grads + intercept_grads)
     )
+
+from ._trace import BackpropTrace, draw, trace  # noqa: E402  (the teaching views)
+__all__ += ["BackpropTrace", "draw", "trace"]

@@ -9,6 +9,9 @@ sample weights, for one network and for a stack. float64 to 1e-12, float32
 to 1e-5.
 """
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -205,3 +208,58 @@ def test_thread_budget_follows_threadpoolctl_limits():
     with threadpool_limits(limits=1, user_api="blas"):
         assert training.thread_budget() == 1
     assert 1 <= training.thread_budget() <= len(__import__("os").sched_getaffinity(0))
+
+
+# ----------------------------------------------------- numba's debugging switch
+
+_FITS_SCRIPT = """
+import sys, warnings
+import numpy as np
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from skmlp import ManualMLPClassifier, PerceptronClassifier
+
+def fitted_weights():
+    X, y = load_iris(return_X_y=True)
+    X, y = X[::5], y[::5]
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for dtype in (np.float64, np.float32):
+            for solver in ("sgd", "adam", "lbfgs"):
+                m = ManualMLPClassifier((3,), solver=solver, max_iter=3, batch_size=10,
+                                        random_state=0).fit(X.astype(dtype), y)
+                out[f"mlp-{solver}-{dtype.__name__}"] = np.concatenate(
+                    [w.ravel() for w in m.coefs_ + m.intercepts_])
+            for penalty in (None, "l2"):
+                p = PerceptronClassifier(penalty=penalty, max_iter=3,
+                                         random_state=0).fit(X.astype(dtype), y)
+                out[f"perceptron-{penalty}-{dtype.__name__}"] = np.concatenate(
+                    [p.coef_.ravel(), p.intercept_])
+    return out
+
+if __name__ == "__main__":
+    np.savez(sys.argv[1], **fitted_weights())
+"""
+
+
+def test_fits_without_jit_equal_the_compiled_fits(tmp_path):
+    # NUMBA_DISABLE_JIT=1 (numba's switch for debugging) runs the kernels as
+    # Python: the same fits, to rounding (compiled code may fuse multiply-adds).
+    script = tmp_path / "fits.py"
+    script.write_text(_FITS_SCRIPT)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1",
+           "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, str(script), str(tmp_path / "nojit.npz")],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    namespace = {}
+    exec(compile(_FITS_SCRIPT, "fits", "exec"), namespace)
+    compiled = namespace["fitted_weights"]()
+    without_jit = np.load(tmp_path / "nojit.npz")
+    assert sorted(without_jit.files) == sorted(compiled)
+    for name, weights in compiled.items():
+        assert without_jit[name].dtype == weights.dtype, name
+        assert_allclose(without_jit[name], weights, err_msg=name,
+                        **TOL[weights.dtype.type])

@@ -16,6 +16,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import shuffle as sk_shuffle
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
@@ -974,3 +975,84 @@ def test_weight_decay_step_above_two_names_alpha(digits):
 def test_bad_hidden_layer_sizes_are_a_clear_error(digits, sizes):
     with pytest.raises(ValueError, match="hidden_layer_sizes must be positive integers"):
         ManualMLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(*digits)
+
+
+# ------------------------------------------------ streams, warm starts, extremes
+
+
+def _one_row_stream(est, X, y, n_calls):
+    """partial_fit one row per call, cycling over X; the loss of each call."""
+    classes, losses = np.unique(y), []
+    for i in range(n_calls):
+        row = slice(i % len(y), i % len(y) + 1)
+        est.partial_fit(X[row], y[row], classes=classes)
+        losses.append(est.loss_)
+    return np.array(losses)
+
+
+def test_one_row_partial_fit_stream_is_not_a_false_divergence():
+    # One row's loss varies 50-fold in healthy training; the stream trains as MLPClassifier's, row for row.
+    X, y = load_iris(return_X_y=True)
+    X, y = sk_shuffle(StandardScaler().fit_transform(X), y, random_state=0)
+    params = dict(solver="sgd", learning_rate_init=0.05, random_state=0)
+    ours = _one_row_stream(ManualMLPClassifier(**params), X, y, 450)
+    theirs = _one_row_stream(MLPClassifier(**params), X, y, 450)
+    assert_allclose(ours, theirs, rtol=1e-9)
+    assert ours.max() > 10 * ours[:10].min()
+
+
+def test_one_row_partial_fit_stream_that_diverges_is_stopped():
+    X, y = load_iris(return_X_y=True)
+    clf = ManualMLPClassifier(solver="sgd", learning_rate_init=10.0, random_state=0)
+    with pytest.raises(FloatingPointError, match="exploded"):
+        _one_row_stream(clf, X[::7], y[::7], 450)
+
+
+@pytest.mark.parametrize("size", [float("inf"), float("nan"), 2**70, -float("inf")])
+def test_hidden_layer_sizes_beyond_any_array_is_the_parameters_error(size):
+    clf = ManualMLPClassifier(hidden_layer_sizes=(size,), max_iter=1)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes must be positive integers, "
+                                         r"got .* \(at most \d+ units a layer\)"):
+        clf.fit(XOR_X, XOR_y)
+    assert not hasattr(clf, "n_features_in_")
+
+
+def test_warm_start_after_lbfgs_starts_the_stochastic_record_afresh():
+    # sgd -> lbfgs -> sgd: the last fit is a fresh sgd fit from the lbfgs weights.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(solver="sgd", warm_start=True, **params).fit(X, y)
+        clf.set_params(solver="lbfgs").fit(X, y)
+        start = [w.copy() for w in clf.coefs_], [b.copy() for b in clf.intercepts_]
+        clf.set_params(solver="sgd").fit(X, y)
+        fresh = ManualMLPClassifier(solver="sgd", **params).fit(
+            X, y, coefs_init=start[0], intercepts_init=start[1])
+        assert_allclose(clf.loss_curve_, fresh.loss_curve_, rtol=1e-12)
+        assert clf.best_loss_ == pytest.approx(fresh.best_loss_, rel=1e-12)
+        clf.set_params(solver="lbfgs").fit(X, y)
+        clf.set_params(solver="adam").partial_fit(X, y)
+    assert len(clf.loss_curve_) == 1 and clf.best_loss_ == clf.loss_curve_[0]
+
+
+@pytest.mark.parametrize("first, then", [("squared_error", "log_loss"),
+                                         ("log_loss", "squared_error")])
+def test_warm_start_with_another_loss_changes_the_output_units(first, then):
+    # The weights continue; the output layer and the record are the new loss's,
+    # as a fresh fit of that loss from the same weights.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(loss=first, warm_start=True, **params).fit(X, y)
+        start = [w.copy() for w in clf.coefs_], [b.copy() for b in clf.intercepts_]
+        clf.set_params(loss=then).fit(X, y)
+        fresh = ManualMLPClassifier(loss=then, **params).fit(
+            X, y, coefs_init=start[0], intercepts_init=start[1])
+    assert clf.out_activation_ == fresh.out_activation_
+    assert_allclose(clf.loss_curve_, fresh.loss_curve_, rtol=1e-12)
+    assert_allclose(clf.predict_proba(X), fresh.predict_proba(X), rtol=1e-12)
+    assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-12)

@@ -382,6 +382,51 @@ def test_minimum_risk_zero_one_cost_ties_go_to_the_first_class(dtype):
 
 
 # ---------------------------------------------------------------------------
+# The reject option: the doubt label in the label output
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_rejecting_gaussian_bayes_matches_predict(covariance_type, n_classes, dtype):
+    rng = np.random.RandomState(12)
+    X, y, ties = _mirrored(n_classes, rng)
+    reject_cost = np.linspace(0.1, 0.3, n_classes)  # one per class
+    clf = GaussianBayesClassifier(covariance_type=covariance_type,
+                                  reject_cost=reject_cost).fit(X, y)
+    rows = np.vstack([_test_rows(X, rng), ties])
+    assert 0 < np.mean(clf.predict(rows) == -1) < 1  # some doubts, not all
+    assert_onnx_matches(clf, rows, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("priors", [None, [0.5, 0.2, 0.3]])
+def test_rejecting_minimum_risk_matches_predict(priors, dtype):
+    rng = np.random.RandomState(13)
+    X, y = _blobs(3, rng, spread=0.7)
+    clf = MinimumRiskClassifier(make_pipeline(StandardScaler(), LogisticRegression()),
+                                cost_matrix=COST_3, priors=priors,
+                                reject_cost=[0.3, 0.5, 0.2], reject_label=7).fit(X, y)
+    rows = _test_rows(X, rng)
+    assert 0 < np.mean(clf.predict(rows) == 7) < 1
+    assert_onnx_matches(clf, rows, dtype)
+
+
+def test_rejecting_model_with_string_labels_and_nocl():
+    rng = np.random.RandomState(14)
+    X, y = _blobs(3, rng, spread=0.7)
+    labels = np.array(["cat", "dog", "eel"])
+    clf = DensityBayesClassifier(GaussianMixture(random_state=0), reject_cost=0.2,
+                                 reject_label="unsure").fit(X, labels[y])
+    rows = _test_rows(X, rng).astype(np.float32)
+    predicted = clf.predict(rows)
+    assert np.any(predicted == "unsure")
+    assert_onnx_matches(clf, rows, np.float32)
+    index, _ = _run(clf, rows, options={"zipmap": False, "nocl": True})
+    assert_array_equal(np.append(labels, "unsure")[index], predicted)
+
+
+# ---------------------------------------------------------------------------
 # Pipelines, searches, options, labels, opsets
 # ---------------------------------------------------------------------------
 
