@@ -1,6 +1,6 @@
 """Minimum-risk Bayes decisions with Gaussian class densities.
 
-The homework's risk with priors p_j and costs c_ij (deciding class i when the
+The Bayes risk with priors p_j and costs c_ij (deciding class i when the
 truth is j) is minimised point by point by deciding the class i with the
 smallest conditional risk R(i | x) = sum_j c_ij P(j | x). With Gaussian class
 densities the posteriors P(j | x) come from the plug-in estimates of the means
@@ -656,7 +656,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     Each class j has a prior p_j and a Gaussian density N(mu_j, Sigma_j) with
     maximum-likelihood estimates (weighted means; scatter divided by the class
     weight sum). A sample is given the decision i of least conditional risk
-    R(i | x) = sum_j C[i, j] P(j | x), the homework's minimum-risk rule; with
+    R(i | x) = sum_j C[i, j] P(j | x), the minimum-risk (Bayes) rule; with
     the 0-1 cost this is the maximum-posterior (MAP) decision.
 
     Parameters
@@ -667,7 +667,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         (sums of the sample weights).
     cost_matrix : array-like of shape (n_classes, n_classes), default=None
         C[i, j] = cost of deciding ``classes_[i]`` when the truth is
-        ``classes_[j]`` (the homework's c_ij). Every wrong decision must cost
+        ``classes_[j]`` (the textbook c_ij). Every wrong decision must cost
         more than the right one: C[i, j] > C[j, j] for i != j. None is the
         0-1 cost (1 - identity).
     covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'

@@ -1,6 +1,6 @@
 """DensityBayesClassifier: minimum-risk Bayes decisions from any class densities.
 
-The homework's rule needs only p_j f(x | C_j): the densities may be learned
+The Bayes rule needs only p_j f(x | C_j): the densities may be learned
 (any estimator with fit / score_samples, one clone per class) or known (one
 object with logpdf per class, scipy.stats frozen style). Densities may be zero:
 everything is done with log-densities, -inf included, so that the posteriors

@@ -3,7 +3,7 @@
 A classifier with ``predict_proba`` estimates P(j | x) under the class
 frequencies of its training data. Its decisions of least expected cost under a
 cost matrix C, and for other class priors, follow from those posteriors alone
-(the homework's minimum-risk rule), so one wrapper serves every model.
+(the Bayes minimum-risk rule), so one wrapper serves every model.
 """
 
 from numbers import Real

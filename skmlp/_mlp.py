@@ -76,7 +76,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     r"""Multilayer perceptron classifier with hand-written backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
-    (same parameters, defaults, attributes and methods) whose forward and
+    (same parameters, defaults, attributes and methods; the one difference by
+    default is the starting weights of logistic hidden units, see ``init``) whose forward and
     backward passes are the textbook formulas of :mod:`skmlp.nn`, plus the
     squared-error loss, a choice of initialiser and class weights.
 
@@ -429,7 +430,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         first_call = _check_partial_fit_first_call(self, classes)
         if first_call:
             binarizer = LabelBinarizer()
-            multilabel = type_of_target(y).startswith("multilabel")
+            multilabel = type_of_target(y, input_name="y").startswith("multilabel")
             binarizer.fit(y if multilabel else classes)
             self._label_binarizer = binarizer
         try:

@@ -1,6 +1,6 @@
 """Minimum-risk decisions: costs, priors, posteriors, risks and their argmin.
 
-The one place where the homework's decision rule lives, for every classifier
+The one place where the Bayes decision rule lives, for every classifier
 that makes Bayes decisions (GaussianBayesClassifier, DensityBayesClassifier,
 MinimumRiskClassifier). Given posteriors P(j | x) and a cost matrix C with
 C[i, j] the cost of deciding class i when the truth is class j, the risk of
@@ -112,7 +112,7 @@ def check_priors(priors, n_classes):
     if not np.all(np.isfinite(priors)) or np.any(priors < 0):
         raise ValueError(f"priors must be finite and non-negative, got {priors}")
     if not np.isclose(priors.sum(), 1.0):
-        raise ValueError(f"priors must sum to 1, got sum {priors.sum()!r}")
+        raise ValueError(f"priors must sum to 1, got sum {float(priors.sum()):.6g}")
     return priors
 
 
@@ -459,7 +459,7 @@ def conditional_risk(proba, cost):
     Risks that differ from the row's minimum by no more than rounding
     (``TIE_ULPS`` units in the last place of the row's largest risk) are set
     to that minimum, so that decisions which tie in exact arithmetic (as on
-    the homework's uniform discs) tie here too, and the first class wins
+    two uniform discs whose overlap is a tie) tie here too, and the first class wins
     everywhere: in ``predict`` and in ``decision_function``.
 
     Parameters

@@ -52,6 +52,7 @@ from sklearn.utils import gen_batches, shuffle
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import _kernels, nn
+from ._compile_notice import announce as announce_compile
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, unpack
 
 
@@ -643,6 +644,7 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     errors : list
         Per network, None or the error that stopped it.
     """
+    announce_compile()  # one line on stderr if the kernels are not compiled yet
     lead = nets[0]
     if lead.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
@@ -801,6 +803,7 @@ def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
     result : scipy.optimize.OptimizeResult
         As :func:`skmlp._optimizers.minimize_lbfgs` returns it.
     """
+    announce_compile()  # one line on stderr if the kernels are not compiled yet
     layout = ParameterLayout(layer_units)
     params = layout.stack([(net.coefs_, net.intercepts_)], X.dtype)
     net.coefs_, net.intercepts_ = layout.views(params[0])

@@ -4,15 +4,15 @@ This module knows nothing of estimators: it takes arrays, weights and
 strings, and returns arrays. It is the readable reference of the formulas:
 :class:`skmlp.ManualMLPClassifier` predicts with it and trains with the same
 formulas compiled (``skmlp/_kernels.py``, tested equal to this module), and
-a reader can run the course notes' formulas through it line by line.
+a reader can run the textbook formulas through it line by line.
 
 Layout of the weights (as scikit-learn's ``MLPClassifier``):
 ``coefs[l]`` has shape ``(fan_in, fan_out)`` and ``intercepts[l]`` shape
 ``(fan_out,)``; one row of ``X`` is one sample.
 
-From the course notes' notation to the code
--------------------------------------------
-The MNIST practice writes the network as
+From the textbook notation to the code
+--------------------------------------
+A common textbook notation writes the network as
 :math:`x = x^{(0)} \to a^{(1)} \to x^{(1)} \to \dots \to x^{(L)} = y`, with
 :math:`w_{ji}` the weight from input :math:`i` to unit :math:`j` (so
 :math:`W^{(l)}` has shape (fan_out, fan_in)) and :math:`\odot` the
@@ -22,7 +22,7 @@ element-wise product:
    :header-rows: 1
    :widths: 45 55
 
-   * - the notes
+   * - the textbook
      - the code
    * - input :math:`x^{(0)}`
      - ``acts[0] = X``
@@ -44,12 +44,12 @@ element-wise product:
 
 The :math:`1/N` (more generally :math:`s_n / S` with sample weights
 :math:`s_n` and :math:`S = \sum_n s_n`) is folded into the output delta, so
-every later delta and gradient already carries it. The notes' :math:`\lambda`
+every later delta and gradient already carries it. The :math:`\lambda`
 of :math:`E + \frac{\lambda}{2} \|W\|^2` is ``alpha / S`` here: the penalty is
 :math:`\frac{\alpha}{2S} \sum_l \|W_l\|^2` as in scikit-learn; biases are not
 penalised. No delta is computed for the input layer (nothing learns there).
 
-The backprop lecture writes :math:`a^{(j)}_i` for the activation of unit
+The Θ notation writes :math:`a^{(j)}_i` for the activation of unit
 :math:`i` in layer :math:`j` (:math:`a^{(1)} = x`) and
 :math:`\Theta^{(j)}_{ki}` for the weight from :math:`a^{(j)}_i` to
 :math:`a^{(j+1)}_k`, with column 0 multiplying the bias unit :math:`x_0 = 1`.
@@ -890,7 +890,7 @@ def backward(
     value = _total_loss(Y, T, coefs, loss, out_activation, alpha, sample_weight, S)
     _output_delta(Y, Z[-1], T, loss, out_activation, deltas[-1])
     _scale_rows(deltas[-1], sample_weight, S)
-    lam = alpha / S  # the course notes' lambda
+    lam = alpha / S  # the lambda of E + lambda/2 ||W||^2
     for l in range(len(coefs) - 1, -1, -1):
         inputs = _dropped_out(acts[l], masks[l], rates[l])  # what layer l + 1 saw
         _layer_gradients(inputs, deltas[l], coefs[l], lam, coef_grads[l], intercept_grads[l])
@@ -950,7 +950,7 @@ def check_gradients(
 
     The error is measured per parameter array (each weight matrix and each
     bias vector) in the Euclidean norm, as in the gradient check of Andrew
-    Ng's machine-learning course, whose notation the backprop lecture uses::
+    Ng's machine-learning course, which uses the Θ notation::
 
         error_l = ||g_bp - g_fd|| / max(||g_bp|| + ||g_fd||, tiny)
 

@@ -1,11 +1,11 @@
-"""The documentation's code and its corrections of the course notes are checked.
+"""The documentation's code and its worked results are checked.
 
 - every ``.. code-block:: python`` of docs/ runs (the quick start, the worked
   backprop example, which asserts the published hand-computed weights itself);
 - the API page lists every public estimator and every public function of
   skmlp.nn and skmlp.datasets;
 - the install page lists every extra of setup.cfg with every package in it;
-- the user guide's corrected results for the homework hold,
+- the user guide's results for the Bayes problems it works by hand hold,
   checked against scipy.stats densities and a numerical risk integral, not
   against skmlp itself.
 """
@@ -116,7 +116,7 @@ def test_install_page_lists_every_extra_and_its_packages():
 
 
 # ----------------------------------------------------------------------------
-# The homework's Bayes problems (user_guide/bayes.rst), worked independently.
+# The Bayes problems of user_guide/bayes.rst, worked independently.
 # ----------------------------------------------------------------------------
 MU1, MU2 = np.array([1.0, 2.0]), np.array([0.0, 0.0])
 
@@ -153,8 +153,8 @@ def test_part_c_boundary_radius2_is_10_plus_4_ln2_not_10():
     sigma2 = np.sqrt(2)
     on_boundary = _circle((2, 4), 10 + 4 * np.log(2))
     np.testing.assert_allclose(_log_ratio(on_boundary, 1, sigma2), 0, atol=1e-10)
-    seed_circle = _circle((2, 4), 10)  # the homework's answer for (c)
-    assert np.all(_log_ratio(seed_circle, 1, sigma2) > 0.5)  # still class 1 there
+    slip_circle = _circle((2, 4), 10)  # the answer of a common slip for (c)
+    assert np.all(_log_ratio(slip_circle, 1, sigma2) > 0.5)  # still class 1 there
 
 
 def test_part_e_threshold_ln2_gives_radius2_10():
@@ -198,3 +198,60 @@ def test_part_g_ties_make_line_and_disc_equally_good(sigma2, p1, c):
     disc = _disc_risk(_disc1, sigma2, p1)
     line = _disc_risk(_line(c), sigma2, p1)
     assert line == pytest.approx(disc, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# Install hints: every "pip install ..." in the code and the docs works from a
+# clone (".[extra]" with an extra setup.cfg defines) or names real dependencies.
+# ----------------------------------------------------------------------------
+ROOT = DOCS.parent
+# words after "pip install", on its line or wrapped to the next (a Markdown line break)
+_PIP = re.compile(r"pip install((?:(?:[ \t]+|\n(?=\S))(?:-e\b|--[\w-]+|\"[^\"\s]*\"|[\w.\-\[\],]+))+)")
+
+
+def _hint_files():
+    files = [ROOT / "README.md", *sorted((ROOT / "examples").glob("*")),
+             *sorted((ROOT / "skmlp").rglob("*.py"))]
+    files += [p for p in sorted(DOCS.rglob("*.rst")) if not GENERATED & set(p.parts)]
+    return [p for p in files if p.is_file()]
+
+
+def _install_hints():
+    hints = []
+    for path in _hint_files():
+        for match in _PIP.finditer(path.read_text()):
+            hints.append(pytest.param(match.group(1).split(),
+                                      id=f"{path.relative_to(ROOT)}:{match.group(0)[:40]}"))
+    return hints
+
+
+def _dependencies():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    required = [re.split(r"[<>=!~;\[ ]", line.strip())[0]
+                for line in config["options"]["install_requires"].splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    extra = [re.split(r"\[", p)[0] for packages in _extras().values() for p in packages]
+    return set(required) | set(extra)
+
+
+def test_install_hints_are_found():
+    assert len(_install_hints()) >= 8
+
+
+@pytest.mark.parametrize("tokens", _install_hints())
+def test_install_hint_works_from_a_clone(tokens):
+    extras, dependencies = _extras(), _dependencies()
+    targets = [t.strip('"') for t in tokens if not t.startswith("-")]
+    assert targets, tokens
+    for target in targets:
+        assert not target.startswith("skmlp"), (
+            f"{target!r}: skmlp is not on the package index; from a clone, use \".[extra]\"")
+        if target.startswith("."):
+            match = re.fullmatch(r"\.(?:\[([\w,-]+)\])?", target)
+            assert match, f"{target!r} is not the path form '.' or '.[extra]'"
+            for name in (match.group(1) or "").split(","):
+                assert not name or name in extras, f"setup.cfg defines no extra {name!r}"
+        else:
+            assert target.split("[")[0] in dependencies, (
+                f"{target!r} is not a dependency that setup.cfg names")

@@ -447,6 +447,34 @@ def test_search_best_estimator_converts():
         assert_onnx_matches(search.best_estimator_, _test_rows(X, rng), dtype)
 
 
+
+@pytest.mark.parametrize("search_class", skmlp.onnx.SEARCHES, ids=lambda c: c.__name__)
+def test_a_search_is_refused_with_the_remedy(search_class):
+    X, y = _blobs(3, np.random.RandomState(9))
+    space = "param_grid" if "Grid" in search_class.__name__ else "param_distributions"
+    extra = {} if search_class is MLPGridSearchCV else {"random_state": 0}
+    search = search_class(_mlp(), **{space: {"alpha": [1e-4, 1e-1]}}, cv=2, **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few epochs: ConvergenceWarning expected
+        search.fit(X, y)
+    with pytest.raises(TypeError, match=r"cannot convert a search .*best_estimator_"):
+        to_onnx(search, X[:1].astype(np.float32))
+    with pytest.raises(TypeError, match=r"cannot convert a search"):  # inside a Pipeline too
+        to_onnx(make_pipeline(StandardScaler(), search).fit(X, y), X[:1].astype(np.float32))
+
+
+def test_float64_input_needs_zipmap_false_or_columns():
+    # what skmlp.onnx's docstring says: skl2onnx's default ZipMap takes float32
+    # probabilities only, so float64 graphs use zipmap=False or 'columns'
+    rng = np.random.RandomState(12)
+    X, y = _blobs(3, rng)
+    clf = GaussianBayesClassifier().fit(X, y)
+    rows = X[:20].astype(np.float64)
+    with pytest.raises(Exception, match="ZipMap"):
+        _session(clf, rows, options=None)
+    for options in ({"zipmap": False}, {"zipmap": "columns"}):
+        out = _session(clf, rows, options=options).run(None, {"X": rows})
+        assert_allclose(np.column_stack(out[1:]), clf.predict_proba(rows), atol=1e-10)
 def test_zipmap_options_and_string_labels():
     rng = np.random.RandomState(10)
     X, y = _blobs(3, rng)

@@ -275,6 +275,38 @@ def test_labels_of_mixed_types_are_a_clear_error(iris, name):
             clf.partial_fit(X, y, classes=["setosa", "other"])
 
 
+NAN_Y_ESTIMATORS = {
+    "mlp": lambda: ManualMLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0),
+    **MIXED_LABEL_ESTIMATORS,
+}
+
+
+@pytest.mark.parametrize("name", list(NAN_Y_ESTIMATORS))
+def test_nan_in_y_is_named_y_in_fit_and_partial_fit(iris, name):
+    # Not partial_fit's bare "Input contains NaN", which named nothing.
+    X = iris[0][:60]
+    y = (np.arange(60) % 2).astype(float)
+    y[7] = np.nan
+    clf = NAN_Y_ESTIMATORS[name]()
+    with pytest.raises(ValueError, match=r"^Input y contains NaN"):
+        clf.fit(X, y)
+    if hasattr(clf, "partial_fit"):
+        with pytest.raises(ValueError, match=r"^Input y contains NaN"), warnings.catch_warnings():
+            # scikit-learn's type_of_target casts y to int before its NaN check
+            warnings.simplefilter("ignore", RuntimeWarning)
+            clf.partial_fit(X, y, classes=[0.0, 1.0])
+
+
+@pytest.mark.parametrize("make", [GaussianBayesClassifier, DensityBayesClassifier,
+                                  lambda priors: MinimumRiskClassifier(
+                                      GaussianBayesClassifier(), priors=priors)])
+def test_priors_that_do_not_sum_to_1_are_named_with_a_plain_number(iris, make):
+    # Not numpy's repr ("got sum np.float64(1.5)").
+    X, y = iris[0][:100], iris[1][:100]
+    with pytest.raises(ValueError, match=r"^priors must sum to 1, got sum 1\.5$"):
+        make(priors=[1.0, 0.5]).fit(X, y)
+
+
 # ---------------------------------------------------------------------------
 # ManualMLPClassifier: probabilities, divergence, warnings
 # ---------------------------------------------------------------------------
