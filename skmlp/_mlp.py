@@ -1,4 +1,4 @@
-"""ManualMLPClassifier and ManualMLPRegressor: multilayer perceptrons trained by hand-written backprop.
+"""ManualMLPClassifier and ManualMLPRegressor: MLPs trained by hand-written backprop.
 
 The math (forward pass, losses, backpropagation) is :mod:`skmlp.nn`; the
 optimizers are :mod:`skmlp._optimizers`; the minibatch training loop and
@@ -30,11 +30,13 @@ from . import nn
 from ._network import _PREDICT_CHUNK, BaseNetwork, fit_stack  # noqa: F401 - re-exported
 from ._utils import class_weight_per_sample
 
+
 class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
     r"""Multilayer perceptron classifier with hand-written backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
-    (same parameters, defaults, attributes and methods) whose forward and
+    (same parameters, defaults, attributes and methods; the one difference by
+    default is the starting weights of logistic hidden units, see ``init``) whose forward and
     backward passes are the textbook formulas of :mod:`skmlp.nn`, plus the
     squared-error loss, a choice of initialiser and class weights.
 
@@ -68,8 +70,13 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
     hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer; ``()`` is a network without hidden
         layer (logistic or softmax regression).
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden units.
+    activation : str or list of str, default='relu'
+        Activation of the hidden units: 'identity', 'logistic', 'tanh',
+        'relu' (scikit-learn's four), 'leaky_relu' (slope 0.01 below 0),
+        'elu' (alpha 1), 'gelu' (exact, :math:`z\,\Phi(z)`), 'softplus'
+        (:math:`\ln(1 + e^z)`) or 'silu' (:math:`z\,\sigma(z)`); or a list
+        with one of them per hidden layer (ValueError at fit for another
+        length). The formulas and derivatives are in :mod:`skmlp.nn`.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
         or Adam.
@@ -322,7 +329,7 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         first_call = _check_partial_fit_first_call(self, classes)
         if first_call:
             binarizer = LabelBinarizer()
-            multilabel = type_of_target(y).startswith("multilabel")
+            multilabel = type_of_target(y, input_name="y").startswith("multilabel")
             binarizer.fit(y if multilabel else classes)
             self._label_binarizer = binarizer
         try:
@@ -555,8 +562,11 @@ class ManualMLPRegressor(RegressorMixin, BaseNetwork):
         Training loss; 'poisson' needs ``y >= 0``.
     hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer; ``()`` is linear (or Poisson) regression.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden units.
+    activation : str or list of str, default='relu'
+        Activation of the hidden units, one of those of
+        :class:`ManualMLPClassifier` ('identity', 'logistic', 'tanh', 'relu',
+        'leaky_relu', 'elu', 'gelu', 'softplus', 'silu'), or a list with one
+        per hidden layer.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
         or Adam.

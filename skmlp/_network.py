@@ -79,7 +79,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(nn.HIDDEN_ACTIVATIONS)), list, tuple],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -329,6 +329,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         validating again.
         """
         hidden = self._hidden_sizes()
+        nn._hidden_activations(self.activation, len(hidden))  # ValueError: names, length
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
             first_pass = True

@@ -4,7 +4,8 @@
 :class:`MLPHalvingGridSearchCV` and :class:`MLPHalvingRandomSearchCV` are
 scikit-learn's four searches (subclasses of them, same signatures,
 attributes, methods and results) for a :class:`~skmlp.ManualMLPClassifier`
-or :class:`~skmlp.ManualMLPRegressor`, or a Pipeline ending in one. They share one engine, ``_StackedSearchCV``:
+or :class:`~skmlp.ManualMLPRegressor`, or a Pipeline ending in one. They
+share one engine, ``_StackedSearchCV``:
 ``BaseSearchCV.fit`` step for step, whose ``evaluate_candidates`` (what
 each search's ``_run_search`` calls with its candidates) groups the
 candidates that share a network shape and the minibatches, and fits each
@@ -24,6 +25,7 @@ from numbers import Integral, Number
 from typing import NamedTuple
 
 import numpy as np
+from joblib import effective_n_jobs
 from joblib.logger import short_format_time
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics._scorer import _MultimetricScorer
@@ -42,14 +44,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _safe_split
-from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_samples
+from threadpoolctl import threadpool_limits
 
 from ._callbacks import _NoCallbackContext, root_context
 from ._network import BaseNetwork, fit_stack, stack_bytes
-from threadpoolctl import threadpool_limits
-
 from ._training import PER_NETWORK_PARAMS, thread_budget
 
 __all__ = [

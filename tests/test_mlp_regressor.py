@@ -178,7 +178,8 @@ def test_starting_weights_are_used(data):
     rng = np.random.RandomState(0)
     coefs = [rng.normal(size=(5, 4)), rng.normal(size=(4, 1))]
     intercepts = [rng.normal(size=4), rng.normal(size=1)]
-    reg = ManualMLPRegressor(hidden_layer_sizes=(4,), solver="sgd", max_iter=1, learning_rate_init=1e-12,
+    reg = ManualMLPRegressor(hidden_layer_sizes=(4,), solver="sgd", max_iter=1,
+                             learning_rate_init=1e-12,
                              momentum=0.0, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -192,7 +193,8 @@ def test_float32_stays_float32(data, solver):
     X, y = data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        reg = ManualMLPRegressor(hidden_layer_sizes=(6,), solver=solver, max_iter=5, random_state=0).fit(
+        reg = ManualMLPRegressor(hidden_layer_sizes=(6,), solver=solver, max_iter=5,
+                                 random_state=0).fit(
             X.astype(np.float32), y.astype(np.float32))
     assert all(w.dtype == np.float32 for w in reg.coefs_ + reg.intercepts_)
     assert reg.predict(X.astype(np.float32)).dtype == np.float32
@@ -211,7 +213,8 @@ def test_sparse_input_gives_the_dense_model(data):
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_divergence_is_an_error_not_nan_weights(data, solver):
     X, y = data
-    reg = ManualMLPRegressor(hidden_layer_sizes=(20,), solver=solver, learning_rate_init=1e6, max_iter=50,
+    reg = ManualMLPRegressor(hidden_layer_sizes=(20,), solver=solver, learning_rate_init=1e6,
+                             max_iter=50,
                              random_state=0)
     X_big = X * 1e150 if solver == "lbfgs" else X
     with pytest.raises(FloatingPointError, match="Training stopped") as info:
