@@ -39,13 +39,13 @@ except ImportError as error:  # pragma: no cover - the message is the point
         'onnxruntime (or, from a clone of skmlp, the onnx extra: pip install ".[onnx]")'
     ) from error
 
+from .. import ManualMLPRegressor
 from ..model_selection import (
     MLPGridSearchCV,
     MLPHalvingGridSearchCV,
     MLPHalvingRandomSearchCV,
     MLPRandomizedSearchCV,
 )
-from .. import ManualMLPRegressor
 from ._convert import (
     CONVERTERS,
     MIN_OPSET,

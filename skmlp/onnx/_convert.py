@@ -33,7 +33,6 @@ from .. import (
     DensityBayesClassifier,
     GaussianBayesClassifier,
     ManualMLPClassifier,
-    ManualMLPRegressor,
     MinimumRiskClassifier,
     PerceptronClassifier,
 )
