@@ -563,7 +563,8 @@ def main(argv=None):
                         help="instead: profile one MLPGridSearchCV (n_jobs=1) on this dtype")
     parser.add_argument("--part", choices=["grid", "family", "regression", "all"],
                         default="all",
-                        help="the grid searches, the halving / randomized ones, the regression grid, or all")
+                        help="the grid searches, the halving / randomized ones, the "
+                             "regression grid, or all")
     args = parser.parse_args(argv)
     report = Report(" ".join(["python benchmarks/bench_search.py",
                               *(sys.argv[1:] if argv is None else argv)]))
