@@ -2,7 +2,7 @@
 
 Importing this module registers a converter with skl2onnx for each of
 :class:`~skmlp.ManualMLPClassifier`, :class:`~skmlp.ManualMLPRegressor`
-(its one output: the predictions, shape (N, n_outputs_)),
+(its one output: the predictions, shape ``(N, n_outputs_)``),
 :class:`~skmlp.PerceptronClassifier`,
 :class:`~skmlp.GaussianBayesClassifier`, :class:`~skmlp.DensityBayesClassifier`
 and :class:`~skmlp.MinimumRiskClassifier`; then ``skl2onnx.to_onnx(model, X)``
