@@ -145,7 +145,10 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Print MLPClassifier's lines per epoch: ``Iteration N, loss = ...``
         and, with early stopping, ``Validation score: ...``.
     warm_start : bool, default=False
-        Start from the weights of the previous fit.
+        Start from the weights of the previous fit. Unlike MLPClassifier, a
+        warm start (or a later partial_fit) refuses targets of another kind
+        than the previous fit's (multilabel against binary or multiclass),
+        whose output units mean something else, with a ValueError.
     momentum : float, default=0.9
         SGD momentum, in [0, 1].
     nesterovs_momentum : bool, default=True
@@ -584,6 +587,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
+            self._check_same_target_kind(y, incremental)
             self._check_same_classes(y)
         # Targets in the dtype of X: float32 data trains in float32.
         T = self._label_binarizer.transform(y).astype(X.dtype)
@@ -603,6 +607,23 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             else:
                 self.__dict__.pop(name, None)
         return X, T, sample_weight
+
+    def _check_same_target_kind(self, y, incremental):
+        """A continued fit must have the previous fit's kind of targets.
+
+        The output units of a multilabel network are one yes/no per label,
+        those of a multiclass one a choice among the classes: the same
+        numbers mean other things (MLPClassifier continues anyway).
+        """
+        kind = "multilabel" if y.ndim == 2 else "multiclass or binary"
+        previous = ("multilabel" if self._label_binarizer.y_type_.startswith("multilabel")
+                    else "multiclass or binary")
+        if kind != previous:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"{how} continues a network fitted on {previous} targets, but y is "
+                f"{kind}: the output units would mean something else. Fit with "
+                "warm_start=False to start afresh.")
 
     def _check_same_classes(self, y):
         classes = unique_labels(y)

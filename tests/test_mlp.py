@@ -1056,3 +1056,21 @@ def test_warm_start_with_another_loss_changes_the_output_units(first, then):
     assert_allclose(clf.loss_curve_, fresh.loss_curve_, rtol=1e-12)
     assert_allclose(clf.predict_proba(X), fresh.predict_proba(X), rtol=1e-12)
     assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_warm_start_refuses_another_kind_of_target(method):
+    X, y = load_iris(return_X_y=True)
+    Y = np.column_stack([y == 0, y == 1, y == 2]).astype(int)  # one label each
+    Y[::5, 0] = 1  # some rows with two labels: multilabel
+    for first, then in ((Y, y), (y, Y)):
+        clf = ManualMLPClassifier((5,), solver="sgd", max_iter=2, warm_start=True,
+                                  random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, first)
+        before = [w.copy() for w in clf.coefs_]
+        with pytest.raises(ValueError, match=r"(warm_start=True|partial_fit) continues a "
+                                             r"network fitted on .* targets, but y is "):
+            getattr(clf, method)(X, then)
+        _assert_same_weights(clf.coefs_, before, rtol=0)
