@@ -404,8 +404,10 @@ class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
     optimizer state, learning-rate schedule, shuffles, stopping counters),
     which is the network a fresh fit with the larger ``max_iter`` gives: the
     same search, and each network trains ``max_resources`` epochs at most
-    once. For every other resource (``'n_samples'``, another parameter) each
-    round's candidates train from scratch, as scikit-learn does.
+    once. For every other resource (``'n_samples'``, another parameter), and
+    for networks that are not stacked ('lbfgs', a subclass with its own
+    ``fit``, whatever their ``warm_start``), each round's candidates train
+    from scratch, as scikit-learn does.
 
     Parameters
     ----------
@@ -790,7 +792,7 @@ def _fit_and_score_stack(base, X, y, split, candidates, contexts, settings):
             results[k] = _scored(models[k], error, fit_time, data, settings,
                                  candidates.params[k], progress[k])
             contexts[k].call_on_fit_task_end(**hook_args)
-            if error is None and settings.keep_models:
+            if error is None and settings.keep_models and _continues_as_refit(models[k]):
                 kept[k] = models[k]
             models[k] = None  # let go before the next stack trains
     return results, kept
@@ -1022,6 +1024,17 @@ def _fit_one(model, X, y, fit_params):
 def _stackable(net):
     """Whether a network can train in a stack (a stochastic solver, our own fit)."""
     return net.solver != "lbfgs" and type(net).fit is ManualMLPClassifier.fit
+
+
+def _continues_as_refit(model):
+    """Whether a model a halving round fitted may continue to a larger max_iter.
+
+    Only a network the stacked loop trains, which resumes from its training
+    state exactly as a refit would go. Any other (lbfgs, a subclass's own
+    ``fit``) is refitted, as HalvingGridSearchCV does: with
+    ``warm_start=True`` its fit would go on from where the last round left it.
+    """
+    return _stackable(_network(model))
 
 
 def _net_param(name, final_name):
