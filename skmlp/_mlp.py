@@ -537,15 +537,39 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return output
 
     def _chunk_output(self, X):
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: handled below
+            output = self._forward_output(X, self.coefs_, self.intercepts_)
+            overflowed = ~np.isfinite(output).all(axis=1)
+            if overflowed.any():
+                output[overflowed] = self._overflowed_output(X[overflowed])
+        return output
+
+    def _forward_output(self, X, coefs, intercepts):
         if not self._multiclass_squared_error():
-            return nn.forward(X, self.coefs_, self.intercepts_, self.activation,
+            return nn.forward(X, coefs, intercepts, self.activation,
                               self.out_activation_)[-1]
         # y_k / sum_j y_j with y = expit(a) is softmax(log expit(a)): in log
         # space no row is 0 / 0, even where every expit(a_k) underflows (the
         # limit there is softmax(a)) or rounds to 1.
-        logits = nn.forward(X, self.coefs_, self.intercepts_, self.activation,
-                            "identity")[-1]
+        logits = nn.forward(X, coefs, intercepts, self.activation, "identity")[-1]
         return nn.softmax(log_expit(logits, out=logits))
+
+    def _overflowed_output(self, X):
+        """Outputs of rows whose pass overflowed float32 (inf - inf is NaN), in float64.
+
+        Finite inputs of float32 data may make units beyond its range; float64
+        holds them, and the outputs (probabilities) fit float32 again.
+        """
+        if X.dtype == np.float32:
+            output = self._forward_output(
+                X.astype(np.float64), [c.astype(np.float64) for c in self.coefs_],
+                [b.astype(np.float64) for b in self.intercepts_])
+            if np.isfinite(output).all():
+                return output
+        raise ValueError(
+            "X has %d row(s) so large that the network's units overflow float64: no "
+            "probability can be computed for them. Scale the features as in training "
+            "(e.g. StandardScaler)." % X.shape[0])
 
     # ------------------------------------------------- fit: validation
 

@@ -1074,3 +1074,32 @@ def test_warm_start_refuses_another_kind_of_target(method):
                                              r"network fitted on .* targets, but y is "):
             getattr(clf, method)(X, then)
         _assert_same_weights(clf.coefs_, before, rtol=0)
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_float32_rows_whose_units_overflow_get_float64_probabilities(activation):
+    # Large weights and X * 1e37 (finite in float32): the output units
+    # overflow float32, and the softmax of inf - inf would be NaN.
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(0, 1, (4, 100)), rng.normal(0, 1, (100, 3))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(activation=activation, solver="sgd",
+                                  learning_rate_init=1e-9, max_iter=1,
+                                  random_state=0).fit(X, y, coefs_init=coefs)
+    rows = X * np.float32(1e37)
+    with np.errstate(over="ignore"):
+            logits = nn.forward(rows, clf.coefs_, clf.intercepts_, activation, "identity")[-1]
+    assert not np.isfinite(logits).all()  # the case at hand
+    expected = nn.forward(rows.astype(np.float64), [c.astype(np.float64) for c in clf.coefs_],
+                          [b.astype(np.float64) for b in clf.intercepts_], activation,
+                          "softmax")[-1]
+    proba = clf.predict_proba(rows)
+    assert proba.dtype == np.float32
+    assert_allclose(proba, expected, atol=1e-7)
+    assert_array_equal(clf.predict(rows), clf.classes_[expected.argmax(axis=1)])
+    with pytest.raises(ValueError, match=r"X has 150 row\(s\) so large that the "
+                                         r"network's units overflow float64"):
+        clf.predict_proba(rows.astype(np.float64) * 1e270)
