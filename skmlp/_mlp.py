@@ -40,7 +40,12 @@ from sklearn.utils.validation import (
 from . import nn
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._training import thread_budget, train_lbfgs, train_stochastic
-from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
+from ._utils import (
+    all_or_nothing,
+    class_weight_per_sample,
+    float_dtypes,
+    weights_in_dtype,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Fitted attributes of the stochastic solvers only (an lbfgs fit drops them).
@@ -371,7 +376,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 stays float32, CSR/CSC matrices accepted.
+            Training data; float32 stays float32, big-endian too (where
+            MLPClassifier trains it in float64); CSR/CSC matrices accepted.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -511,7 +517,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(
             self, X, accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32), reset=False,
+            dtype=float_dtypes(X), reset=False,
         )
 
     def _multiclass_squared_error(self):
@@ -602,7 +608,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """Validate X and y, set classes_; return X and the target matrix T."""
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=reset,
+            dtype=float_dtypes(X), reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

@@ -129,3 +129,27 @@ def weights_in_dtype(sample_weight, dtype):
             "of X; rescale the weights (or fit float64 data)."
         )
     return sample_weight.astype(dtype)
+
+
+def float_dtypes(X):
+    """The ``dtype`` to pass to ``validate_data``: float32 stays float32, whatever its byte order.
+
+    scikit-learn keeps X's dtype where it is in the list and casts to the
+    first one otherwise; a big-endian float32 (``'>f4'``) is not
+    ``np.float32``, so with ``[np.float64, np.float32]`` it would become
+    float64 (scikit-learn's own estimators do so). Here it becomes native
+    float32; everything else as scikit-learn: float64 kept, other dtypes
+    cast to float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float_dtypes(np.zeros(2, dtype=">f4"))
+    (<class 'numpy.float32'>, <class 'numpy.float64'>)
+    >>> float_dtypes([[1, 2]])
+    (<class 'numpy.float64'>, <class 'numpy.float32'>)
+    """
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize == 4:
+        return (np.float32, np.float64)
+    return (np.float64, np.float32)

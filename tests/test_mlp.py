@@ -1103,3 +1103,20 @@ def test_float32_rows_whose_units_overflow_get_float64_probabilities(activation)
     with pytest.raises(ValueError, match=r"X has 150 row\(s\) so large that the "
                                          r"network's units overflow float64"):
         clf.predict_proba(rows.astype(np.float64) * 1e270)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_big_endian_float32_stays_float32(solver):
+    # Better than MLPClassifier, which trains '>f4' data in float64.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        native = ManualMLPClassifier(**params).fit(X, y)
+        swapped = ManualMLPClassifier(**params).fit(X.astype(">f4"), y)
+    assert all(w.dtype == np.float32 for w in _weights(swapped))
+    _assert_same_weights(_weights(swapped), _weights(native), rtol=0)
+    proba = swapped.predict_proba(X.astype(">f4"))
+    assert proba.dtype == np.float32
+    assert_array_equal(proba, native.predict_proba(X))
