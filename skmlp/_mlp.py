@@ -687,6 +687,14 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             sample_weight = cw if sample_weight is None else sample_weight * cw
         if sample_weight is not None and not sample_weight.any():
             raise ValueError("Sample weights must contain at least one non-zero number.")
+        with np.errstate(over="ignore"):  # an overflowing sum is the error below
+            total = None if sample_weight is None else sample_weight.sum()
+        if total is not None and not np.isfinite(total):
+            raise ValueError(
+                "sample_weight (times class_weight) sums to more than float64 holds (the "
+                "largest weight is %.3g): the loss, a weighted mean, overflows. Rescale the "
+                "weights: dividing them and alpha by the same number gives the same fit."
+                % sample_weight.max())
         if sample_weight is not None and np.all(sample_weight == 1):
             return None  # the unweighted code path is the same loss, faster
         return None if sample_weight is None else weights_in_dtype(sample_weight, X.dtype)

@@ -1120,3 +1120,26 @@ def test_big_endian_float32_stays_float32(solver):
     proba = swapped.predict_proba(X.astype(">f4"))
     assert proba.dtype == np.float32
     assert_array_equal(proba, native.predict_proba(X))
+
+
+def test_weights_whose_sum_overflows_are_named_not_the_learning_rate():
+    X, y = load_iris(return_X_y=True)
+    clf = ManualMLPClassifier((5,), max_iter=2)
+    with pytest.raises(ValueError, match=r"sample_weight \(times class_weight\) sums to "
+                                         r"more than float64 holds \(the largest weight "
+                                         r"is 1e\+307\).*Rescale the weights"):
+        clf.fit(X, y, sample_weight=np.full(150, 1e307))
+    assert not hasattr(clf, "coefs_")
+
+
+def test_rescaling_the_weights_and_alpha_together_gives_the_same_fit():
+    # The remedy the message above gives.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = ManualMLPClassifier(alpha=1e-2, **params).fit(X, y, sample_weight=np.full(150, 2.0))
+        b = ManualMLPClassifier(alpha=1e-2 / 8, **params).fit(X, y,
+                                                              sample_weight=np.full(150, 0.25))
+    _assert_same_weights(_weights(a), _weights(b), rtol=1e-6, atol=1e-9)
