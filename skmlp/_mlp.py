@@ -9,6 +9,7 @@ early stopping, divergence) and the scikit-learn plumbing.
 """
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -917,6 +918,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             stratify = T.astype(bool)
         elif y_type == "multiclass":
             stratify = self.classes_[T.argmax(axis=1)]
+        if stratify is not None:
+            self._check_stratified_split(stratify)
         train, val = train_test_split(indices, stratify=stratify,
                                       random_state=self._random_state,
                                       test_size=self.validation_fraction)
@@ -932,6 +935,24 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "remain. Give more rows a weight, lower validation_fraction, or set "
                 "early_stopping=False." % self.validation_fraction)
         return train, self._held_out(X, T, sample_weight, val)
+
+    def _check_stratified_split(self, stratify):
+        """A clear error where the stratified split cannot give each side every class.
+
+        (A class of one member is left to train_test_split, whose error names it.)
+        """
+        counts = np.unique(stratify.ravel(), return_counts=True)[1]
+        n_samples, n_classes = len(stratify), len(counts)
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        if counts.min() < 2 or min(n_val, n_samples - n_val) >= n_classes:
+            return
+        raise ValueError(
+            "early_stopping holds out validation_fraction=%g of the %d rows, %d row(s), "
+            "and trains on %d: a stratified split needs each side to have at least one "
+            "row of each of the %d classes. Raise validation_fraction to at least %.3g "
+            "(and at most %.3g), fit more rows, or set early_stopping=False."
+            % (self.validation_fraction, n_samples, n_val, n_samples - n_val, n_classes,
+               n_classes / n_samples, 1 - n_classes / n_samples))
 
     def _held_out(self, X, T, sample_weight, val):
         """The early-stopping validation set of the rows ``val`` (a _HeldOut)."""

@@ -1143,3 +1143,18 @@ def test_rescaling_the_weights_and_alpha_together_gives_the_same_fit():
         b = ManualMLPClassifier(alpha=1e-2 / 8, **params).fit(X, y,
                                                               sample_weight=np.full(150, 0.25))
     _assert_same_weights(_weights(a), _weights(b), rtol=1e-6, atol=1e-9)
+
+
+def test_early_stopping_on_small_multiclass_data_names_validation_fraction():
+    X, y = load_iris(return_X_y=True)
+    rows = np.r_[0:4, 50:54, 100:104]  # 12 rows, 3 classes: 0.1 holds out 2 rows
+    clf = ManualMLPClassifier((5,), early_stopping=True, max_iter=2)
+    with pytest.raises(ValueError, match=r"early_stopping holds out validation_fraction=0.1 "
+                                         r"of the 12 rows, 2 row\(s\).*each of the 3 "
+                                         r"classes. Raise validation_fraction to at least "
+                                         r"0.25"):
+        clf.fit(X[rows], y[rows])
+    with warnings.catch_warnings():  # the remedy works
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.set_params(validation_fraction=0.25).fit(X[rows], y[rows])
+    assert len(clf.validation_scores_) == 2
