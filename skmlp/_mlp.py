@@ -257,8 +257,10 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     - Negative sample weights are rejected; a minibatch whose weights are all
       0 is skipped.
     - With ``init='glorot_uniform_sklearn'`` and the same ``random_state``
-      the weights, shuffling and validation split are MLPClassifier's, and
-      the training follows the same trajectory (up to rounding).
+      the weights and shuffling are MLPClassifier's, and the training
+      follows the same trajectory (up to rounding); so does early stopping,
+      except for multiclass targets, whose validation split is stratified
+      here (above) and not in MLPClassifier.
 
     As in MLPClassifier, the epoch loss is the mean of the minibatch losses
     weighted by minibatch size, and scipy's L-BFGS-B may evaluate the loss
@@ -423,8 +425,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
-            All the classes; required at the first call (not for
-            multilabel y).
+            All the classes; required at the first call. For multilabel y,
+            the indices of its columns, ``np.arange(n_labels)``.
 
         Returns
         -------

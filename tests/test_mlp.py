@@ -1158,3 +1158,36 @@ def test_early_stopping_on_small_multiclass_data_names_validation_fraction():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.set_params(validation_fraction=0.25).fit(X[rows], y[rows])
     assert len(clf.validation_scores_) == 2
+
+
+def test_multilabel_partial_fit_takes_the_label_indices_as_its_docstring_says():
+    X, y = load_iris(return_X_y=True)
+    Y = np.column_stack([y == 0, y == 1, y >= 1]).astype(int)
+    doc = ManualMLPClassifier.partial_fit.__doc__
+    assert "For multilabel y,\n            the indices of its columns, ``np.arange(n_labels)``" in doc
+    clf = ManualMLPClassifier((5,), solver="sgd", random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, Y)
+    clf.partial_fit(X, Y, classes=np.arange(3)).partial_fit(X, Y)
+    assert clf.predict(X).shape == Y.shape and len(clf.loss_curve_) == 2
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_glorot_uniform_sklearn_early_stopping_is_mlpclassifiers_but_multiclass(n_classes):
+    # What the Notes say: the same training as MLPClassifier, validation split
+    # included, except that a multiclass split is stratified here.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    keep = y < n_classes
+    X, y = X[keep], y[keep]
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", early_stopping=True,
+                  validation_fraction=0.2, max_iter=5, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = MLPClassifier(**params).fit(X, y)
+        ours = ManualMLPClassifier(init="glorot_uniform_sklearn", **params).fit(X, y)
+    same = np.allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+    assert same == (n_classes == 2)
+    notes = ManualMLPClassifier.__doc__.split("Notes")[1]
+    assert "except for multiclass targets, whose validation split is stratified" in (
+        " ".join(notes.split()))
