@@ -1,6 +1,8 @@
 """Helpers shared by the estimators (no math here)."""
 
 import contextlib
+import sys
+import threading
 
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
@@ -153,3 +155,57 @@ def float_dtypes(X):
     if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize == 4:
         return (np.float32, np.float64)
     return (np.float64, np.float32)
+
+
+class _ThreadStdout:
+    """``sys.stdout`` while some thread prints into a buffer (:func:`prints_into`).
+
+    Writes go to the writing thread's buffer if it has one, else to the
+    stream it stands in for; everything else is the stream's.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        buffer = getattr(_PRINTS, "buffer", None)
+        return (self.stream if buffer is None else buffer).write(text)
+
+    def flush(self):
+        if getattr(_PRINTS, "buffer", None) is None:
+            self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+_PRINTS = threading.local()  # .buffer: where this thread's prints go
+_PRINTS_LOCK = threading.Lock()
+_PRINTS_USERS = [0]  # blocks of prints_into running now, in every thread
+
+
+@contextlib.contextmanager
+def prints_into(buffer):
+    """What this thread prints within the block goes to ``buffer`` (a text stream).
+
+    For output that must come in a set order although it is made at once in
+    several threads (a search's fits): each fit prints into its own buffer,
+    written out later in order. Other threads print as before. None: no
+    change.
+    """
+    if buffer is None:
+        yield
+        return
+    with _PRINTS_LOCK:
+        if _PRINTS_USERS[0] == 0 and not isinstance(sys.stdout, _ThreadStdout):
+            sys.stdout = _ThreadStdout(sys.stdout)
+        _PRINTS_USERS[0] += 1
+    previous, _PRINTS.buffer = getattr(_PRINTS, "buffer", None), buffer
+    try:
+        yield
+    finally:
+        _PRINTS.buffer = previous
+        with _PRINTS_LOCK:
+            _PRINTS_USERS[0] -= 1
+            if _PRINTS_USERS[0] == 0 and isinstance(sys.stdout, _ThreadStdout):
+                sys.stdout = sys.stdout.stream
