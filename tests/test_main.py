@@ -59,8 +59,7 @@ def test_bad_option_subprocess_one_line_no_traceback():
         (["--threads", "0"], "argument --threads: '0' must be at least 1"),
         # more than a C int: would overflow the ETA's float and the thread limit
         (["--epochs", "1" + "0" * 400], "0' must be at most 2147483647"),
-        (["--threads", str(2**31)], "argument --threads: '2147483648' must be at most "
-                                    "2147483647"),
+        (["--threads", str(2**31)], "argument --threads: '2147483648' must be at most 2147483647"),
         (["--plot", "demo.xyz"], "argument --plot: 'demo.xyz' does not end with a known"),
         # checked before any training (nothing on stdout), not ignored
         (["--plot", ""], "argument --plot: empty file name"),
