@@ -995,8 +995,8 @@ def test_one_row_partial_fit_stream_is_not_a_false_divergence():
     X, y = load_iris(return_X_y=True)
     X, y = sk_shuffle(StandardScaler().fit_transform(X), y, random_state=0)
     params = dict(solver="sgd", learning_rate_init=0.05, random_state=0)
-    ours = _one_row_stream(ManualMLPClassifier(**params), X, y, 450)
-    theirs = _one_row_stream(MLPClassifier(**params), X, y, 450)
+    ours = _one_row_stream(ManualMLPClassifier(**params), X, y, 240)
+    theirs = _one_row_stream(MLPClassifier(**params), X, y, 240)
     assert_allclose(ours, theirs, rtol=1e-9)
     assert ours.max() > 10 * ours[:10].min()
 
@@ -1005,7 +1005,7 @@ def test_one_row_partial_fit_stream_that_diverges_is_stopped():
     X, y = load_iris(return_X_y=True)
     clf = ManualMLPClassifier(solver="sgd", learning_rate_init=10.0, random_state=0)
     with pytest.raises(FloatingPointError, match="exploded"):
-        _one_row_stream(clf, X[::7], y[::7], 450)
+        _one_row_stream(clf, X[::7], y[::7], 220)
 
 
 @pytest.mark.parametrize("size", [float("inf"), float("nan"), 2**70, -float("inf")])

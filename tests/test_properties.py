@@ -66,7 +66,7 @@ def _deduplicated(values):
     return unique
 
 
-@settings(PROFILE, max_examples=8)
+@settings(PROFILE, max_examples=6)
 @given(grid=candidate_values)
 def test_property_any_candidate_values_score_as_gridsearchcv(grid):
     # A value the fit refuses scores error_score in that candidate alone; the

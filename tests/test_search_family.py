@@ -203,8 +203,8 @@ def test_survivors_train_each_epoch_once(data):
 @pytest.mark.parametrize("theirs_class, space, search_params", [
     (RandomizedSearchCV, {"hidden_layer_sizes": ["abc", None, (8,)],
                           "learning_rate_init": [0.01, 0.1]}, {"n_iter": 4}),
-    (HalvingGridSearchCV, {"batch_size": ["big", 32], **RATES_AND_PENALTIES},
-     {"resource": "max_iter", "max_resources": 9}),
+    (HalvingGridSearchCV, {"batch_size": ["big", 32], "alpha": [1e-4, 1e-2]},
+     {"resource": "max_iter", "max_resources": 4, "factor": 2}),
     (HalvingRandomSearchCV, {"hidden_layer_sizes": [(float("inf"),), (8,)],
                              "learning_rate_init": loguniform(1e-3, 0.3)},
      {"n_candidates": 6}),
@@ -254,4 +254,4 @@ def test_halving_refits_warm_started_networks_it_does_not_stack(data, estimator,
     grid = {prefix + name: values for name, values in RATES_AND_PENALTIES.items()
             if name == "alpha"}
     _same_as_sklearn(HalvingGridSearchCV, estimator, grid, X, y, resource=resource,
-                     max_resources=9, factor=2)
+                     max_resources=6, factor=3)
