@@ -9,6 +9,7 @@ early stopping, divergence) and the scikit-learn plumbing.
 """
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -40,7 +41,12 @@ from sklearn.utils.validation import (
 from . import nn
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._training import thread_budget, train_lbfgs, train_stochastic
-from ._utils import all_or_nothing, class_weight_per_sample, weights_in_dtype
+from ._utils import (
+    all_or_nothing,
+    class_weight_per_sample,
+    float_dtypes,
+    weights_in_dtype,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Fitted attributes of the stochastic solvers only (an lbfgs fit drops them).
@@ -151,7 +157,10 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Print MLPClassifier's lines per epoch: ``Iteration N, loss = ...``
         and, with early stopping, ``Validation score: ...``.
     warm_start : bool, default=False
-        Start from the weights of the previous fit.
+        Start from the weights of the previous fit. Unlike MLPClassifier, a
+        warm start (or a later partial_fit) refuses targets of another kind
+        than the previous fit's (multilabel against binary or multiclass),
+        whose output units mean something else, with a ValueError.
     momentum : float, default=0.9
         SGD momentum, in [0, 1].
     nesterovs_momentum : bool, default=True
@@ -254,8 +263,10 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     - Negative sample weights are rejected; a minibatch whose weights are all
       0 is skipped.
     - With ``init='glorot_uniform_sklearn'`` and the same ``random_state``
-      the weights, shuffling and validation split are MLPClassifier's, and
-      the training follows the same trajectory (up to rounding).
+      the weights and shuffling are MLPClassifier's, and the training
+      follows the same trajectory (up to rounding); so does early stopping,
+      except for multiclass targets, whose validation split is stratified
+      here (above) and not in MLPClassifier.
 
     As in MLPClassifier, the epoch loss is the mean of the minibatch losses
     weighted by minibatch size, and scipy's L-BFGS-B may evaluate the loss
@@ -374,7 +385,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 stays float32, CSR/CSC matrices accepted.
+            Training data; float32 stays float32, big-endian too (where
+            MLPClassifier trains it in float64); CSR/CSC matrices accepted.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -419,8 +431,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
-            All the classes; required at the first call (not for
-            multilabel y).
+            All the classes; required at the first call. For multilabel y,
+            the indices of its columns, ``np.arange(n_labels)``.
 
         Returns
         -------
@@ -514,7 +526,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(
             self, X, accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32), reset=False,
+            dtype=float_dtypes(X), reset=False,
         )
 
     def _multiclass_squared_error(self):
@@ -540,15 +552,39 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return output
 
     def _chunk_output(self, X):
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: handled below
+            output = self._forward_output(X, self.coefs_, self.intercepts_)
+            overflowed = ~np.isfinite(output).all(axis=1)
+            if overflowed.any():
+                output[overflowed] = self._overflowed_output(X[overflowed])
+        return output
+
+    def _forward_output(self, X, coefs, intercepts):
         if not self._multiclass_squared_error():
-            return nn.forward(X, self.coefs_, self.intercepts_, self.activation,
+            return nn.forward(X, coefs, intercepts, self.activation,
                               self.out_activation_)[-1]
         # y_k / sum_j y_j with y = expit(a) is softmax(log expit(a)): in log
         # space no row is 0 / 0, even where every expit(a_k) underflows (the
         # limit there is softmax(a)) or rounds to 1.
-        logits = nn.forward(X, self.coefs_, self.intercepts_, self.activation,
-                            "identity")[-1]
+        logits = nn.forward(X, coefs, intercepts, self.activation, "identity")[-1]
         return nn.softmax(log_expit(logits, out=logits))
+
+    def _overflowed_output(self, X):
+        """Outputs of rows whose pass overflowed float32 (inf - inf is NaN), in float64.
+
+        Finite inputs of float32 data may make units beyond its range; float64
+        holds them, and the outputs (probabilities) fit float32 again.
+        """
+        if X.dtype == np.float32:
+            output = self._forward_output(
+                X.astype(np.float64), [c.astype(np.float64) for c in self.coefs_],
+                [b.astype(np.float64) for b in self.intercepts_])
+            if np.isfinite(output).all():
+                return output
+        raise ValueError(
+            "X has %d row(s) so large that the network's units overflow float64: no "
+            "probability can be computed for them. Scale the features as in training "
+            "(e.g. StandardScaler)." % X.shape[0])
 
     # ------------------------------------------------- fit: validation
 
@@ -581,7 +617,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """Validate X and y, set classes_; return X and the target matrix T."""
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=reset,
+            dtype=float_dtypes(X), reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -590,6 +626,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
+            self._check_same_target_kind(y, incremental)
             self._check_same_classes(y)
         # Targets in the dtype of X: float32 data trains in float32.
         T = self._label_binarizer.transform(y).astype(X.dtype)
@@ -609,6 +646,23 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             else:
                 self.__dict__.pop(name, None)
         return X, T, sample_weight
+
+    def _check_same_target_kind(self, y, incremental):
+        """A continued fit must have the previous fit's kind of targets.
+
+        The output units of a multilabel network are one yes/no per label,
+        those of a multiclass one a choice among the classes: the same
+        numbers mean other things (MLPClassifier continues anyway).
+        """
+        kind = "multilabel" if y.ndim == 2 else "multiclass or binary"
+        previous = ("multilabel" if self._label_binarizer.y_type_.startswith("multilabel")
+                    else "multiclass or binary")
+        if kind != previous:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"{how} continues a network fitted on {previous} targets, but y is "
+                f"{kind}: the output units would mean something else. Fit with "
+                "warm_start=False to start afresh.")
 
     def _check_same_classes(self, y):
         classes = unique_labels(y)
@@ -642,6 +696,14 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             sample_weight = cw if sample_weight is None else sample_weight * cw
         if sample_weight is not None and not sample_weight.any():
             raise ValueError("Sample weights must contain at least one non-zero number.")
+        with np.errstate(over="ignore"):  # an overflowing sum is the error below
+            total = None if sample_weight is None else sample_weight.sum()
+        if total is not None and not np.isfinite(total):
+            raise ValueError(
+                "sample_weight (times class_weight) sums to more than float64 holds (the "
+                "largest weight is %.3g): the loss, a weighted mean, overflows. Rescale the "
+                "weights: dividing them and alpha by the same number gives the same fit."
+                % sample_weight.max())
         if sample_weight is not None and np.all(sample_weight == 1):
             return None  # the unweighted code path is the same loss, faster
         return None if sample_weight is None else weights_in_dtype(sample_weight, X.dtype)
@@ -865,6 +927,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             stratify = T.astype(bool)
         elif y_type == "multiclass":
             stratify = self.classes_[T.argmax(axis=1)]
+        if stratify is not None:
+            self._check_stratified_split(stratify)
         train, val = train_test_split(indices, stratify=stratify,
                                       random_state=self._random_state,
                                       test_size=self.validation_fraction)
@@ -880,6 +944,24 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "remain. Give more rows a weight, lower validation_fraction, or set "
                 "early_stopping=False." % self.validation_fraction)
         return train, self._held_out(X, T, sample_weight, val)
+
+    def _check_stratified_split(self, stratify):
+        """A clear error where the stratified split cannot give each side every class.
+
+        (A class of one member is left to train_test_split, whose error names it.)
+        """
+        counts = np.unique(stratify.ravel(), return_counts=True)[1]
+        n_samples, n_classes = len(stratify), len(counts)
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        if counts.min() < 2 or min(n_val, n_samples - n_val) >= n_classes:
+            return
+        raise ValueError(
+            "early_stopping holds out validation_fraction=%g of the %d rows, %d row(s), "
+            "and trains on %d: a stratified split needs each side to have at least one "
+            "row of each of the %d classes. Raise validation_fraction to at least %.3g "
+            "(and at most %.3g), fit more rows, or set early_stopping=False."
+            % (self.validation_fraction, n_samples, n_val, n_samples - n_val, n_classes,
+               n_classes / n_samples, 1 - n_classes / n_samples))
 
     def _held_out(self, X, T, sample_weight, val):
         """The early-stopping validation set of the rows ``val`` (a _HeldOut)."""

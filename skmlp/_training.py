@@ -54,6 +54,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from . import _kernels, nn
 from ._compile_notice import announce as announce_compile
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, unpack
+from ._utils import prints_into
 
 
 class ParameterLayout:
@@ -487,9 +488,15 @@ class _Stack:
 
     def guard(self, k, method, *args):
         """``method(*args)`` for network k; an error in it (a diverging loss, a
-        scorer or callback that raises) fails only k."""
+        scorer or callback that raises) fails only k.
+
+        What it prints goes to the network's ``_print_buffer`` where a search
+        gave it one (its lines then come in order, not interleaved with the
+        other networks').
+        """
         try:
-            return method(*args)
+            with prints_into(getattr(self.nets[k], "_print_buffer", None)):
+                return method(*args)
         except Exception as exc:
             if not self.collect_errors:
                 raise

@@ -579,3 +579,21 @@ def test_other_unconvertible_models_are_clear_errors():
         to_onnx(mlp, X[:1], target_opset=12)
     with pytest.raises(ValueError, match="fitted on one class"):
         to_onnx(_mlp().fit(X, np.zeros(len(X), dtype=int)), X[:1])
+
+
+@pytest.mark.parametrize("big", [np.uint64(2**63), np.uint64(2**64 - 1)])
+def test_labels_beyond_int64_are_a_clear_error(big):
+    rng = np.random.RandomState(16)
+    X, y = _blobs(3, rng)
+    labels = np.array([3, 2**40, big], dtype=np.asarray(big).dtype)[y]
+    clf = _mlp().fit(X, labels)
+    with pytest.raises(ValueError, match=r"fitted on labels up to .*beyond int64, the "
+                                         r"type of ONNX's integer labels"):
+        to_onnx(clf, X[:1].astype(np.float32))
+
+
+def test_uint64_labels_below_two_to_the_63_convert():
+    rng = np.random.RandomState(16)
+    X, y = _blobs(3, rng)
+    labels = np.array([3, 2**40, 2**63 - 1], dtype=np.uint64)[y]
+    assert_onnx_matches(_mlp().fit(X, labels), _test_rows(X, rng), np.float32)

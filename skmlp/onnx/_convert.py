@@ -89,8 +89,9 @@ def check_convertible(model, opset):
     NotFittedError
         The estimator is not fitted.
     ValueError
-        A target opset below MIN_OPSET, a model fitted on one class, or a
-        DensityBayesClassifier density without a graph.
+        A target opset below MIN_OPSET, a model fitted on one class or on
+        labels beyond int64, or a DensityBayesClassifier density without a
+        graph.
     """
     name = type(model).__name__
     opset = opset.get("", MIN_OPSET) if isinstance(opset, dict) else opset
@@ -107,9 +108,22 @@ def check_convertible(model, opset):
         raise ValueError(f"this {name} was fitted on one class ({classes.tolist()}): it "
                          "predicts a constant, which has no converter; fit it on two "
                          "classes or more")
+    _check_label_range(classes, name)
     if isinstance(model, DensityBayesClassifier):
         for k, density in enumerate(model.densities_):
             _check_density(density, k, model.classes_[k].tolist())
+
+
+def _check_label_range(classes, name):
+    """ValueError for uint64 labels from 2**63, which ONNX's int64 labels
+    cannot hold: they would come out wrapped. (Float labels beyond int64 do
+    not fit: scikit-learn calls them continuous.)"""
+    if classes.dtype.kind != "u" or np.array_equal(_label_array(classes), classes):
+        return
+    raise ValueError(
+        f"this {name} was fitted on labels up to {classes.max()!r}, beyond int64, the type "
+        "of ONNX's integer labels (they would come out wrong); fit it on labels below "
+        "2**63 (e.g. sklearn.preprocessing.LabelEncoder's) or on strings")
 
 
 def _check_density(density, k, label):
