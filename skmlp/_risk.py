@@ -14,9 +14,11 @@ scikit-learn's array API dispatch, of the input's namespace and device.
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils import get_tags
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     _logsumexp,
+    check_same_namespace,
     get_namespace_and_device,
     move_to,
 )
@@ -50,6 +52,28 @@ def on_host(*arrays):
                 array = move_to(array, xp=np, device="cpu")
         moved.append(array)
     return moved
+
+
+def move_fitted_arrays(estimator, xp, device):
+    """Move the fitted numeric numpy arrays of ``estimator`` to ``xp`` on ``device``.
+
+    scikit-learn's convention under array API dispatch: fitted arrays live
+    where the training data did (string ``classes_`` stay numpy, which array
+    API libraries cannot hold). Nothing is moved for numpy (or list) data.
+    """
+    if _is_numpy_namespace(xp):
+        return
+    for name, value in list(vars(estimator).items()):
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            setattr(estimator, name, xp.asarray(value, device=device))
+
+
+def check_input_namespace(estimator, X, method):
+    """scikit-learn's ``check_same_namespace`` of X and the fitted arrays, for
+    the estimators that keep them where the training data were (those tagged
+    ``array_api_support``); nothing for the others, which take any input."""
+    if get_tags(estimator).array_api_support:
+        check_same_namespace(X, estimator, attribute="class_count_", method=method)
 
 
 def as_namespace_of(values, like):
@@ -285,7 +309,8 @@ def decision_cost_matrix(cost, reject_cost):
            [1. , 0. ],
            [0.2, 0.2]])
     """
-    return cost if reject_cost is None else np.vstack([cost, reject_cost])
+    cost = to_numpy(cost)
+    return cost if reject_cost is None else np.vstack([cost, to_numpy(reject_cost)])
 
 
 def decision_labels(classes, reject_cost, reject_label):
@@ -555,6 +580,7 @@ class PosteriorMixin:
             decided (zero prior, or no samples yet), the log-priors where no
             class has density.
         """
+        check_input_namespace(self, X, "predict_log_proba")
         return log_posteriors(self.predict_joint_log_proba(X), self.class_prior_)
 
     def predict_proba(self, X):
@@ -570,6 +596,7 @@ class PosteriorMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Rows summing to 1, never NaN.
         """
+        check_input_namespace(self, X, "predict_proba")
         log_proba = self.predict_log_proba(X)
         xp, _, _ = get_namespace_and_device(log_proba)
         return xp.exp(log_proba)
@@ -596,6 +623,7 @@ class MinimumRiskMixin:
             ``predict_proba(X) @ reject_cost_``.
         """
         check_is_fitted(self)
+        check_input_namespace(self, X, "predict_risk")
         return conditional_risk(self.predict_proba(X), self._decision_costs())
 
     def _decision_costs(self):
@@ -624,6 +652,7 @@ class MinimumRiskMixin:
             doubts where the risk of doubt (the last column of
             ``predict_risk``) is below them all.
         """
+        check_input_namespace(self, X, "decision_function")
         risk = self.predict_risk(X)[:, :self.classes_.shape[0]]
         return binary_decision(risk) if risk.shape[1] == 2 else -risk
 
@@ -642,4 +671,5 @@ class MinimumRiskMixin:
             cheaper than every decision (only with ``reject_cost`` set).
         """
         check_is_fitted(self)
+        check_input_namespace(self, X, "predict")
         return labels_at(self._decision_labels(), minimum_risk_index(self.predict_risk(X)))

@@ -109,7 +109,42 @@ def test_gaussian_bayes_follows_the_input_namespace_and_device(params, dispatch)
         _assert_like_input(getattr(clf, method)(_strict(rows)), expected)
     if "reject_cost" in params:
         assert np.any(reference.predict(rows) == -1)
-    assert_allclose(clf.covariances_, reference.covariances_, rtol=1e-12)
+    # fitted arrays live where the training data did (scikit-learn's convention)
+    for name in ("means_", "covariances_", "class_prior_", "class_count_", "classes_",
+                 "cost_matrix_"):
+        _assert_like_input(getattr(clf, name), getattr(reference, name), rtol=1e-12)
+
+
+@needs_dispatch
+@pytest.mark.parametrize("params", [{}, {"covariance_type": "tied", "shrinkage": "auto"},
+                                    {"covariance_type": "diag", "reject_cost": 0.2}])
+def test_scikit_learns_array_api_checks_pass(params):
+    # scikit-learn's own checks of an estimator tagged array_api_support: the
+    # fitted attributes' namespace, device and dtype, every method's output,
+    # and a clear error for inputs of another namespace than fit's
+    from sklearn.utils.estimator_checks import (
+        check_array_api_input,
+        check_array_api_same_namespace,
+    )
+    clf = GaussianBayesClassifier(**params)
+    assert sklearn.utils.get_tags(clf).array_api_support
+    for device_name, dtype_name in (("CPU_DEVICE", "float64"), ("device1", "float32")):
+        for check_values in (False, True):
+            check_array_api_input("GaussianBayesClassifier", clf, "array_api_strict",
+                                  device_name=device_name, dtype_name=dtype_name,
+                                  check_values=check_values)
+    check_array_api_same_namespace("GaussianBayesClassifier", clf, "array_api_strict")
+
+
+@needs_dispatch
+def test_partial_fit_under_dispatch_equals_numpy(dispatch):
+    X, y = _iris()
+    clf, reference = GaussianBayesClassifier(), GaussianBayesClassifier()
+    for part in np.array_split(np.random.RandomState(2).permutation(len(y)), 3):
+        clf.partial_fit(_strict(X[part]), _strict(y[part]), classes=_strict([0, 1, 2]))
+        reference.partial_fit(X[part], y[part], classes=[0, 1, 2])
+    _assert_like_input(clf.predict_proba(_strict(X)), reference.predict_proba(X))
+    _assert_like_input(clf.means_, reference.means_, rtol=1e-12)
 
 
 @needs_dispatch
