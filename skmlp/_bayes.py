@@ -776,10 +776,6 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     namespace and device, and every prediction method computes there and
     returns arrays of the input's namespace and device.
 
-    Unlike scikit-learn's GaussianNB, big-endian float32 X (``'>f4'``) is
-    fitted in float32, as native float32 is (scikit-learn's validation would
-    make it float64).
-
     Examples
     --------
     >>> import numpy as np
