@@ -12,6 +12,8 @@ knows an estimator: the functions take and return arrays, of numpy or, under
 scikit-learn's array API dispatch, of the input's namespace and device.
 """
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.utils import get_tags
@@ -261,11 +263,13 @@ def check_reject_label(reject_label, classes):
     """
     classes = np.asarray(classes)
     strings = classes.dtype.kind in "USO" and all(isinstance(c, str) for c in classes)
-    if strings != isinstance(reject_label, str):
-        kind = "a string, as the class labels are" if strings else \
-            "a number, as the class labels are"
-        raise ValueError(f"reject_label={reject_label!r} must be {kind} "
-                         f"{classes.tolist()}: predict returns one array of labels")
+    numbers = classes.dtype.kind in "biuf"
+    if (strings and not isinstance(reject_label, str)) or (
+            numbers and not isinstance(reject_label, Real)):
+        kind = "a string" if strings else "a number"
+        raise ValueError(f"reject_label={reject_label!r} must be {kind}, as the class "
+                         f"labels are {classes.tolist()}: predict returns one array of "
+                         "labels")
     if reject_label in classes.tolist():
         raise ValueError(
             f"reject_label={reject_label!r} is one of the classes {classes.tolist()}; a "

@@ -228,3 +228,17 @@ def test_risk_functions_follow_the_input_namespace(dispatch):
     _assert_like_input(check_posteriors(_strict(proba), 3, "model"), proba)
     with pytest.raises(ValueError, match="model returned negative values"):
         check_posteriors(_strict(proba - 0.5), 3, "model")
+
+
+@needs_dispatch
+def test_density_bayes_takes_array_api_inputs_and_answers_in_numpy(dispatch):
+    # its densities are scikit-learn estimators without array API support:
+    # inputs are moved to the host, results are numpy (as documented)
+    from skmlp import DensityBayesClassifier
+    X, y = _iris()
+    reference = DensityBayesClassifier(reject_cost=0.2).fit(X, y)
+    clf = DensityBayesClassifier(reject_cost=0.2).fit(_strict(X), _strict(y))
+    proba = clf.predict_proba(_strict(X))
+    assert isinstance(proba, np.ndarray)
+    assert_allclose(proba, reference.predict_proba(X), rtol=1e-12)
+    assert_array_equal(clf.predict(_strict(X)), reference.predict(X))
