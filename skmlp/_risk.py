@@ -227,7 +227,7 @@ def check_reject_cost(reject_cost, n_classes):
     >>> check_reject_cost([0.1, -1.0], 2)
     Traceback (most recent call last):
     ...
-    ValueError: reject_cost must be finite and non-negative (the cost of a doubt when the truth is each class); got [ 0.1 -1. ]
+    ValueError: reject_cost must be finite and non-negative (the cost of a doubt ...
     """
     if reject_cost is None:
         return None
@@ -368,7 +368,8 @@ def check_posteriors(proba, n_classes, source):
     if xp.isdtype(proba.dtype, ("bool", "integral")):
         proba = xp.astype(proba, xp.float64)
     if proba.ndim != 2 or proba.shape[1] != n_classes:
-        problem = f"an array of shape {tuple(proba.shape)}, not (n_samples, {n_classes}) (one column per class)"
+        problem = (f"an array of shape {tuple(proba.shape)}, not (n_samples, {n_classes}) "
+                   "(one column per class)")
     elif not xp.isdtype(proba.dtype, "real floating") or not xp.all(xp.isfinite(proba)):
         problem = "values that are not finite numbers (NaN, inf or not numbers)"
     elif xp.any(proba < 0):
