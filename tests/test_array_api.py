@@ -242,3 +242,29 @@ def test_density_bayes_takes_array_api_inputs_and_answers_in_numpy(dispatch):
     assert isinstance(proba, np.ndarray)
     assert_allclose(proba, reference.predict_proba(X), rtol=1e-12)
     assert_array_equal(clf.predict(_strict(X)), reference.predict(X))
+
+
+@needs_dispatch
+def test_onnx_export_of_a_model_fitted_on_array_api_arrays_says_how(dispatch):
+    pytest.importorskip("skl2onnx")
+    from skl2onnx import to_onnx
+    from sklearn.utils._array_api import move_estimator_to
+
+    import skmlp.onnx  # noqa: F401  (registers the converters)
+    X, y = _iris()
+    clf = GaussianBayesClassifier(reject_cost=0.2).fit(_strict(X), _strict(y))
+    with pytest.raises(ValueError, match="fitted on arrays of array_api_strict .*"
+                                         "move_estimator_to"):
+        to_onnx(clf, X[:1].astype(np.float32))
+    moved = move_estimator_to(clf, np, "cpu")
+    with sklearn.config_context(array_api_dispatch=False):
+        onx = to_onnx(moved, X[:1].astype(np.float32), options={"zipmap": False})
+        assert_array_equal(moved.predict(X), GaussianBayesClassifier(reject_cost=0.2)
+                           .fit(X, y).predict(X))
+    import onnxruntime as ort
+    session = ort.InferenceSession(onx.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    rows = X.astype(np.float32)
+    labels = session.run(None, {session.get_inputs()[0].name: rows})[0]
+    with sklearn.config_context(array_api_dispatch=False):
+        assert_array_equal(labels, moved.predict(rows))
