@@ -103,6 +103,14 @@ def check_convertible(model, opset):
     except NotFittedError:
         raise NotFittedError(f"this {name} is not fitted: there is nothing to convert "
                              "to ONNX. Call fit before to_onnx.") from None
+    counts = getattr(model, "class_count_", None)
+    if counts is not None and not isinstance(counts, np.ndarray):
+        raise ValueError(
+            f"this {name} was fitted on arrays of {type(counts).__module__.split('.')[0]} "
+            "(array API dispatch): its fitted arrays live there. Move it to numpy first: "
+            "from sklearn.utils._array_api import move_estimator_to; "
+            "model = move_estimator_to(model, numpy, 'cpu')"
+        )
     classes = np.asarray(model.classes_)
     if len(classes) < 2:
         raise ValueError(f"this {name} was fitted on one class ({classes.tolist()}): it "
