@@ -319,8 +319,7 @@ def _backward_lines(tr):
     lines, rows = ["", "Backward pass (δ^(l) = ∂E/∂a^(l))"], []
     for l in range(L, 0, -1):
         if l == L:
-            delta = (f"δ^({l}) = o − t" if _cancels(tr)
-                     else f"δ^({l}) = (o − t) ⊙ {tr.out_activation}'(a^({l}))")
+            delta = f"δ^({l}) = {_output_delta_formula(tr)}"
         else:
             delta = f"δ^({l}) = δ^({l + 1}) W^({l + 1})ᵀ ⊙ {tr.activation}'(a^({l}))"
         penalty = f" + (α/S) W^({l})" if tr.alpha else ""
@@ -336,9 +335,13 @@ def _samples(A):
     return A[0] if A.shape[0] == 1 else A
 
 
-def _cancels(tr):
-    """Whether the output delta is o - t (the output's derivative cancels)."""
-    return tr.loss_name == "log_loss" or tr.out_activation == "identity"
+def _output_delta_formula(tr):
+    """∂E/∂a of the output layer, as nn.backward computes it (before s_n / S)."""
+    if tr.loss_name == "log_loss" or tr.out_activation == "identity":
+        return "o − t"  # the output's derivative cancels
+    if tr.out_activation == "softmax":  # the softmax Jacobian applied to o - t
+        return "o ⊙ ((o − t) − Σ_k (o_k − t_k) o_k)"
+    return f"(o − t) ⊙ {tr.out_activation}'(a^({tr.n_layers}))"
 
 
 def _update_lines(tr):

@@ -112,6 +112,17 @@ def test_trace_is_forward_and_backward():
     assert f"S = {weights.sum():g}" in text
 
 
+def test_softmax_output_delta_with_squared_error_is_the_jacobian_product():
+    rng = np.random.default_rng(1)
+    X, T = rng.normal(size=(1, 2)), np.array([[0.0, 1.0, 0.0]])
+    tr = trace(X, T, [rng.normal(size=(2, 3))], [np.zeros(3)], "relu", "softmax",
+               "squared_error")
+    o = tr.activations[-1]
+    jacobian = np.diag(o[0]) - np.outer(o[0], o[0])  # do_k / da_j of the softmax
+    assert_allclose(tr.deltas[-1][0], jacobian @ (o - T)[0])
+    assert "δ^(1) = o ⊙ ((o − t) − Σ_k (o_k − t_k) o_k)" in str(tr)
+
+
 def test_trace_does_not_modify_its_inputs_and_keeps_float32():
     X = X_WORKED.astype(np.float32)
     coefs = [W.astype(np.float32) for W in COEFS_WORKED]
