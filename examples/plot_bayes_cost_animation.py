@@ -14,7 +14,7 @@ so only the ratio :math:`c_{12} / c_{21}` matters: deciding class 1 when the
 truth is class 2 costs :math:`c_{12}`, the opposite mistake :math:`c_{21}`.
 Each frame refits :class:`skmlp.GaussianBayesClassifier` with
 ``cost_matrix = [[0, r], [1, 0]]`` for a ratio :math:`r = c_{12}/c_{21}`
-doubling from 1/16 to 16, on the homework's two Gaussian classes (class 1
+doubling from 1/16 to 16, on two Gaussian classes (class 1
 around (1, 2) with unit spread, class 2 around (0, 0) with spread
 :math:`\\sqrt 2`). The Gaussian fits, and so the posteriors, stay the same;
 only the level of the posterior ratio at which the decision flips moves:

@@ -4,8 +4,8 @@ XOR, epoch by epoch: a 2-2-1 network finds its decision regions
 
 No line separates XOR, but a network with two logistic hidden units can bend
 its decision regions around the four points. Here a
-:class:`skmlp.ManualMLPClassifier` (the 2-2-1 logistic network of the
-backprop lecture, trained with Adam on the log-loss) learns it one epoch at a
+:class:`skmlp.ManualMLPClassifier` (a 2-2-1 network of logistic units,
+trained with Adam on the log-loss) learns it one epoch at a
 time with ``partial_fit``; each frame shows its regions after some epochs,
 drawn by scikit-learn's
 :class:`~sklearn.inspection.DecisionBoundaryDisplay` from

@@ -53,6 +53,10 @@ _INITS = ("glorot_uniform", "glorot_uniform_sklearn", "he_uniform")
 # An epoch loss this many times the loss at the starting weights (or of the
 # best constant prediction, if larger) means the weights ran away (_check_loss).
 _EXPLOSION_FACTOR = 10.0
+# partial_fit judges that on the mean loss of at least this many rows (calls
+# pooled): the loss of one row varies 50-fold in healthy training.
+_STREAM_ROWS = 200
+_MAX_UNITS = np.iinfo(np.intp).max  # the largest layer numpy can index
 _PREDICT_CHUNK = 65536  # rows per forward pass in predict: bounded memory
 _STOPPED_BY_CALLBACK = 99  # scipy's status when the iteration callback stops it
 
@@ -72,7 +76,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     r"""Multilayer perceptron classifier with hand-written backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
-    (same parameters, defaults, attributes and methods) whose forward and
+    (same parameters, defaults, attributes and methods; the one difference by
+    default is the starting weights of logistic hidden units, see ``init``) whose forward and
     backward passes are the textbook formulas of :mod:`skmlp.nn`, plus the
     squared-error loss, a choice of initialiser and class weights.
 
@@ -106,8 +111,13 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer; ``()`` is a network without hidden
         layer (logistic or softmax regression).
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden units.
+    activation : str or list of str, default='relu'
+        Activation of the hidden units: 'identity', 'logistic', 'tanh',
+        'relu' (scikit-learn's four), 'leaky_relu' (slope 0.01 below 0),
+        'elu' (alpha 1), 'gelu' (exact, :math:`z\,\Phi(z)`), 'softplus'
+        (:math:`\ln(1 + e^z)`) or 'silu' (:math:`z\,\sigma(z)`); or a list
+        with one of them per hidden layer (ValueError at fit for another
+        length). The formulas and derivatives are in :mod:`skmlp.nn`.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
         or Adam.
@@ -232,7 +242,10 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     - An epoch loss that is NaN/inf, or more than 10 times the loss at the
       starting weights, raises ``FloatingPointError`` (MLPClassifier keeps
       going with NaN or saturated weights); the estimator is restored to its
-      state before the call (unfitted after a first fit).
+      state before the call (unfitted after a first fit). partial_fit judges
+      the mean loss of its calls over at least 200 rows (a call may have
+      one), against at least the loss of predicting every class equally
+      likely.
     - A ``ConvergenceWarning`` when the last epoch's loss is above the
       first's, or when the final loss is no better than predicting the class
       frequencies.
@@ -262,7 +275,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(nn.HIDDEN_ACTIVATIONS)), list, tuple],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -417,7 +430,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         first_call = _check_partial_fit_first_call(self, classes)
         if first_call:
             binarizer = LabelBinarizer()
-            multilabel = type_of_target(y).startswith("multilabel")
+            multilabel = type_of_target(y, input_name="y").startswith("multilabel")
             binarizer.fit(y if multilabel else classes)
             self._label_binarizer = binarizer
         try:
@@ -555,11 +568,12 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         # () is allowed: no hidden layer, i.e. logistic / softmax regression.
-        if not all(isinstance(s, Real) and not isinstance(s, bool) and s > 0 and int(s) == s
-                   for s in sizes):
+        # (a bound first: int() of inf overflows, and numpy cannot index 2**70 units)
+        if not all(isinstance(s, Real) and not isinstance(s, bool) and 0 < s <= _MAX_UNITS
+                   and int(s) == s for s in sizes):
             raise ValueError(
-                "hidden_layer_sizes must be positive integers, got %r."
-                % (self.hidden_layer_sizes,)
+                "hidden_layer_sizes must be positive integers, got %r (at most %d units "
+                "a layer)." % (self.hidden_layer_sizes, _MAX_UNITS)
             )
         return [int(s) for s in sizes]
 
@@ -698,6 +712,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         network takes its data attributes instead of validating again.
         """
         hidden = self._hidden_sizes()
+        nn._hidden_activations(self.activation, len(hidden))  # ValueError: names, length
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
             first_pass = True
@@ -714,8 +729,13 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         if first_pass:
             self._reset_state(T, layer_units)
+        else:
+            self._continue_previous_fit()
+        self._fitted_by = (self.solver, self.loss)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._null_loss = _null_loss(T, sample_weight, self.loss, self.out_activation_)
+        if incremental:  # a call's rows may be one: the classes' uniform loss as well
+            self._null_loss = max(self._null_loss, self._uniform_loss())
         self._penalty_scale = self._start_penalty(coefs, X.shape[0], sample_weight)
         if not incremental or first_pass or not hasattr(self, "_reference_loss"):
             # partial_fit calls share one reference: divergence spread over
@@ -723,6 +743,11 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             # model whose fitted attributes were set by hand, as in
             # scikit-learn's test_fit).
             self._reference_loss = None
+            self._pooled_loss = (0, 0.0)
+        if not incremental:
+            self._pooled_loss = None  # a fit's epoch covers all its rows
+        elif getattr(self, "_pooled_loss", None) is None:
+            self._pooled_loss = (0, 0.0)
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
         return X, T, sample_weight, layer_units
@@ -753,9 +778,37 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.n_iter_ = 0
         self.t_ = 0
+        self.out_activation_ = self._out_activation()
+        self._reset_record()
+
+    def _out_activation(self):
+        """Softmax for multiclass targets with log_loss, else logistic units."""
         multiclass = self._label_binarizer.y_type_ == "multiclass"
-        use_softmax = multiclass and self.loss == "log_loss"
-        self.out_activation_ = "softmax" if use_softmax else "logistic"
+        return "softmax" if multiclass and self.loss == "log_loss" else "logistic"
+
+    def _continue_previous_fit(self):
+        """What a warm start or a later partial_fit continues: the one place that decides.
+
+        The weights always (:meth:`_starting_weights` checks their shapes);
+        the output units follow the loss (another loss: another output
+        activation). The record of stochastic training (loss curve, best
+        loss or validation score, no-improvement count) only where the
+        previous fit kept one of the same loss: after an lbfgs fit, or with
+        another loss (another scale), it starts afresh. partial_fit's
+        optimizer state only where the previous fit had this solver's.
+        """
+        solver, loss = getattr(self, "_fitted_by", (self.solver, self.loss))
+        if loss != self.loss:
+            self.out_activation_ = self._out_activation()
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return  # lbfgs keeps no record (_fit_lbfgs drops it)
+        if solver not in _STOCHASTIC_SOLVERS or loss != self.loss:
+            self._reset_record()
+        elif solver != self.solver:
+            self.__dict__.pop("_optimizer", None)  # another optimizer's state
+
+    def _reset_record(self):
+        """Start the record of stochastic training and the optimizer afresh."""
         if hasattr(self, "_optimizer"):
             del self._optimizer
         for name in _STOCHASTIC_ATTRIBUTES:  # curves of an earlier fit with another solver
@@ -891,7 +944,9 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _end_epoch(self, loss, n_train, validation, optimizer):
         """Bookkeeping after an epoch; returns True when training must stop."""
-        self._check_loss(loss, self.solver, epoch=True)
+        judged = self._loss_to_judge(loss, n_train)
+        self._check_loss(loss if judged is None else judged, self.solver,
+                         epoch=judged is not None)
         self._check_weights_finite(self.coefs_ + self.intercepts_)
         self.n_iter_ += 1
         self.t_ += n_train
@@ -955,6 +1010,27 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             print("Validation score: %f" % self.validation_scores_[-1])
 
     # ------------------------------------------------- fit: never silent
+
+    def _loss_to_judge(self, loss, n_rows):
+        """The mean loss an explosion is judged by after an epoch, or None (not yet).
+
+        A fit's epoch loss. partial_fit pools its calls' losses, weighted by
+        their rows, until they cover :data:`_STREAM_ROWS` rows: the loss of a
+        call of a few rows says little about the weights.
+        """
+        if self._pooled_loss is None:
+            return loss
+        rows, total = self._pooled_loss
+        rows, total = rows + n_rows, total + loss * n_rows
+        self._pooled_loss = (rows, total) if rows < _STREAM_ROWS else (0, 0.0)
+        return total / rows if rows >= _STREAM_ROWS else None
+
+    def _uniform_loss(self):
+        """Loss of predicting every class (or label) equally likely."""
+        n_outputs = self.n_outputs_
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        p = np.full((1, n_outputs), 1.0 / n_outputs if multiclass else 0.5)
+        return _null_loss(p, None, self.loss, self.out_activation_)
 
     def _check_loss(self, loss, solver, epoch=False):
         """Stop with a clear error on a non-finite or exploding loss."""

@@ -1,6 +1,6 @@
-"""Rosenblatt's perceptron, exactly as the course notes state it, one-vs-rest and fast.
+"""Rosenblatt's perceptron, exactly as textbooks state it, one-vs-rest and fast.
 
-The rule (the homework's problem 1(b)), for each sample x(n) with desired response
+The rule, for each sample x(n) with desired response
 d(n) in {-1, +1}::
 
     y(n)   = sgn(w(n).x(n) + b(n))
@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
 from . import _kernels
+from ._compile_notice import announce as announce_compile
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._utils import (
     all_or_nothing,
@@ -292,7 +293,7 @@ def _epoch_penalized(X, rows, desired, step, state, fit_intercept, average, pena
 
 # --------------------------------------------------------------- the estimator
 class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
-    """Rosenblatt's perceptron: the course notes' rule, one-vs-rest, averaged or not.
+    """Rosenblatt's perceptron: the textbook rule, one-vs-rest, averaged or not.
 
     For each sample x(n), desired response d(n) = +1 for the positive class
     (``classes_[1]`` in the binary case; class k for unit k in one-vs-rest) and
@@ -391,7 +392,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         and not counted). sklearn's Perceptron reports one more.
     errors_ : list of int
         For each epoch, the training samples (of non-zero weight) that the
-        perceptron misclassified when they were presented: the notes' training
+        perceptron misclassified when they were presented: the classic training
         curve. In the binary case this is the number of updates.
     n_features_in_ : int
         Number of features seen in fit.
@@ -788,6 +789,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _epoch(self, X, desired, step, rows, state):
         """The block algorithm for the pure rule, sample by sample with a penalty."""
+        announce_compile()  # one line on stderr if the kernels are not compiled yet
         if self.penalty is None:
             return _epoch_blocks(
                 X, rows, desired, step, state, self.fit_intercept, self.average

@@ -82,7 +82,7 @@ def class_weight_per_sample(class_weight, classes, y):
     >>> class_weight_per_sample({0: -1.0, 1: 1.0}, np.array([0, 1]), np.array([1, 0]))
     Traceback (most recent call last):
     ...
-    ValueError: class_weight must map classes to finite non-negative numbers; got class_weight[0] = -1.0.
+    ValueError: class_weight must map classes to finite non-negative numbers; got ... = -1.0.
     """
     if class_weight is None:
         return None
@@ -129,3 +129,24 @@ def weights_in_dtype(sample_weight, dtype):
             "of X; rescale the weights (or fit float64 data)."
         )
     return sample_weight.astype(dtype)
+
+
+def native_byte_order(X):
+    """X with its floating dtype in the machine's byte order (a copy only if needed).
+
+    ``validate_data(..., dtype=[np.float64, np.float32])`` keeps only native
+    dtypes: big-endian float32 ('>f4' on a little-endian machine) would
+    silently become float64. Swapping the bytes first keeps float32 float32
+    whatever its byte order. Anything without a non-native float dtype (lists,
+    DataFrames, sparse matrices, native arrays) is returned as it is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> native_byte_order(np.ones(2, dtype=">f4")).dtype == np.float32
+    True
+    """
+    dtype = getattr(X, "dtype", None)
+    if isinstance(X, np.ndarray) and dtype.kind == "f" and not dtype.isnative:
+        return X.astype(dtype.newbyteorder("="))
+    return X

@@ -24,6 +24,7 @@ from numbers import Integral, Number
 from typing import NamedTuple
 
 import numpy as np
+from joblib import effective_n_jobs
 from joblib.logger import short_format_time
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics._scorer import _MultimetricScorer
@@ -42,14 +43,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _safe_split
-from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_features, _num_samples
+from threadpoolctl import threadpool_limits
 
 from ._callbacks import _NoCallbackContext, root_context
 from ._mlp import ManualMLPClassifier, fit_stack
-from threadpoolctl import threadpool_limits
-
 from ._training import bytes_per_network, thread_budget
 
 __all__ = [
@@ -219,9 +218,11 @@ class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
     Pipeline are fitted once per task (by the Pipeline's own ``fit``, with
     its metadata routing) and shared by the group.
 
-    A candidate whose fit fails (a diverging loss, an early-stopping split
-    that cannot be made, a callback or scorer that raises) fails on its own,
-    as in GridSearchCV (``error_score``); the others go on.
+    A candidate whose fit fails (a parameter value its fit refuses, a
+    diverging loss, an early-stopping split that cannot be made, a callback
+    or scorer that raises) fails on its own, as in GridSearchCV
+    (``error_score``); the others go on. Data every fit refuses (a 1-D X,
+    labels of mixed types) fails every fit, with GridSearchCV's error.
 
     Parameters
     ----------
@@ -931,7 +932,7 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
                           f"parameters {sorted(unknown)}")
         yield list(range(len(nets))), [error] * len(nets), 0.0
         return
-    size = max(1, max_stack_bytes // _bytes_per_network(nets[0], X, y))
+    size = max(1, max_stack_bytes // max(1, _bytes_per_network(nets[0], X, y)))
     for continued in (False, True):
         index = [k for k in range(len(nets)) if resume[k] == continued]
         for stack in np.array_split(index, -(-len(index) // size)) if index else []:
@@ -950,10 +951,17 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
 
 
 def _bytes_per_network(net, X, y):
-    """Memory of one network of a stack training on X (as the network sees it)."""
-    n_samples = _num_samples(X)
-    batch = min(200 if net.batch_size == "auto" else net.batch_size, n_samples)
-    layer_units = [_num_features(X), *np.atleast_1d(net.hidden_layer_sizes), _n_outputs(y)]
+    """Memory of one network of a stack training on X (as the network sees it).
+
+    0 where the network's parameters, X or y are not valid: the fits say why
+    (each candidate's error goes to ``error_score``, as in GridSearchCV).
+    """
+    try:
+        n_samples = _num_samples(X)
+        batch = min(200 if net.batch_size == "auto" else int(net.batch_size), n_samples)
+        layer_units = [_num_features(X), *net._hidden_sizes(), _n_outputs(y)]
+    except (TypeError, ValueError, OverflowError):
+        return 0
     itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
     return bytes_per_network([int(u) for u in layer_units], batch, itemsize, net.solver,
                              net.early_stopping)

@@ -9,6 +9,9 @@ sample weights, for one network and for a stack. float64 to 1e-12, float32
 to 1e-5.
 """
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -17,7 +20,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from skmlp import ManualMLPClassifier, nn
+from skmlp import ManualMLPClassifier, _kernels, nn
 from skmlp import _training as training
 from skmlp._optimizers import AdamOptimizer, SGDOptimizer
 from skmlp._training import ParameterLayout
@@ -82,9 +85,11 @@ def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer, 
 
 def _reference_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver):
     """nn.forward / nn.backward, then the optimizer's formulas, for one network."""
-    acts = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_)
+    acts, pre = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_,
+                           return_pre_activations=True)
     loss, coef_grads, intercept_grads = nn.backward(
-        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight)
+        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight,
+        pre_activations=pre)
     new = []
     for w, g in zip(coefs + intercepts, coef_grads + intercept_grads):
         w = w.astype(np.float64)
@@ -117,10 +122,30 @@ def test_compiled_step_equals_nn_and_the_optimizer_formulas(activation, output, 
     _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused=True)
 
 
+# The activations beyond scikit-learn's four, and one activation per hidden layer
+# (the networks of _problem have two hidden layers).
+NEW_ACTIVATIONS = {name: name for name in ("leaky_relu", "elu", "gelu", "softplus", "silu")}
+NEW_ACTIVATIONS.update({"gelu,leaky_relu": ["gelu", "leaky_relu"],
+                        "tanh,silu": ["tanh", "silu"], "softplus,relu": ["softplus", "relu"]})
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
+@pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
+@pytest.mark.parametrize("activation", list(NEW_ACTIVATIONS.values()), ids=list(NEW_ACTIVATIONS))
+def test_compiled_step_with_new_and_per_layer_activations_equals_nn(activation, output, K,
+                                                                    weighted, dtype):
+    # The update does not depend on the activation: one solver is enough.
+    _check_step_against_nn(activation, output, SOLVERS["adam"], K, weighted, dtype, fused=True)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
 @pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
-@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"]
+                         + list(NEW_ACTIVATIONS.values()),
+                         ids=["identity", "logistic", "tanh", "relu"] + list(NEW_ACTIVATIONS))
 def test_step_with_numpy_products_equals_nn(activation, output, K, dtype):
     # The route of big networks: numpy's matmul, the same kernels between (the
     # update does not depend on the route: one solver is enough).
@@ -149,6 +174,24 @@ def _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused
             assert_allclose(g, ref, **TOL[dtype])
         for w, ref in zip(views[k][0] + views[k][1], ref_new):
             assert_allclose(w, ref, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_cross_entropy_of_the_class_probability_is_nn_full_sum(dtype):
+    # The compiled softmax loss reads only the probability of each sample's
+    # class (one-hot targets): the very value of nn's sum over all outputs,
+    # clipping included, to the bit.
+    rng = np.random.default_rng(0)
+    Z = rng.normal(scale=3, size=(40, 5)).astype(dtype)
+    Z[:5] = 200 * np.eye(5) - 100  # outputs of exactly 0 and 1: clipped
+    T = np.eye(5, dtype=dtype)[rng.integers(0, 5, 40)]
+    bias, one = np.zeros((1, 5), dtype=dtype), np.ones(1, dtype=dtype)
+    for z, t in zip(Z, T):
+        y, losses = z[None, None].copy(), np.zeros(1)
+        _kernels.output_layer(y, bias, 0, t[None], _kernels.SOFTMAX, _kernels.LOG_LOSS,
+                              np.finfo(dtype).eps, one, np.ones(1), np.empty_like(y),
+                              np.zeros((1, 5), dtype=dtype), losses)
+        assert losses[0] == nn._row_losses(y[0], t[None], "log_loss", "softmax")[0]
 
 
 def test_float32_steps_stay_float32_to_the_end():
@@ -205,3 +248,58 @@ def test_thread_budget_follows_threadpoolctl_limits():
     with threadpool_limits(limits=1, user_api="blas"):
         assert training.thread_budget() == 1
     assert 1 <= training.thread_budget() <= len(__import__("os").sched_getaffinity(0))
+
+
+# ----------------------------------------------------- numba's debugging switch
+
+_FITS_SCRIPT = """
+import sys, warnings
+import numpy as np
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+from skmlp import ManualMLPClassifier, PerceptronClassifier
+
+def fitted_weights():
+    X, y = load_iris(return_X_y=True)
+    X, y = X[::5], y[::5]
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for dtype in (np.float64, np.float32):
+            for solver in ("sgd", "adam", "lbfgs"):
+                m = ManualMLPClassifier((3,), solver=solver, max_iter=3, batch_size=10,
+                                        random_state=0).fit(X.astype(dtype), y)
+                out[f"mlp-{solver}-{dtype.__name__}"] = np.concatenate(
+                    [w.ravel() for w in m.coefs_ + m.intercepts_])
+            for penalty in (None, "l2"):
+                p = PerceptronClassifier(penalty=penalty, max_iter=3,
+                                         random_state=0).fit(X.astype(dtype), y)
+                out[f"perceptron-{penalty}-{dtype.__name__}"] = np.concatenate(
+                    [p.coef_.ravel(), p.intercept_])
+    return out
+
+if __name__ == "__main__":
+    np.savez(sys.argv[1], **fitted_weights())
+"""
+
+
+def test_fits_without_jit_equal_the_compiled_fits(tmp_path):
+    # NUMBA_DISABLE_JIT=1 (numba's switch for debugging) runs the kernels as
+    # Python: the same fits, to rounding (compiled code may fuse multiply-adds).
+    script = tmp_path / "fits.py"
+    script.write_text(_FITS_SCRIPT)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1",
+           "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, str(script), str(tmp_path / "nojit.npz")],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    namespace = {}
+    exec(compile(_FITS_SCRIPT, "fits", "exec"), namespace)
+    compiled = namespace["fitted_weights"]()
+    without_jit = np.load(tmp_path / "nojit.npz")
+    assert sorted(without_jit.files) == sorted(compiled)
+    for name, weights in compiled.items():
+        assert without_jit[name].dtype == weights.dtype, name
+        assert_allclose(without_jit[name], weights, err_msg=name,
+                        **TOL[weights.dtype.type])

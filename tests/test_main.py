@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -57,6 +58,10 @@ def test_bad_option_subprocess_one_line_no_traceback():
         (["--dataset", "cifar"], "argument --dataset: invalid choice: 'cifar'"),
         (["--plot", "/no/such/folder/x.png"], "argument --plot: folder '/no/such/folder'"),
         (["--threads", "0"], "argument --threads: '0' must be at least 1"),
+        # more than a C int: would overflow the ETA's float and the thread limit
+        (["--epochs", "1" + "0" * 400], "0' must be at most 2147483647"),
+        (["--threads", str(2**31)], "argument --threads: '2147483648' must be at most "
+                                    "2147483647"),
         (["--plot", "demo.xyz"], "argument --plot: 'demo.xyz' does not end with a known"),
         # checked before any training (nothing on stdout), not ignored
         (["--plot", ""], "argument --plot: empty file name"),
@@ -153,7 +158,38 @@ def test_end_to_end_digits(capsys, tmp_path):
 def test_end_to_end_lbfgs(capsys):
     demo.main(["--dataset", "digits", "--solver", "lbfgs", "--epochs", "2", "--hidden", "8"])
     out = capsys.readouterr().out
-    assert "solver lbfgs" in out and "epoch   2/2" in out and "Test accuracy:" in out
+    assert "solver lbfgs" in out and "Test accuracy:" in out
+    # rounds of L-BFGS iterations, not epochs of minibatches
+    assert "round   2/2" in out and "epoch " not in out
+    assert f"rounds of up to {demo.LBFGS_ITERS_PER_EPOCH} iterations" in out
+
+
+def test_lr_with_lbfgs_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        demo.main(["--solver", "lbfgs", "--lr", "0.01"])
+    assert exit_info.value.code == 2
+    assert "--lr: L-BFGS has no learning rate" in capsys.readouterr().err
+
+
+def test_the_first_estimate_is_not_fooled_by_the_first_compile(capsys, monkeypatch):
+    # After an install the first training call compiles the kernels (seconds):
+    # here a first partial_fit that takes 3 s longer stands for it.
+    partial_fit, calls = demo.ManualMLPClassifier.partial_fit, []
+
+    def compiling_first(self, *args, **kwargs):
+        if not calls:
+            time.sleep(3.0)
+        calls.append(1)
+        return partial_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(demo.ManualMLPClassifier, "partial_fit", compiling_first)
+    demo.main(["--hidden", "100", "--epochs", "3"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+    seconds = [[float(s) for s in re.findall(r"(?:elapsed|ETA)\s+([\d.]+)s", line)]
+               for line in lines]
+    (elapsed_1, eta_1), (total, _) = seconds[0], seconds[-1]
+    assert len(lines) == 3 and total > 0
+    assert total / 2 <= elapsed_1 + eta_1 <= 2 * total, (lines, seconds)
 
 
 def test_plot_without_matplotlib_is_a_message(capsys, monkeypatch, tmp_path):
@@ -386,3 +422,48 @@ def test_reader_going_away_is_no_traceback_subprocess():
         process.kill()
     assert err == ""
     assert process.returncode == 1
+
+
+def test_plot_path_that_is_a_named_pipe_is_an_error_before_training(tmp_path):
+    # Opening a FIFO for writing waits for a reader: the check must not open it.
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs named pipes (POSIX)")
+    fifo = tmp_path / "p.png"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "skmlp", "--plot", str(fifo),
+                             *DIGITS_3_EPOCHS], cwd=REPO, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert re.fullmatch(r"python -m skmlp: error: argument --plot: '.*p\.png' is a named "
+                        r"pipe or socket, not a file; .*\n", result.stderr)
+
+
+def test_batch_size_above_the_training_set_is_the_full_batch_said_once(capsys):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        demo.main(["--batch-size", "100000", "--compare-sklearn", *DIGITS_3_EPOCHS])
+    assert [str(w.message) for w in caught if "batch_size" in str(w.message)] == []
+    captured = capsys.readouterr()
+    assert captured.err == ("python -m skmlp: --batch-size 100000 is more than the 1293 "
+                            "training images: using 1293 (full batch)\n")
+    assert "batch 1293" in captured.out
+
+
+def _demo_in_shell(redirect):
+    return subprocess.run(["sh", "-c", f'"{sys.executable}" -m skmlp "$@" {redirect}', "sh",
+                           *DIGITS_3_EPOCHS], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_closed_stdout_runs_the_demo_quietly_subprocess():
+    result = _demo_in_shell(">&-")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_full_output_device_is_one_line_subprocess():
+    result = _demo_in_shell("> /dev/full")
+    assert result.returncode == 1
+    assert result.stderr == ("python -m skmlp: error: cannot write the output: No space "
+                             "left on device\n")

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from _helpers import EpochEndCallback
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import FitFailedWarning
@@ -17,7 +18,6 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import skmlp.model_selection as ms
 from skmlp import ManualMLPClassifier
-from skmlp._callbacks import EpochEndCallback
 from skmlp.model_selection import MLPGridSearchCV
 
 pytestmark = pytest.mark.filterwarnings(
@@ -509,3 +509,37 @@ def test_every_weighted_row_in_the_validation_split(data):
     _assert_same_search(ours, theirs, X)
     assert np.isnan(ours.cv_results_["split0_test_score"]).all()
     assert np.isfinite(ours.cv_results_["split1_test_score"]).all()
+
+
+# ----------------------------------------- bad candidates, labels and X: as a fit
+
+
+@pytest.mark.parametrize("grid", [
+    {"batch_size": ["big", 32]},
+    {"hidden_layer_sizes": ["abc", (8,)]},
+    {"hidden_layer_sizes": [None, (8,)]},
+    {"hidden_layer_sizes": [(float("inf"),), (8,)]},
+    {"hidden_layer_sizes": [(2**70,), (8,)]},
+    {"alpha": [-1.0, 1e-4], "learning_rate_init": [0.1]},
+], ids=["batch_size-str", "hidden-str", "hidden-None", "hidden-inf", "hidden-huge",
+        "alpha-negative"])
+def test_a_bad_candidate_value_scores_error_score_as_gridsearchcv(data, grid):
+    X, y = data
+    ours, theirs = _both(_mlp(), grid, X, y)
+    _assert_same_search(ours, theirs, X)
+    assert np.isnan(ours.cv_results_["mean_test_score"][0])
+
+
+@pytest.mark.parametrize("search_class", [MLPGridSearchCV, GridSearchCV])
+def test_labels_that_cannot_be_sorted_fail_every_fit_as_gridsearchcv(data, search_class):
+    X, y = data
+    labels = np.array([1, "a", 2.5, "b"], dtype=object)[y]
+    with pytest.raises(ValueError, match=r"(?s)All the 3 fits failed.*Unknown label type"):
+        search_class(_mlp(), {"alpha": [1e-4]}, cv=3).fit(X, labels)
+
+
+@pytest.mark.parametrize("search_class", [MLPGridSearchCV, GridSearchCV])
+def test_one_dimensional_X_fails_every_fit_as_gridsearchcv(data, search_class):
+    X, y = data
+    with pytest.raises(ValueError, match=r"(?s)All the 3 fits failed.*Expected 2D array"):
+        search_class(_mlp(), {"alpha": [1e-4]}, cv=3).fit(X[:, 0], y)

@@ -6,8 +6,11 @@ on the same arguments: every key of cv_results_ but the times (scores to
 predictions.
 """
 
+import re
+
 import numpy as np
 import pytest
+from _helpers import EpochEndCallback
 from scipy.stats import loguniform
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import (
@@ -20,7 +23,6 @@ from sklearn.preprocessing import StandardScaler
 from test_model_selection import _assert_same_search, _mlp, digits
 
 import skmlp.model_selection as ms
-from skmlp._callbacks import EpochEndCallback
 from skmlp.model_selection import (
     MLPHalvingGridSearchCV,
     MLPHalvingRandomSearchCV,
@@ -195,3 +197,35 @@ def test_survivors_train_each_epoch_once(data):
     last_round = [n * r for n, r in zip(
         np.diff(search.n_candidates_ + [0]) * -1, search.n_resources_)]
     assert counter.epochs == 3 * sum(last_round)  # (6 x 1 + 2 x 3 + 1 x 9) x 3 folds
+
+
+@pytest.mark.parametrize("theirs_class, space, search_params", [
+    (RandomizedSearchCV, {"hidden_layer_sizes": ["abc", None, (8,)],
+                          "learning_rate_init": [0.01, 0.1]}, {"n_iter": 4}),
+    (HalvingGridSearchCV, {"batch_size": ["big", 32], **RATES_AND_PENALTIES},
+     {"resource": "max_iter", "max_resources": 9}),
+    (HalvingRandomSearchCV, {"hidden_layer_sizes": [(float("inf"),), (8,)],
+                             "learning_rate_init": loguniform(1e-3, 0.3)},
+     {"n_candidates": 6}),
+], ids=["randomized", "halving-grid", "halving-random"])
+def test_a_bad_candidate_value_scores_error_score_as_sklearn(data, theirs_class, space,
+                                                             search_params):
+    X, y = data
+    ours, _ = _same_as_sklearn(theirs_class, _mlp(), space, X, y, random_state=0,
+                               **search_params)
+    assert np.isnan(ours.cv_results_["mean_test_score"]).any()
+
+
+@pytest.mark.filterwarnings("ignore:The total space of parameters 2 is smaller")
+@pytest.mark.parametrize("theirs_class", [RandomizedSearchCV, HalvingGridSearchCV,
+                                          HalvingRandomSearchCV])
+def test_one_dimensional_X_is_sklearns_error(data, theirs_class):
+    X, y = data
+    space, errors = {"alpha": [1e-4, 1e-2]}, []
+    for search_class in (theirs_class, OURS[theirs_class]):
+        search = search_class(_mlp(), space, cv=3, random_state=0)
+        with pytest.raises(Exception) as excinfo:
+            search.fit(X[:, 0], y)
+        errors.append(excinfo.value)
+    assert type(errors[1]) is type(errors[0])
+    assert re.sub(r"\d+", "N", str(errors[1]))[:200] == re.sub(r"\d+", "N", str(errors[0]))[:200]
