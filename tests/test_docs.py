@@ -231,7 +231,7 @@ def _dependencies():
     required = [re.split(r"[<>=!~;\[ ]", line.strip())[0]
                 for line in config["options"]["install_requires"].splitlines()
                 if line.strip() and not line.strip().startswith("#")]
-    extra = [re.split(r"\[", p)[0] for packages in _extras().values() for p in packages]
+    extra = [re.split(r"\[", p)[0] for packages, _ in _extras().values() for p in packages]
     return set(required) | set(extra)
 
 
