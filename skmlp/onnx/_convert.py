@@ -30,8 +30,8 @@ from .. import (
     ManualMLPClassifier,
     MinimumRiskClassifier,
     PerceptronClassifier,
+    nn,
 )
-from .. import nn
 from .._risk import log_or_minus_inf
 from . import _ops
 from ._ops import Ops
