@@ -31,6 +31,7 @@ from .. import (
     ManualMLPClassifier,
     MinimumRiskClassifier,
     PerceptronClassifier,
+    nn,
 )
 from .._risk import log_or_minus_inf
 from . import _ops
@@ -216,10 +217,11 @@ def _label_array(classes):
 
 def _mlp_graph(ops, X, model):
     """ManualMLPClassifier: the forward pass, then predict_proba's output rule."""
+    hidden = nn._hidden_activations(model.activation, len(model.coefs_) - 1)
     A = X
     for l, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         if l:
-            A = _ops.activation(ops, model.activation, A)
+            A = _ops.activation(ops, hidden[l - 1], A)
         A = ops.Add(ops.MatMul(A, ops.const(W)), ops.const(b))
     if model._multiclass_squared_error():
         # as _chunk_output: y_k / sum_j y_j with y = expit(a) is softmax(log expit(a))
