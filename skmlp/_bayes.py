@@ -93,8 +93,9 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
     a class are gathered a block at a time (never a float64 copy of all of
     X; 'diag' and 'spherical' blocks of float32 X stay float32), scaled to
-    z, each block centred on its own mean (scatter B'B of the sqrt(w) scaled block: a symmetric matrix
-    product; for diagonals w'(B*B)) and merged into the running class
+    z, each block centred on its own mean (scatter B'B of the sqrt(w) scaled
+    block: a symmetric matrix product; for diagonals w'(B*B)) and merged into
+    the running class
     statistics by :func:`_chan_merge`.
 
     Why z: with |z| <= 1 the squares neither overflow (X near 1e154, or

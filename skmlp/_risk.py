@@ -22,7 +22,6 @@ from sklearn.utils._array_api import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-
 # ---------------------------------------------------------------------------
 # Array namespaces (scikit-learn's array API support): the functions below
 # that take posteriors or risks compute in the namespace and on the device of
@@ -201,7 +200,7 @@ def check_reject_cost(reject_cost, n_classes):
     >>> check_reject_cost([0.1, -1.0], 2)
     Traceback (most recent call last):
     ...
-    ValueError: reject_cost must be finite and non-negative (the cost of a doubt when the truth is each class); got [ 0.1 -1. ]
+    ValueError: reject_cost must be finite and non-negative (...); got [ 0.1 -1. ]
     """
     if reject_cost is None:
         return None
