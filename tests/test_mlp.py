@@ -993,7 +993,8 @@ def _one_row_stream(est, X, y, n_calls):
 
 
 def test_one_row_partial_fit_stream_is_not_a_false_divergence():
-    # One row's loss varies 50-fold in healthy training; the stream trains as MLPClassifier's, row for row.
+    # One row's loss varies 50-fold in healthy training; the stream trains as
+    # MLPClassifier's, row for row.
     X, y = load_iris(return_X_y=True)
     X, y = sk_shuffle(StandardScaler().fit_transform(X), y, random_state=0)
     params = dict(solver="sgd", learning_rate_init=0.05, random_state=0)
