@@ -96,11 +96,11 @@ def draw_setting(ax_data, ax_curve, X, y, models, bayes_boundary, title):
 
 
 # Lettered to be read at the docs' column width (text of 10 px or more): a
-# 15-inch figure is shown about 690 px wide.
+# 13-inch figure is shown about 690 px wide.
 @plt.rc_context({"font.size": 15})
 def plot_family(name, settings, sampler):
     fig, axes = plt.subplots(
-        2, len(settings), figsize=(5 * len(settings), 8),
+        2, len(settings), figsize=(4.4 * len(settings), 7.4),
         gridspec_kw={"height_ratios": [3, 1]},
     )
     for column, (title, sizes, sigmas, bayes_boundary) in enumerate(settings):
@@ -121,5 +121,10 @@ def plot_family(name, settings, sampler):
 
 
 plot_family("Gaussian classes", SETTINGS["Gaussians"], make_gaussian_classes)
+plt.show()
+
+# %%
+# The same three settings with uniform discs instead of Gaussians (dashed:
+# the exact Bayes boundary of the discs).
 plot_family("Uniform discs", SETTINGS["Uniform discs"], make_uniform_discs)
 plt.show()
