@@ -357,11 +357,6 @@ def dump_json(result):
 
 
 # ---------------------------------------------------------------- one estimator
-def is_implemented(cls):
-    """False for the placeholder classes that stand in until a module lands."""
-    return hasattr(cls, "fit")
-
-
 def time_case(make, X, y, X_test, y_test, *, repeat=3, fit_repeat=1, fit_budget=10.0,
               trace=True, method="predict"):
     """Time fit (best of `fit_repeat`, within `fit_budget` s) and `method` on X_test.

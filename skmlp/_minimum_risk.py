@@ -32,7 +32,8 @@ from ._risk import (
 from ._utils import all_or_nothing, check_class_labels
 
 
-class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimatorMixin,
+                            ClassifierMixin, BaseEstimator):
     """Minimum-risk decisions from any probabilistic classifier.
 
     Fits a clone of ``estimator``, takes its posteriors P(j | x), re-weights

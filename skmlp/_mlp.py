@@ -111,8 +111,13 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer; ``()`` is a network without hidden
         layer (logistic or softmax regression).
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden units.
+    activation : str or list of str, default='relu'
+        Activation of the hidden units: 'identity', 'logistic', 'tanh',
+        'relu' (scikit-learn's four), 'leaky_relu' (slope 0.01 below 0),
+        'elu' (alpha 1), 'gelu' (exact, :math:`z\,\Phi(z)`), 'softplus'
+        (:math:`\ln(1 + e^z)`) or 'silu' (:math:`z\,\sigma(z)`); or a list
+        with one of them per hidden layer (ValueError at fit for another
+        length). The formulas and derivatives are in :mod:`skmlp.nn`.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
         or Adam.
@@ -270,7 +275,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(nn.HIDDEN_ACTIVATIONS)), list, tuple],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -707,6 +712,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         network takes its data attributes instead of validating again.
         """
         hidden = self._hidden_sizes()
+        nn._hidden_activations(self.activation, len(hidden))  # ValueError: names, length
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
             first_pass = True

@@ -339,7 +339,8 @@ def check_posteriors(proba, n_classes, source):
     if xp.isdtype(proba.dtype, ("bool", "integral")):
         proba = xp.astype(proba, xp.float64)
     if proba.ndim != 2 or proba.shape[1] != n_classes:
-        problem = f"an array of shape {tuple(proba.shape)}, not (n_samples, {n_classes}) (one column per class)"
+        problem = (f"an array of shape {tuple(proba.shape)}, not (n_samples, {n_classes}) "
+                   "(one column per class)")
     elif not xp.isdtype(proba.dtype, "real floating") or not xp.all(xp.isfinite(proba)):
         problem = "values that are not finite numbers (NaN, inf or not numbers)"
     elif xp.any(proba < 0):

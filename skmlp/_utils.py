@@ -82,7 +82,7 @@ def class_weight_per_sample(class_weight, classes, y):
     >>> class_weight_per_sample({0: -1.0, 1: 1.0}, np.array([0, 1]), np.array([1, 0]))
     Traceback (most recent call last):
     ...
-    ValueError: class_weight must map classes to finite non-negative numbers; got class_weight[0] = -1.0.
+    ValueError: class_weight must map classes to finite non-negative numbers; got ... = -1.0.
     """
     if class_weight is None:
         return None

@@ -6,6 +6,7 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from _helpers import EpochEndCallback
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
@@ -15,7 +16,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import ManualMLPClassifier, PerceptronClassifier, TrainingCurveDisplay
-from skmlp._callbacks import EpochEndCallback
 from skmlp.model_selection import MLPGridSearchCV
 
 callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")

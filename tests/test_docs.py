@@ -11,6 +11,7 @@
 """
 
 import configparser
+import importlib.util
 import re
 import textwrap
 import warnings
@@ -30,6 +31,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 # hold the examples' code, which tests/test_examples.py runs.
 GENERATED = {"_build", "auto_examples", "generated"}
 _BLOCK = re.compile(r"^\.\. code-block:: python\n((?:\n|[ ]{3}.*\n)+)", flags=re.M)
+# The callbacks' examples need scikit-learn's callback API, new in scikit-learn 1.9.
+_NEEDS_CALLBACKS = pytest.mark.skipif(importlib.util.find_spec("sklearn.callback") is None,
+                                      reason="scikit-learn < 1.9: no sklearn.callback")
 
 
 def _python_blocks():
@@ -40,8 +44,10 @@ def _python_blocks():
         text = path.read_text()
         for match in _BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            blocks.append(pytest.param(path, textwrap.dedent(match.group(1)),
-                                       id=f"{path.relative_to(DOCS)}:{line}"))
+            code = textwrap.dedent(match.group(1))
+            marks = [_NEEDS_CALLBACKS] if "sklearn.callback" in code else []
+            blocks.append(pytest.param(path, code, id=f"{path.relative_to(DOCS)}:{line}",
+                                       marks=marks))
     return blocks
 
 
@@ -80,21 +86,32 @@ def test_api_page_lists_every_public_callable(module):
 
 
 def _extras():
+    """setup.cfg's extras: {name: (packages, the project's own extras it includes)}."""
     config = configparser.ConfigParser()
     config.read(DOCS.parent / "setup.cfg")
-    return {name: [re.split(r"[<>=!~; ]", line.strip())[0] for line in value.splitlines()
-                   if line.strip() and not line.strip().startswith("#")]
-            for name, value in config["options.extras_require"].items()}
+    extras = {}
+    for name, value in config["options.extras_require"].items():
+        lines = [line.strip() for line in value.splitlines()
+                 if line.strip() and not line.strip().startswith("#")]
+        included = [extra.strip() for line in lines if line.startswith("skmlp[")
+                    for extra in line[len("skmlp["):line.index("]")].split(",")]
+        packages = [re.split(r"[<>=!~; ]", line)[0] for line in lines
+                    if not line.startswith("skmlp[")]
+        extras[name] = packages, included
+    return extras
 
 
 def test_install_page_lists_every_extra_and_its_packages():
     text = (DOCS / "install.rst").read_text()
     extras = _extras()
     assert {"test", "docs", "dask", "progress"} <= set(extras)
-    for name, packages in extras.items():
+    for name, (packages, included) in extras.items():
+        assert set(included) <= set(extras), f"{name!r} includes an unknown extra"
         entry = re.search(rf"^- ``{re.escape(name)}``: (.*?)(?=^- ``|^\S)", text, re.M | re.S)
         assert entry, f"install.rst does not list the {name!r} extra"
         missing = [p for p in packages if p not in entry.group(1)]
+        missing += [f"``{extra}``" for extra in included
+                    if f"``{extra}``" not in entry.group(1)]
         assert not missing, f"install.rst's {name!r} extra does not name {missing}"
 
 

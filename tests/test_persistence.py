@@ -25,6 +25,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from skmlp import (
     DensityBayesClassifier,

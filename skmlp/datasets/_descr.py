@@ -13,7 +13,7 @@ MNIST handwritten digits, 5,000-image subset
 :Attribute Information: grey level 0 (background) to 255 (ink)
 :Classes: 10 (the digits 0-9)
 :Creators: Yann LeCun, Corinna Cortes, Christopher J. C. Burges
-:License: CC BY-SA 3.0 (MNIST)
+:License: CC BY-SA 3.0 (MNIST; the notice ships beside the file, skmlp/datasets/data/LICENSE)
 
 MNIST is the database of handwritten digits of Y. LeCun, C. Cortes and
 C. J. C. Burges (https://yann.lecun.com/exdb/mnist/), built from NIST's

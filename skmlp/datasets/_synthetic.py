@@ -12,7 +12,8 @@ def _check_class_params(n_samples, centers, sigmas, centers_name):
     if (n_samples.ndim != 1 or len(n_samples) == 0
             or not all(isinstance(n, numbers.Integral) and n >= 0 for n in n_samples.tolist())):
         raise ValueError(
-            f"n_samples must be a sequence of non-negative integers, one per class; got {n_samples!r}"
+            "n_samples must be a sequence of non-negative integers, one per class; "
+            f"got {n_samples!r}"
         )
     centers = np.asarray(centers, dtype=np.float64)
     sigmas = np.asarray(sigmas, dtype=np.float64)

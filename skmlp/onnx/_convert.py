@@ -11,6 +11,7 @@ that of the estimator's predict_proba and predict (see ``_ops``).
 
 import numpy as np
 from onnx import TensorProto
+
 # skl2onnx's parsers of any model and of a classifier: private names, but what its
 # own parsers of meta-estimators (Pipeline, GridSearchCV) call
 from skl2onnx._parse import _parse_sklearn, _parse_sklearn_classifier
