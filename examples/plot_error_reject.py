@@ -12,7 +12,8 @@ rate against the share of doubts is the error-reject curve (Chow, 1970).
 
 Here on scikit-learn's 8x8 digits (half for training, half held out), for
 :class:`~skmlp.GaussianBayesClassifier` (one shared covariance with
-Ledoit-Wolf shrinkage: LinearDiscriminantAnalysis's model) and for :class:`~skmlp.MinimumRiskClassifier` over a fitted
+Ledoit-Wolf shrinkage: LinearDiscriminantAnalysis's model) and for
+:class:`~skmlp.MinimumRiskClassifier` over a fitted
 :class:`~skmlp.ManualMLPClassifier` (frozen: the reject option only changes the
 decisions, not the model). Left: the error rate (wrong decisions over all
 held-out digits) against the rejection rate, as lambda varies. Right: the

@@ -2,7 +2,8 @@
 XOR with a 2-2-1 network: decision regions and hidden-unit lines
 =================================================================
 
-No single line separates XOR, but two hidden logistic units can: ``a1 = g(-10 + 20 x1 + 20 x2)`` fires above the line
+No single line separates XOR, but two hidden logistic units can:
+``a1 = g(-10 + 20 x1 + 20 x2)`` fires above the line
 ``x1 + x2 = 0.5`` (OR), ``a2 = g(30 - 20 x1 - 20 x2)`` fires below
 ``x1 + x2 = 1.5`` (NAND), and the output ``g(-30 + 20 a1 + 20 a2)`` is their
 AND.

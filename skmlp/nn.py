@@ -1041,4 +1041,5 @@ def check_gradients(
     )
 
 from ._trace import BackpropTrace, draw, trace  # noqa: E402  (the teaching views)
+
 __all__ += ["BackpropTrace", "draw", "trace"]

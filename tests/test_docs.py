@@ -206,7 +206,8 @@ def test_part_g_ties_make_line_and_disc_equally_good(sigma2, p1, c):
 # ----------------------------------------------------------------------------
 ROOT = DOCS.parent
 # words after "pip install", on its line or wrapped to the next (a Markdown line break)
-_PIP = re.compile(r"pip install((?:(?:[ \t]+|\n(?=\S))(?:-e\b|--[\w-]+|\"[^\"\s]*\"|[\w.\-\[\],]+))+)")
+_PIP = re.compile(r"pip install((?:(?:[ \t]+|\n(?=\S))"
+                  r"(?:-e\b|--[\w-]+|\"[^\"\s]*\"|[\w.\-\[\],]+))+)")
 
 
 def _hint_files():
@@ -231,7 +232,7 @@ def _dependencies():
     required = [re.split(r"[<>=!~;\[ ]", line.strip())[0]
                 for line in config["options"]["install_requires"].splitlines()
                 if line.strip() and not line.strip().startswith("#")]
-    extra = [re.split(r"\[", p)[0] for packages in _extras().values() for p in packages]
+    extra = [re.split(r"\[", p)[0] for packages, _ in _extras().values() for p in packages]
     return set(required) | set(extra)
 
 

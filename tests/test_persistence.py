@@ -18,7 +18,6 @@ import pytest
 import skops.io as sio
 from numpy.testing import assert_array_equal
 from scipy.stats import loguniform, norm
-from skops.io.exceptions import UntrustedTypesFoundException
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
@@ -27,6 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skops.io.exceptions import UntrustedTypesFoundException
 
+import skmlp
 from skmlp import (
     DensityBayesClassifier,
     GaussianBayesClassifier,
@@ -35,7 +35,6 @@ from skmlp import (
     PerceptronClassifier,
 )
 from skmlp.datasets import UniformDisc
-import skmlp
 from skmlp.model_selection import (
     MLPGridSearchCV,
     MLPHalvingGridSearchCV,

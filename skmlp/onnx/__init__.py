@@ -37,8 +37,12 @@ except ImportError as error:  # pragma: no cover - the message is the point
         'onnxruntime (or, from a clone of skmlp, the onnx extra: pip install ".[onnx]")'
     ) from error
 
-from ..model_selection import (MLPGridSearchCV, MLPHalvingGridSearchCV,
-                               MLPHalvingRandomSearchCV, MLPRandomizedSearchCV)
+from ..model_selection import (
+    MLPGridSearchCV,
+    MLPHalvingGridSearchCV,
+    MLPHalvingRandomSearchCV,
+    MLPRandomizedSearchCV,
+)
 from ._convert import CONVERTERS, MIN_OPSET, parse, shape_calculator
 
 SEARCHES = (MLPGridSearchCV, MLPRandomizedSearchCV, MLPHalvingGridSearchCV,
