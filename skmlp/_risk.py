@@ -26,7 +26,6 @@ from sklearn.utils._array_api import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-
 # ---------------------------------------------------------------------------
 # Array namespaces (scikit-learn's array API support): the functions below
 # that take posteriors or risks compute in the namespace and on the device of
