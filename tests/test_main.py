@@ -5,8 +5,8 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import threading
+import time
 import warnings
 
 import numpy as np

@@ -1225,7 +1225,8 @@ def test_multilabel_partial_fit_takes_the_label_indices_as_its_docstring_says():
     X, y = load_iris(return_X_y=True)
     Y = np.column_stack([y == 0, y == 1, y >= 1]).astype(int)
     doc = ManualMLPClassifier.partial_fit.__doc__
-    assert "For multilabel y,\n            the indices of its columns, ``np.arange(n_labels)``" in doc
+    assert ("For multilabel y, the indices of its columns, ``np.arange(n_labels)``"
+            in " ".join(doc.split()))
     clf = ManualMLPClassifier((5,), solver="sgd", random_state=0)
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         clf.partial_fit(X, Y)
