@@ -35,6 +35,7 @@ from .. import (
     ManualMLPClassifier,
     MinimumRiskClassifier,
     PerceptronClassifier,
+    nn,
 )
 from .._risk import log_or_minus_inf
 from . import _ops
@@ -108,18 +109,40 @@ def check_convertible(model, opset):
     NotFittedError
         The estimator is not fitted.
     ValueError
-        A target opset below MIN_OPSET, a model fitted on one class, or a
-        DensityBayesClassifier density without a graph.
+        A target opset below MIN_OPSET, a model fitted on one class or on
+        labels beyond int64, or a DensityBayesClassifier density without a
+        graph.
     """
     name = _check_opset_and_fitted(model, opset)
+    counts = getattr(model, "class_count_", None)
+    if counts is not None and not isinstance(counts, np.ndarray):
+        raise ValueError(
+            f"this {name} was fitted on arrays of {type(counts).__module__.split('.')[0]} "
+            "(array API dispatch): its fitted arrays live there. Move it to numpy first: "
+            "from sklearn.utils._array_api import move_estimator_to; "
+            "model = move_estimator_to(model, numpy, 'cpu')"
+        )
     classes = np.asarray(model.classes_)
     if len(classes) < 2:
         raise ValueError(f"this {name} was fitted on one class ({classes.tolist()}): it "
                          "predicts a constant, which has no converter; fit it on two "
                          "classes or more")
+    _check_label_range(classes, name)
     if isinstance(model, DensityBayesClassifier):
         for k, density in enumerate(model.densities_):
             _check_density(density, k, model.classes_[k].tolist())
+
+
+def _check_label_range(classes, name):
+    """ValueError for uint64 labels from 2**63, which ONNX's int64 labels
+    cannot hold: they would come out wrapped. (Float labels beyond int64 do
+    not fit: scikit-learn calls them continuous.)"""
+    if classes.dtype.kind != "u" or np.array_equal(_label_array(classes), classes):
+        return
+    raise ValueError(
+        f"this {name} was fitted on labels up to {classes.max()!r}, beyond int64, the type "
+        "of ONNX's integer labels (they would come out wrong); fit it on labels below "
+        "2**63 (e.g. sklearn.preprocessing.LabelEncoder's) or on strings")
 
 
 def _check_density(density, k, label):
@@ -220,10 +243,11 @@ def _mlp_graph(ops, X, model):
 
 def _linear_outputs(ops, X, model):
     """An MLP's forward pass up to the output layer's activation (its linear outputs)."""
+    hidden = nn._hidden_activations(model.activation, len(model.coefs_) - 1)
     A = X
     for l, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         if l:
-            A = _ops.activation(ops, model.activation, A)
+            A = _ops.activation(ops, hidden[l - 1], A)
         A = ops.Add(ops.MatMul(A, ops.const(W)), ops.const(b))
     return A
 
