@@ -11,7 +11,7 @@ sklearn is timed on float64 and float32 input; its faster dtype is the reference
 
 import numpy as np
 
-from _common import Report, fmt_mib, fmt_s, is_implemented, ratio, time_case
+from _common import Report, fmt_mib, fmt_s, ratio, time_case
 
 REG_PARAM = 0.01
 
@@ -46,15 +46,11 @@ def run(data, report: Report, repeat=3, trace=True):
          lambda: QuadraticDiscriminantAnalysis(reg_param=REG_PARAM)),
         ("GaussianNB", "sklearn GaussianNB", np.float64, lambda: GaussianNB()),
         ("GaussianNB", "sklearn GaussianNB", np.float32, lambda: GaussianNB()),
+        ("full", "skmlp GaussianBayes('full', vs=%.4g)" % var_smoothing, np.float32,
+         lambda: GaussianBayesClassifier(covariance_type="full", var_smoothing=var_smoothing)),
+        ("diag", "skmlp GaussianBayes('diag')", np.float32,
+         lambda: GaussianBayesClassifier(covariance_type="diag")),
     ]
-    if is_implemented(GaussianBayesClassifier):
-        cases += [
-            ("full", "skmlp GaussianBayes('full', vs=%.4g)" % var_smoothing, np.float32,
-             lambda: GaussianBayesClassifier(covariance_type="full",
-                                             var_smoothing=var_smoothing)),
-            ("diag", "skmlp GaussianBayes('diag')", np.float32,
-             lambda: GaussianBayesClassifier(covariance_type="diag")),
-        ]
     rows, res = [], {}
     for key, label, dtype, make in cases:
         X, Xt = X_train.astype(dtype, copy=False), X_test.astype(dtype, copy=False)
@@ -73,15 +69,13 @@ def run(data, report: Report, repeat=3, trace=True):
     report.note("others %: CPU share (all cores) taken by other processes during the timed calls "
                 "of 0.5 s or more; above a few % the 2-thread BLAS timings are not trustworthy")
     report.note("fit peak MiB: tracemalloc peak of a separate fit (numpy buffers above the input)")
-    if not is_implemented(GaussianBayesClassifier):
-        report.note("skmlp GaussianBayesClassifier not implemented yet: skipped")
-        return
     for ref, kind in (("QDA", "full"), ("GaussianNB", "diag")):
         sk = {k[1]: v for k, v in res.items() if k[0] == ref}
         best = min(sk, key=lambda k: sk[k]["fit_s"])
         best_pred = min(v["predict_s"] for v in sk.values())
         ours = res[(kind, "float32")]
-        fit_x, pred_x = ratio(sk[best]["fit_s"], ours["fit_s"]), ratio(best_pred, ours["predict_s"])
+        fit_x = ratio(sk[best]["fit_s"], ours["fit_s"])
+        pred_x = ratio(best_pred, ours["predict_s"])
         diff = 100 * (ours["accuracy"] - sk[best]["accuracy"])
         report.note(f"ratio sklearn {ref}({best})/skmlp '{kind}': fit {fit_x:.2f}x, predict "
                     f"{pred_x:.2f}x (best dtype), accuracy {diff:+.2f} points")

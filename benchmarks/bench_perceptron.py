@@ -10,7 +10,7 @@ perceptron, SGDClassifier(loss='perceptron', average=True).
 
 import numpy as np
 
-from _common import Report, fmt_mib, fmt_s, is_implemented, quiet, ratio, time_case
+from _common import Report, fmt_mib, fmt_s, quiet, ratio, time_case
 
 
 def mean_accuracy(make, X, y, X_test, y_test, seeds, first):
@@ -36,13 +36,10 @@ def run(data, epochs, report: Report, repeat=3, trace=True, seeds=10):
         ("sklearn SGDClassifier(perceptron, average)", np.float64,
          lambda: SGDClassifier(loss="perceptron", learning_rate="constant", penalty=None,
                                average=True, **common)),
+        ("skmlp PerceptronClassifier", np.float32, lambda: PerceptronClassifier(**common)),
+        ("skmlp PerceptronClassifier(average)", np.float32,
+         lambda: PerceptronClassifier(average=True, **common)),
     ]
-    if is_implemented(PerceptronClassifier):
-        cases += [
-            ("skmlp PerceptronClassifier", np.float32, lambda: PerceptronClassifier(**common)),
-            ("skmlp PerceptronClassifier(average)", np.float32,
-             lambda: PerceptronClassifier(average=True, **common)),
-        ]
     rows, res, makers = [], {}, {}
     for label, dtype, make in cases:
         X, Xt = X_train.astype(dtype, copy=False), X_test.astype(dtype, copy=False)
@@ -65,10 +62,7 @@ def run(data, epochs, report: Report, repeat=3, trace=True, seeds=10):
 
     sk = {k[1]: v for k, v in res.items() if k[0] == "sklearn Perceptron"}
     best = min(sk, key=lambda k: sk[k]["fit_s"])
-    ours = res.get(("skmlp PerceptronClassifier", "float32"))
-    if ours is None:
-        report.note("skmlp PerceptronClassifier not implemented yet: skipped")
-        return
+    ours = res[("skmlp PerceptronClassifier", "float32")]
     speedup = ratio(sk[best]["fit_s"], ours["fit_s"])
     report.note(f"ratio sklearn({best})/skmlp: fit {speedup:.2f}x, predict "
                 f"{ratio(min(v['predict_s'] for v in sk.values()), ours['predict_s']):.2f}x")

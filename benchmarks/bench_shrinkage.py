@@ -17,12 +17,12 @@ QDA_REG = 0.1
 
 def run(data, report: Report, repeat=3, trace=True):
     """Run the shrinkage comparisons, print the table, record the targets."""
-    from bench_bayes import _feature_step
     from sklearn.discriminant_analysis import (
         LinearDiscriminantAnalysis,
         QuadraticDiscriminantAnalysis,
     )
 
+    from bench_bayes import _feature_step
     from skmlp import GaussianBayesClassifier
 
     name, X_train, y_train, X_test, y_test = data

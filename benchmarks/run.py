@@ -37,7 +37,8 @@ def parse_args(argv):
     parser.add_argument("--epochs", type=int, default=None,
                         help="MLP epochs (default 2)")
     parser.add_argument("--memory-n", type=int, default=None,
-                        help="rows of the memory benchmark (default 1,000,000; 20,000 with --quick)")
+                        help="rows of the memory benchmark "
+                             "(default 1,000,000; 20,000 with --quick)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="best of REPEAT for the short measurements (default 3)")
     parser.add_argument("--threads", type=int, default=None,

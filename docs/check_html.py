@@ -5,9 +5,12 @@
 
 On every page's visible text (titles, alt texts and code included):
 
-- words from the project's history: issue numbers, "seed 000"-style names and
-  the file names of the course notes (say "the course notes", "the MNIST
-  practice", "the backprop lecture");
+- words from the project's history: issue numbers, "seed 000"-style names,
+  source file names such as "000_f0927cd83b9b89b5.txt";
+- references to teaching material the reader does not have: "course notes",
+  "slides", "lecture", "homework" (the pages state every derivation in full;
+  the one sentence saying the package grew out of a course names none of
+  these words);
 - raw TeX outside typeset math and code (``\\lambda`` in a link text, ...);
 - private names, ``skmlp._something`` (in code, a quoted one is a type name
   given as data, as skops' list of trusted types: allowed);
@@ -36,8 +39,11 @@ HISTORY = re.compile(
     r"|\bseeds?[\s_]+0\d\d\b"             # "seed 000", "Seed 001's"
     r"|\bseeds?['’]"                      # "the seeds' notation", "the seed's network"
     r"|\bthe seeds\b"                     # "the seeds train with ..."
-    r"|\b\d{3}_[0-9a-f]{16}\b",           # the course notes' file names
+    r"|\b\d{3}_[0-9a-f]{16}\b",           # source file names
     flags=re.IGNORECASE)
+# Teaching material a reader of the docs does not hold.
+MATERIAL = re.compile(r"\bcourse[\s-]+notes?\b|\bslides?\b|\blectures?\b|\bhomeworks?\b",
+                      flags=re.IGNORECASE)
 RAW_TEX = re.compile(r"\\[A-Za-z]+")
 PRIVATE = re.compile(r"\bskmlp\._\w+")
 CSS = "skmlp.css"
@@ -100,6 +106,7 @@ def check_page(path, root):
     before = ""  # the text before each piece (a highlighter splits a string's quotes off)
     for text, math, code in parser.pieces:
         for kind, pattern, applies in (("history word", HISTORY, True),
+                                       ("teaching-material word", MATERIAL, True),
                                        ("raw TeX", RAW_TEX, not (math or code)),
                                        ("private name", PRIVATE, True)):
             if applies:

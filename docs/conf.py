@@ -11,13 +11,13 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # build from a clone without installing
 
-import skmlp  # noqa: E402
-
 # sphinx-gallery resolves the names an example uses through scikit-learn's
 # public modules; MLPHalvingGridSearchCV's parent class is there only once
 # the experimental halving searches are enabled (skmlp.model_selection
 # enables them too, but the gallery looks before any example runs).
 from sklearn.experimental import enable_halving_search_cv  # noqa: E402, F401
+
+import skmlp  # noqa: E402
 
 project = "skmlp"
 author = "the skmlp developers"
@@ -57,6 +57,9 @@ sphinx_gallery_conf = {
     "show_memory": False,
     # The timing pages load their table scripts from a CDN: leave them out.
     "write_computation_times": False,
+    # An example's matplotlib FuncAnimation (a module-level variable) becomes a
+    # JavaScript player with its frames embedded: no ffmpeg, no network.
+    "matplotlib_animations": (True, "jshtml"),
 }
 
 html_theme = "pydata_sphinx_theme"

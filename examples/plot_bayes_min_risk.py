@@ -2,16 +2,16 @@
 Minimum-risk Bayes boundaries: how priors and costs move them
 ==============================================================
 
-The homework's two Gaussian classes: class 1 ~ N((1, 2), s1^2 I) and
+Two Gaussian classes: class 1 ~ N((1, 2), s1^2 I) and
 class 2 ~ N((0, 0), s2^2 I). A :class:`~skmlp.GaussianBayesClassifier` decides
 the class of least conditional risk R(i | x) = sum_j C[i, j] P(j | x), and for
 two classes its boundary is the quadric printed by ``str(decision_boundary())``
 (positive on the side where class 2 is decided).
 
-* Left, s1 = s2 = 1 (parts a, b): a shared covariance, so every boundary is a
+* Left, s1 = s2 = 1 (settings a, b of the user guide): a shared covariance, so every boundary is a
   line; with equal priors and 0-1 costs it is 2*x0 + 4*x1 - 5 = 0 up to
   sampling noise and scale.
-* Right, s1 = 1, s2 = sqrt(2) (parts c to f): circles around (2, 4). With
+* Right, s1 = 1, s2 = sqrt(2) (settings c to f): circles around (2, 4). With
   equal priors the radius^2 is 10 + 4 ln 2 (the Gaussians' normalising
   constants do not cancel); with priors 1/3, 2/3 it is exactly 10.
 
@@ -67,6 +67,6 @@ for ax, legend_ax, (title, sigmas, covariance_type) in zip(axes, legend_axes, PR
     legend_ax.axis("off")
     legend_ax.legend(handles=handles, loc="upper center", fontsize=10, ncol=1,
                      borderaxespad=0)
-fig.suptitle("Minimum-risk Bayes boundaries on the homework's data (500 + 500 points)",
+fig.suptitle("Minimum-risk Bayes boundaries on two Gaussian classes (500 + 500 points)",
              fontsize=13)
 plt.show()

@@ -17,7 +17,7 @@ the ``dask`` extra).
   The left panel draws its training loss after each block (``loss_curve_``
   has one entry per block), with the passes separated.
 
-The data are the homework's two Gaussian classes in the plane (sigma 1 and
+The data are two Gaussian classes in the plane (sigma 1 and
 sqrt 2), 20,000 points in 10 blocks. The blocks are computed on a small
 local dask cluster; on a real cluster only the ``Client`` line changes.
 """

@@ -2,13 +2,13 @@
 Choosing the learning rate, the L2 penalty and the hidden sizes by cross-validation
 ===================================================================================
 
-The course notes train with a learning rate eta and a penalty lambda chosen by hand.
+Textbook examples train with a learning rate eta and a penalty lambda chosen by hand.
 Here :class:`sklearn.model_selection.GridSearchCV` chooses them, together with
 the hidden layer sizes, by 3-fold cross-validation of a
 :class:`skmlp.ManualMLPClassifier` inside a pipeline with a
 :class:`~sklearn.preprocessing.StandardScaler`, on scikit-learn's small 8x8
 digits dataset. ``alpha`` is the penalty of ``alpha / (2 S) ||W||^2``: the
-notes' lambda is ``alpha / S``.
+lambda of ``E + lambda/2 ||W||^2`` (E averaged over the S samples) is ``alpha / S``.
 
 Each panel of the heatmap is one hidden-layer shape; each cell the mean
 cross-validated accuracy of one (learning rate, alpha) pair. Too small a

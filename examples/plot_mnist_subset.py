@@ -1,8 +1,8 @@
 """
-Handwritten digits with the MNIST practice's 784-300-100-10 network
-===================================================================
+Handwritten digits with a 784-300-100-10 network
+================================================
 
-The MNIST practice of the course notes: 28x28 digits (784 inputs), two ReLU hidden layers
+A classic handwritten-digit network: 28x28 digits (784 inputs), two ReLU hidden layers
 of 300 and 100 units, a softmax output of 10 units, Xavier initial weights,
 cross-entropy loss with an L2 penalty, trained by gradient descent.
 
@@ -46,17 +46,22 @@ print(f"{clf.n_iter_} epochs in {elapsed:.1f} s, test accuracy {accuracy:.3f}")
 y_pred = clf.predict(X_test)
 wrong = np.flatnonzero(y_pred != y_test)[:10]
 
-fig = plt.figure(figsize=(11, 4.5))
+# Sized and lettered to be read at the docs' column width (text of 10 px or more).
+fig = plt.figure(figsize=(11, 5))
 grid = fig.add_gridspec(2, 7)
 ax = fig.add_subplot(grid[:, :2])
 ax.plot(np.arange(1, clf.n_iter_ + 1), clf.loss_curve_, marker="o")
-ax.set(xlabel="epoch", ylabel="training loss (cross-entropy + L2)",
-       title=f"test accuracy {accuracy:.1%}")
+ax.set_xlabel("epoch", fontsize=13)
+ax.set_ylabel("training loss (cross-entropy + L2)", fontsize=13)
+ax.set_title(f"test accuracy {accuracy:.1%}", fontsize=13)
+ax.tick_params(labelsize=12)
+ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs
 for k, i in enumerate(wrong):
     ax_img = fig.add_subplot(grid[k // 5, 2 + k % 5])
     ax_img.imshow(X_test[i].reshape(28, 28), cmap="gray_r")
-    ax_img.set_title(f"{y_test[i]} -> {y_pred[i]}", fontsize=9)
+    ax_img.set_title(f"{y_test[i]} -> {y_pred[i]}", fontsize=13)
     ax_img.axis("off")
-fig.suptitle("784-300-100-10 network: loss curve; misclassified test digits (true -> predicted)")
+fig.suptitle("784-300-100-10 network: loss curve; misclassified test digits (true -> predicted)",
+             fontsize=14)
 fig.tight_layout()
 plt.show()

@@ -9,7 +9,7 @@ and a :class:`~skmlp.MinimumRiskClassifier` over it for which reading an 8 as
 a 1 costs 20 times more than other mistakes. Then:
 
 1. it saves the model with ``skops.io`` and loads it back trusting only the
-   listed types (see :ref:`deploy`);
+   types of ``skmlp.TRUSTED_TYPES`` (see :ref:`deploy`);
 2. it exports the model to ONNX with ``skl2onnx.to_onnx``, after
    ``import skmlp.onnx`` has registered the converters, once for float32 and
    once for float64 input;
@@ -51,12 +51,10 @@ cost[1, 8] = 20.0  # deciding 1 when the truth is 8
 model = MinimumRiskClassifier(FrozenEstimator(pipe), cost_matrix=cost).fit(X_train, y_train)
 
 # %%
-# Save and load with skops: only the listed types are built from the file.
-TRUSTED = ["skmlp._minimum_risk.MinimumRiskClassifier", "skmlp._mlp.ManualMLPClassifier",
-           "skmlp._optimizers.AdamOptimizer", "skmlp._training.TrainingState"]
+# Save and load with skops: only trusted types are built from the file.
 data = sio.dumps(model)
 print("types the file asks to trust:", sio.get_untrusted_types(data=data))
-model = sio.loads(data, trusted=TRUSTED)
+model = sio.loads(data, trusted=skmlp.TRUSTED_TYPES)
 
 # %%
 # Export to ONNX and serve with onnxruntime, in both dtypes.

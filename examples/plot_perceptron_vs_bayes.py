@@ -1,9 +1,9 @@
 """
-Perceptron versus the Bayes classifier (homework problem 1)
-===========================================================
+Perceptron versus the Bayes classifier on two classes in the plane
+==================================================================
 
 Two classes in the plane: class 1 around (1, 2) with spread sigma_1, class 2
-around (0, 0) with spread sigma_2. For each setting of the homework, Rosenblatt's
+around (0, 0) with spread sigma_2. For each setting, Rosenblatt's
 perceptron (:class:`skmlp.PerceptronClassifier`, w(0) = 0, the rule
 w <- w + eta (d - y) x) draws its line, and the minimum-risk Bayes classifier
 (:class:`skmlp.GaussianBayesClassifier`, 0-1 cost, priors = class frequencies)
@@ -12,24 +12,24 @@ draws its boundary: the contour where its ``decision_function`` is 0.
 * Gaussian classes, sigma 1 and 1, 500 + 500 points: the Bayes boundary is the
   line 2x + 4y - 5 = 0 and the perceptron finds a line close to it.
 * sigma 1 and sqrt 2: the Bayes boundary becomes a circle,
-  (x - 2)^2 + (y - 4)^2 = 10 + 4 ln 2 with equal priors (the homework drops
+  (x - 2)^2 + (y - 4)^2 = 10 + 4 ln 2 with equal priors (a common slip drops
   the densities' normalising constants and gets 10); the perceptron can only
   draw a line.
 * sigma 1 and sqrt 2 with 700 + 1400 points (priors 1/3 and 2/3): the circle
   shrinks to radius^2 = 10; the perceptron's line moves too, and its error
   curve shows how it keeps jumping on overlapping data.
-* Uniform discs of radius^2 = 2 sigma^2 (problem 1(g)), dashed: the exact
+* Uniform discs of radius^2 = 2 sigma^2, dashed: the exact
   Bayes boundary. With equal discs (and with sigma_2 = sqrt 2 and priors 1/3,
-  2/3) the overlap is a tie, so any split of it is optimal and the homework's
+  2/3) the overlap is a tie, so any split of it is optimal and the radical-axis
   line (2x + 4y = 5, resp. 7) is drawn; with sigma_2 = sqrt 2 and equal priors
   the whole disc of class 1 wins, and the boundary is that disc's circle
-  (x - 1)^2 + (y - 2)^2 = 2, not the homework's line. The Gaussian Bayes
+  (x - 1)^2 + (y - 2)^2 = 2, not the radical axis. The Gaussian Bayes
   classifier fitted to the same points is shown too. On the nearly separable
   discs the perceptron's error curve falls fast.
 
 The plain perceptron never settles on overlapping data: its line is wherever
 the last update left it (it can swing far, even out of the picture), which is
-the homework's "strange" training curve. The averaged perceptron
+why its training curve looks "strange". The averaged perceptron
 (``average=True``, the mean of w(n) over all steps) gives the steady line.
 The lower panels are the per-epoch training errors ``errors_``.
 """

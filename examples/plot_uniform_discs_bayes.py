@@ -1,6 +1,6 @@
 """
-Uniform discs: the exact Bayes regions of the homework's part (g)
-=================================================================
+Two uniform discs: the exact Bayes regions
+==========================================
 
 Class 1 is uniform on the disc (x-1)^2 + (y-2)^2 < 2 s1^2, class 2 on
 x^2 + y^2 < 2 s2^2, with densities k_j = 1 / (2 pi s_j^2). A
@@ -14,16 +14,17 @@ is the constant k1 / k2:
 
 * (a) s1 = s2 = 1, equal priors: p1 k1 = p2 k2 on the overlap, a tie. Every
   split of it is Bayes-optimal; the classifier takes the first class (class 1).
-  The notes' line 2x + 4y = 5 (dashed) is one of the optimal rules, not the
-  only one.
+  The radical axis 2x + 4y = 5 of the two circles (dashed) is one of the
+  optimal rules, not the only one.
 * (c) s2 = sqrt(2), equal priors: k1 = 2 k2, so class 1 takes its whole disc,
-  overlap included: the boundary is the arc of circle 1, not the notes' line
+  overlap included: the boundary is the arc of circle 1, not the radical axis
   2x + 4y = 7, which gives part of the overlap to class 2 and has a larger risk.
 * (e) s2 = sqrt(2), priors 1/3 and 2/3: p1 k1 = p2 k2 again, a tie on the
   overlap (class 1 decided); outside both discs the larger prior decides
   class 2.
 
-The hatched area is the overlap; the dashed line is the notes' answer.
+The hatched area is the overlap; the dashed line is the radical axis, the
+answer a common slip gives for every case (see the user guide's risk page).
 """
 
 import matplotlib.pyplot as plt
@@ -54,12 +55,13 @@ for ax, (title, sigma2, sizes, line_c) in zip(axes, PARTS):
     for disc, color in zip(discs, ("tab:blue", "tab:orange")):
         ax.add_patch(Circle(disc.center, np.sqrt(disc.radius2), fill=False, color=color))
     x = np.linspace(-3, 3.5, 2)
-    ax.plot(x, (line_c - 2 * x) / 4, "k--", lw=1, label=f"notes: 2x + 4y = {line_c:g}")
+    ax.plot(x, (line_c - 2 * x) / 4, "k--", lw=1, label=f"2x + 4y = {line_c:g}")
     overlap = clf.predict_proba(np.array([[0.8, 0.9]]))[0]  # a point of the overlap
     ax.set(xlabel="x", ylabel="y", aspect="equal", xlim=(-3, 3.5), ylim=(-3, 4))
     ax.set_title(f"{title}\nP(C1 | overlap) = {overlap[0]:.3f}\n"
-                 f"outside the discs: class {clf.predict([[3.0, -2.5]])[0]}", fontsize=11)
-    ax.legend(loc="lower left", fontsize=10)
+                 f"outside the discs: class {clf.predict([[3.0, -2.5]])[0]}", fontsize=12)
+    ax.tick_params(labelsize=11)
+    ax.legend(loc="lower left", fontsize=11)
     print(f"{title}: priors {np.round(clf.class_prior_, 3)}, posterior on the overlap "
           f"{np.round(overlap, 3)}")
 fig.suptitle("Exact minimum-risk regions for uniform discs (blue: class 1, orange: class 2)",

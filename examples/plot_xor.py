@@ -2,8 +2,7 @@
 XOR with a 2-2-1 network: decision regions and hidden-unit lines
 =================================================================
 
-The backprop lecture shows that no single line separates XOR, but two hidden logistic
-units can: ``a1 = g(-10 + 20 x1 + 20 x2)`` fires above the line
+No single line separates XOR, but two hidden logistic units can: ``a1 = g(-10 + 20 x1 + 20 x2)`` fires above the line
 ``x1 + x2 = 0.5`` (OR), ``a2 = g(30 - 20 x1 - 20 x2)`` fires below
 ``x1 + x2 = 1.5`` (NAND), and the output ``g(-30 + 20 a1 + 20 a2)`` is their
 AND.
@@ -12,7 +11,7 @@ Here a :class:`skmlp.ManualMLPClassifier` with two logistic hidden units and
 one logistic output learns XOR by itself (L-BFGS on the log-loss). The left
 panel draws its decision regions with the line ``w1 x1 + w2 x2 + b = 0`` of
 each hidden unit (where that unit's input is 0 and its output is 0.5); the
-right panel draws the same for the lecture's hand-set weights. (With only two
+right panel draws the same for these hand-set weights. (With only two
 hidden units, some random starts end in a local minimum that gets one point
 wrong: that is why the example fixes ``random_state``.)
 """
@@ -30,9 +29,9 @@ clf = ManualMLPClassifier(hidden_layer_sizes=(2,), activation="logistic",
 clf.fit(X, y)
 print("learned predictions:", clf.predict(X), "targets:", y)
 
-# The lecture's weights: coefs[l] is (fan_in, fan_out), the transpose of Theta.
-lecture_coefs = [np.array([[20.0, -20.0], [20.0, -20.0]]), np.array([[20.0], [20.0]])]
-lecture_intercepts = [np.array([-10.0, 30.0]), np.array([-30.0])]
+# The hand-set weights: coefs[l] is (fan_in, fan_out), the transpose of Theta.
+hand_coefs = [np.array([[20.0, -20.0], [20.0, -20.0]]), np.array([[20.0], [20.0]])]
+hand_intercepts = [np.array([-10.0, 30.0]), np.array([-30.0])]
 
 xx, yy = np.meshgrid(np.linspace(-0.5, 1.5, 300), np.linspace(-0.5, 1.5, 300))
 grid = np.column_stack([xx.ravel(), yy.ravel()])
@@ -54,6 +53,6 @@ def draw(ax, coefs, intercepts, title):
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
 draw(axes[0], clf.coefs_, clf.intercepts_, "learned 2-2-1 network")
-draw(axes[1], lecture_coefs, lecture_intercepts, "the lecture's hand-set weights")
+draw(axes[1], hand_coefs, hand_intercepts, "hand-set weights (OR, NAND, then AND)")
 fig.tight_layout()
 plt.show()

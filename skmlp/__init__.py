@@ -18,7 +18,8 @@ and any density:
   densities.
 
 :class:`TrainingCurveDisplay` plots the per-epoch training curves of the MLP
-and the perceptron. The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
+and the perceptron. :data:`TRUSTED_TYPES` lists the types ``skops.io.load``
+must trust to load skmlp's models. The math on raw arrays lives in :mod:`skmlp.nn`; data loaders in
 :mod:`skmlp.datasets`.
 """
 
@@ -36,6 +37,7 @@ _LAZY = {
     "MinimumRiskClassifier": "._minimum_risk",
     "PerceptronClassifier": "._perceptron",
     "QuadraticBoundary": "._bayes",
+    "TRUSTED_TYPES": "._persistence",
     "TrainingCurveDisplay": "._display",
 }
 _SUBMODULES = ("datasets", "model_selection", "nn")
@@ -47,6 +49,7 @@ __all__ = [
     "MinimumRiskClassifier",
     "PerceptronClassifier",
     "QuadraticBoundary",
+    "TRUSTED_TYPES",
     "TrainingCurveDisplay",
     "__version__",
 ]

@@ -1,4 +1,4 @@
-"""``python -m skmlp``: the course's handwritten-digit practice as a demo.
+"""``python -m skmlp``: a handwritten-digit network trained as a demo.
 
 Trains the 784-300-100-10 ReLU/softmax network (Xavier initialisation, L2
 penalty, minibatch SGD with momentum) on the 5,000 MNIST digits bundled with
@@ -34,6 +34,7 @@ try:  # seconds of imports (numpy, scipy, scikit-learn): a Ctrl-C here is an int
     import warnings
 
     import numpy as np
+    from sklearn.base import clone
     from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import accuracy_score, confusion_matrix
@@ -126,14 +127,14 @@ def build_parser():
         prog="python -m skmlp",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Train the course's 784-300-100-10 ReLU/softmax network (Xavier init, L2\n"
+            "Train a 784-300-100-10 ReLU/softmax network (Xavier init, L2\n"
             "penalty, minibatch SGD with momentum) on handwritten digits. Shows the\n"
             "training loss and the accuracy on a validation set (10% of the training\n"
             "images, held out) after each epoch, then the test accuracy, the confusion\n"
             "matrix and PerceptronClassifier and GaussianBayesClassifier on the same split."),
         epilog=(
             "examples:\n"
-            "  python -m skmlp                               the course's practice\n"
+            "  python -m skmlp                               the default network, MNIST subset\n"
             "  python -m skmlp --compare-sklearn --plot demo.png\n"
             "  python -m skmlp --dataset digits --hidden 64 --epochs 10\n"
             "  python -m skmlp --solver adam --lr 0.001 --alpha 0.01"),
@@ -150,7 +151,8 @@ def build_parser():
         help="passes over the training set; with lbfgs, rounds of "
              f"{LBFGS_ITERS_PER_EPOCH} L-BFGS iterations (default: %(default)s)")
     add("--lr", type=_float_at_least(0, strict=True), default=None,
-        help="learning rate eta (default: 0.1 for sgd, 0.001 for adam; lbfgs has none)")
+        help="learning rate eta (default: 0.1 for sgd, 0.001 for adam; not with lbfgs, "
+             "which has none)")
     add("--momentum", type=_float_at_least(0, strict=False), default=0.9,
         help="momentum of sgd, in [0, 1] (default: %(default)s)")
     add("--alpha", type=_float_at_least(0, strict=False), default=1e-3,
@@ -180,6 +182,9 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.momentum > 1:
         parser.error(f"argument --momentum: {args.momentum} must be <= 1")
+    if args.solver == "lbfgs" and args.lr is not None:
+        parser.error("argument --lr: L-BFGS has no learning rate (it finds each step by "
+                     "a line search); drop --lr, or use --solver sgd or adam")
     if args.lr is None:
         args.lr = DEFAULT_LR[args.solver]
     if args.plot == "":
@@ -228,7 +233,7 @@ def load_data(name, seed):
 # ---------------------------------------------------------------- training
 
 def make_mlp(args):
-    """The course's network as a ManualMLPClassifier."""
+    """The demo's network as a ManualMLPClassifier."""
     stochastic = args.solver != "lbfgs"
     return ManualMLPClassifier(
         hidden_layer_sizes=args.hidden, activation="relu", solver=args.solver,
@@ -298,6 +303,25 @@ def train_one_epoch(mlp, data):
             mlp.partial_fit(data.X_train, data.y_train, classes=np.unique(data.y_train))
 
 
+def compile_kernels(mlp, data):
+    """Train a copy of ``mlp`` on a few rows, so that numba compiles its kernels now.
+
+    After an install the first training step compiles skmlp's kernels (seconds,
+    once: numba caches them); done before the timed epochs, it cannot inflate
+    the first epoch's time and the remaining-time estimate. The copy has its own
+    copy of the random state: the demo's network and draws are unchanged.
+    """
+    rows = min(len(data.y_train), 2 * mlp.batch_size + 1)  # a full and a partial batch
+    warm = clone(mlp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if mlp.solver == "lbfgs":
+            warm.set_params(max_iter=1).fit(data.X_train[:rows], data.y_train[:rows])
+        else:
+            warm.partial_fit(data.X_train[:rows], data.y_train[:rows],
+                             classes=np.unique(data.y_train))
+
+
 def _format_seconds(seconds):
     minutes, seconds = divmod(seconds, 60)
     return f"{int(minutes)}m{seconds:04.1f}s" if minutes else f"{seconds:.1f}s"
@@ -306,8 +330,8 @@ def _format_seconds(seconds):
 class _EpochReport:
     """Records and prints the demo's line after each epoch."""
 
-    def __init__(self, data, epochs):
-        self.data, self.epochs = data, epochs
+    def __init__(self, data, epochs, unit="epoch"):
+        self.data, self.epochs, self.unit = data, epochs, unit  # lbfgs: "round"
         self.history = Bunch(loss=[], val_accuracy=[], fit_time=0.0)
         self._start = time.perf_counter()
         self._reporting = 0.0
@@ -321,7 +345,7 @@ class _EpochReport:
         elapsed = report_start - self._start - self._reporting
         history.fit_time = elapsed  # training time, without the validation
         eta = elapsed / epoch * (self.epochs - epoch)
-        print(f"epoch {epoch:3d}/{self.epochs}  loss {history.loss[-1]:.4f}  "
+        print(f"{self.unit} {epoch:3d}/{self.epochs}  loss {history.loss[-1]:.4f}  "
               f"val acc {history.val_accuracy[-1]:.4f}  "
               f"elapsed {_format_seconds(elapsed):>7}  ETA {_format_seconds(eta):>7}",
               flush=True)
@@ -351,7 +375,12 @@ def train_with_progress(mlp, data, epochs):
     warm-started fit) per epoch; the bar, when there is one, only shows the
     epochs go by.
     """
-    reporter = _EpochReport(data, epochs)
+    compile_kernels(mlp, data)  # before the clock starts: the estimate counts training only
+    lbfgs = mlp.solver == "lbfgs"
+    if lbfgs:
+        print(f"L-BFGS in rounds of up to {LBFGS_ITERS_PER_EPOCH} iterations over the whole "
+              "training set (one line per round)", flush=True)
+    reporter = _EpochReport(data, epochs, unit="round" if lbfgs else "epoch")
     bar = _progress_bar()
     with bar if bar is not None else contextlib.nullcontext():
         task = None if bar is None else bar.add_task("epochs", total=epochs)

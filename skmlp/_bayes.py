@@ -1,6 +1,6 @@
 """Minimum-risk Bayes decisions with Gaussian class densities.
 
-The homework's risk with priors p_j and costs c_ij (deciding class i when the
+The Bayes risk with priors p_j and costs c_ij (deciding class i when the
 truth is j) is minimised point by point by deciding the class i with the
 smallest conditional risk R(i | x) = sum_j c_ij P(j | x). With Gaussian class
 densities the posteriors P(j | x) come from the plug-in estimates of the means
@@ -23,6 +23,7 @@ from scipy import linalg
 from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import gen_batches
+from sklearn.utils._array_api import _is_numpy_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import (
@@ -35,11 +36,14 @@ from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
     PosteriorMixin,
-    check_cost_matrix,
+    as_namespace_of,
+    check_decision_costs,
     class_priors,
+    labels_at,
     minimum_risk_index,
+    on_host,
 )
-from ._utils import all_or_nothing, check_class_labels
+from ._utils import all_or_nothing, check_class_labels, native_byte_order
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -88,8 +92,8 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     S is (K, d, d) for 'full', pooled (d, d) for 'tied', and only the
     diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
     a class are gathered a block at a time (never a float64 copy of all of
-    X; float32 blocks stay float32), scaled to z, each block centred on its
-    own mean (scatter B'B of the sqrt(w) scaled block: a symmetric matrix
+    X; 'diag' and 'spherical' blocks of float32 X stay float32), scaled to
+    z, each block centred on its own mean (scatter B'B of the sqrt(w) scaled block: a symmetric matrix
     product; for diagonals w'(B*B)) and merged into the running class
     statistics by :func:`_chan_merge`.
 
@@ -109,7 +113,13 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     else:
         scatter = np.zeros((n_classes, n_features))
     matrix = covariance_type in ("full", "tied")
-    work = np.float32 if X.dtype == np.float32 else np.float64
+    # The elementwise squares of 'diag' and 'spherical' run in X's dtype
+    # (float32 stays float32, twice as fast: sums of squares cannot go
+    # negative). The scatter matrices run in float64 blocks: float32 products
+    # round by about 1e-7 of the variances, more than var_smoothing's 1e-9,
+    # and make the covariance of collinear features indefinite where the same
+    # data fits in float64.
+    work = np.float32 if X.dtype == np.float32 and not matrix else np.float64
     order = np.argsort(y_index, kind="stable")
     ends = np.cumsum(np.bincount(y_index, minlength=n_classes))
     for k in range(n_classes):
@@ -121,9 +131,8 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
             w_block = w.sum()
             if w_block == 0:
                 continue
-            # X[rows] is a fresh copy. The block products run in X's dtype
-            # (float32 stays float32, twice as fast); their sums accumulate
-            # into the float64 statistics.
+            # X[rows] is a fresh copy (never a float64 copy of all of X); the
+            # block sums accumulate into the float64 statistics.
             block = X[rows].astype(work, copy=False)
             _times_power_of_two(block, -exponent, out=block)
             # The weights times 2**-w_exp, at most 1: weights of 1e-300 do not
@@ -329,6 +338,12 @@ def _shrink(shrinkage, weight_sums, scatter, fourth_stats, exponent):
     return np.array([a for a, _ in pairs]), np.array([shrunk for _, shrunk in pairs])
 
 
+class _NoVariance(ValueError):
+    """Every feature of the data seen so far is constant (one row, say): no
+    scale for epsilon, so no density yet. fit raises it; partial_fit keeps the
+    statistics and waits for rows that vary."""
+
+
 def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smoothing,
                  shrunk=None):
     """Maximum-likelihood covariances plus epsilon, shaped as GaussianMixture's,
@@ -352,7 +367,7 @@ def _covariances(weight_sums, means, scatter, exponent, covariance_type, var_smo
     between = weight_sums @ (means - grand_mean) ** 2
     largest_variance = np.max((within + between) / total)
     if not largest_variance > 0:  # var_smoothing, a fraction of it, cannot help
-        raise ValueError(
+        raise _NoVariance(
             "every feature of X is constant (all the variances are 0): no Gaussian "
             "density can be estimated; fit on features that vary"
         )
@@ -411,8 +426,9 @@ def _precision_factors(covariances, covariance_type, classes, n_features, expone
     P_X = 2**-exponent P_z, log det Sigma_X = log det Sigma_z + 2 d exponent
     ln 2. P is lower triangular (K, d, d) for 'full', (d, d) for 'tied',
     1/sqrt(variances) (K, d) for 'diag' and (K,) for 'spherical'; log_det is
-    (K,). Raises ValueError naming the class when a covariance is not
-    positive definite.
+    (K,). Raises numpy.linalg.LinAlgError (a ValueError, as
+    QuadraticDiscriminantAnalysis raises) naming the class when a covariance
+    is not positive definite.
     """
     factors, log_det = _precision_factors_of(covariances, covariance_type, classes,
                                              n_features)
@@ -426,8 +442,9 @@ def _precision_factors_of(covariances, covariance_type, classes, n_features):
     if covariance_type in ("diag", "spherical"):
         positive = np.all(covariances.reshape(len(covariances), -1) > 0, axis=1)
         if not np.all(positive):
-            raise ValueError(f"the variances of class {classes[np.argmin(positive)].tolist()!r} "
-                             f"are not all positive; {hint}")
+            raise np.linalg.LinAlgError(
+                f"the variances of class {classes[np.argmin(positive)].tolist()!r} "
+                f"are not all positive; {hint}")
         log_var = np.log(covariances)
         if covariance_type == "diag":
             log_det = log_var.sum(axis=1)
@@ -441,7 +458,7 @@ def _precision_factors_of(covariances, covariance_type, classes, n_features):
         if chol is None:
             name = "the tied covariance" if covariance_type == "tied" else (
                 f"the covariance of class {classes[k].tolist()!r}")
-            raise ValueError(
+            raise np.linalg.LinAlgError(
                 f"{name} is singular to working precision (as when a class has no more "
                 f"samples than features, or a feature is a combination of others); {hint} "
                 "or set shrinkage"
@@ -519,6 +536,38 @@ def _log_gaussian(X, means, factors, log_det, covariance_type, active):
             f"in {dtype}; rescale X"
         )
     return out
+
+
+def _log_gaussian_xp(X, means, factors, log_det, covariance_type, active):
+    """:func:`_log_gaussian` for X of an array API namespace other than numpy.
+
+    The same whitening, by the namespace's matrix product (there is no
+    triangular BLAS product to call), in X's dtype and on its device; the
+    fitted numpy factors are moved there.
+    """
+    xp, _, device = get_namespace_and_device(X)
+    means = xp.asarray(means, dtype=X.dtype, device=device)
+    factors = xp.asarray(factors, dtype=X.dtype, device=device)
+    n_features = X.shape[1]
+    if covariance_type == "tied":  # one whitening for all classes
+        white, white_means = X @ factors.T, means @ factors.T
+    columns = []
+    for k in range(means.shape[0]):
+        if not active[k]:
+            columns.append(xp.full((X.shape[0],), -xp.inf, dtype=X.dtype, device=device))
+            continue
+        if covariance_type == "tied":
+            diff = white - white_means[k, :]
+        elif covariance_type == "full":
+            diff = (X - means[k, :]) @ factors[k, ...].T
+        else:  # 'diag' (K, d) or 'spherical' (K,) factors
+            diff = (X - means[k, :]) * factors[k, ...]
+        maha = xp.sum(diff * diff, axis=1)
+        if not xp.all(xp.isfinite(maha)):
+            raise ValueError("X has values so large that the Gaussian log-densities "
+                             f"overflow in {X.dtype}; rescale X")
+        columns.append(-0.5 * (maha + float(n_features * _LOG_2PI + log_det[k])))
+    return xp.stack(columns, axis=1)
 
 
 # ---------------------------------------------------------------------------
@@ -607,7 +656,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     Each class j has a prior p_j and a Gaussian density N(mu_j, Sigma_j) with
     maximum-likelihood estimates (weighted means; scatter divided by the class
     weight sum). A sample is given the decision i of least conditional risk
-    R(i | x) = sum_j C[i, j] P(j | x), the homework's minimum-risk rule; with
+    R(i | x) = sum_j C[i, j] P(j | x), the minimum-risk (Bayes) rule; with
     the 0-1 cost this is the maximum-posterior (MAP) decision.
 
     Parameters
@@ -618,7 +667,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         (sums of the sample weights).
     cost_matrix : array-like of shape (n_classes, n_classes), default=None
         C[i, j] = cost of deciding ``classes_[i]`` when the truth is
-        ``classes_[j]`` (the homework's c_ij). Every wrong decision must cost
+        ``classes_[j]`` (the textbook c_ij). Every wrong decision must cost
         more than the right one: C[i, j] > C[j, j] for i != j. None is the
         0-1 cost (1 - identity).
     covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
@@ -641,9 +690,24 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         (sklearn.covariance.ledoit_wolf, sample weights as sums) and scales
         back: (1 - a) Sigma + a diag(Sigma) (a feature constant in the class
         keeps scale 1, as in StandardScaler). So 'tied' with 'auto' is
-        LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto'), and
+        LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto') while
+        ``priors`` is None (with ``priors``, 'tied' still pools the class
+        covariances by the class weights, LinearDiscriminantAnalysis by the
+        priors, so their posteriors differ), and
         'full' is QuadraticDiscriminantAnalysis(solver='eigen',
         shrinkage='auto'). None: no shrinkage.
+    reject_cost : float or array-like of shape (n_classes,), default=None
+        The reject option: r_j, the cost of withholding a decision (a doubt)
+        when the truth is ``classes_[j]``; one number is the same for every
+        class. Doubt is one more decision with conditional risk
+        sum_j r_j P(j | x), taken where it is strictly cheaper than every
+        class; with the 0-1 cost and one number lambda this is Chow's rule,
+        doubt where max_k P(k | x) < 1 - lambda (never for lambda at or above
+        (K - 1) / K). None: always decide.
+    reject_label : int, float or str, default=-1
+        What ``predict`` returns for a doubt: a value that is not a class, a
+        string for string labels (checked in ``fit`` when ``reject_cost`` is
+        set). ``score`` counts a doubt as an error.
 
     Attributes
     ----------
@@ -663,6 +727,10 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         (n_classes, n_features) for 'diag', (n_classes,) for 'spherical'.
     epsilon_ : float
         The amount added to the variances.
+    reject_cost_ : ndarray of shape (n_classes,) or None
+        The validated doubt costs r_j (None: no reject option).
+    reject_label_ : object
+        The label of a doubt in ``predict``.
     shrinkage_ : ndarray of shape (n_classes,) or None
         The shrinkage a of each class's covariance ('full' and 'tied'), None
         when ``shrinkage`` is None.
@@ -719,15 +787,19 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
         "var_smoothing": [Interval(Real, 0, None, closed="left")],
         "shrinkage": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both"), None],
+        "reject_cost": ["array-like", Real, None],
+        "reject_label": "no_validation",  # any value that is not a class (checked in fit)
     }
 
     def __init__(self, *, priors=None, cost_matrix=None, covariance_type="full",
-                 var_smoothing=1e-9, shrinkage=None):
+                 var_smoothing=1e-9, shrinkage=None, reject_cost=None, reject_label=-1):
         self.priors = priors
         self.cost_matrix = cost_matrix
         self.covariance_type = covariance_type
         self.var_smoothing = var_smoothing
         self.shrinkage = shrinkage
+        self.reject_cost = reject_cost
+        self.reject_label = reject_label
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -759,9 +831,13 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         self : GaussianBayesClassifier
             The fitted estimator.
         """
+        # Array API inputs: the statistics are summed on the host (the model is
+        # small); predictions run in the namespace and on the device of X.
+        X, y, sample_weight = on_host(X, y, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+            X, y = validate_data(self, native_byte_order(X), y,
+                                 dtype=[np.float64, np.float32])
             check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
             if len(classes) < 2:
@@ -770,12 +846,6 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
                     f"got {len(classes)} class"
                 )
             stats, fourth = self._chunk_statistics(X, y_index, sample_weight, len(classes))
-            zero = classes[stats[0] <= 0]
-            if zero.size:
-                raise ValueError(
-                    f"class(es) {zero.tolist()} have zero total sample weight: their "
-                    "Gaussian densities cannot be estimated"
-                )
             self._finish(classes, stats, X.dtype, fourth)
             tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
@@ -802,9 +872,11 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             (posterior 0) until they get samples.
         """
         first_call = not hasattr(self, "_statistics")
+        X, y, classes, sample_weight = on_host(X, y, classes, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
         with all_or_nothing(self):
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first_call)
+            X, y = validate_data(self, native_byte_order(X), y,
+                                 dtype=[np.float64, np.float32], reset=first_call)
             check_class_labels(y)
             if not first_call:
                 self._check_same_statistics()
@@ -820,9 +892,22 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
                 stats, fourth = self._merge(stats, fourth)
             if not np.any(stats[0] > 0):
                 raise ValueError("the total sample weight seen so far is zero")
-            self._finish(all_classes, stats, X.dtype, fourth)
+            try:
+                self._finish(all_classes, stats, X.dtype, fourth)
+            except _NoVariance:  # as after one row: keep the statistics, no model yet
+                self._keep_unfinished(all_classes, stats, fourth)
             tasks.end()
         return self
+
+    def _keep_unfinished(self, classes, stats, fourth):
+        """The state of partial_fit while every feature seen is constant: the
+        statistics to merge the next chunk into, no model (not fitted)."""
+        for name in ("means_", "covariances_", "_precision_factors", "_log_det"):
+            self.__dict__.pop(name, None)
+        self.classes_ = classes
+        self._covariance_type = self.covariance_type
+        self._statistics = stats
+        self._fourth = fourth
 
     def _partial_fit_classes(self, classes, first_call):
         """The class labels for partial_fit, checked against the fitted ones."""
@@ -886,8 +971,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
     def _finish(self, classes, stats, dtype, fourth=None):
         """Everything that follows from the statistics; assigned only on success."""
-        n_classes = len(classes)
-        cost = check_cost_matrix(self.cost_matrix, n_classes)
+        cost, reject_cost = check_decision_costs(self.cost_matrix, self.reject_cost,
+                                                 self.reject_label, classes)
         weight_sums, means, scatter, exponent = stats
         priors = class_priors(self.priors, weight_sums)
         if not np.any((priors > 0) & (weight_sums > 0)):
@@ -911,8 +996,10 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
         self.classes_ = classes
         self.class_count_ = weight_sums
-        self.class_prior_ = priors
+        self.class_prior_ = priors.astype(dtype)  # GaussianNB's: in X's dtype
         self.cost_matrix_ = cost
+        self.reject_cost_ = reject_cost
+        self.reject_label_ = self.reject_label
         self.means_ = means.astype(dtype)
         self.covariances_ = covariances
         self.epsilon_ = float(np.ldexp(epsilon, 2 * exponent))
@@ -927,17 +1014,21 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
     def _validated(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        xp, _, _ = get_namespace_and_device(X)
+        return validate_data(self, native_byte_order(X), reset=False,
+                             dtype=[xp.float64, xp.float32])
 
     def _joint_log_likelihood(self, X):
         active = self.class_count_ > 0
-        log_density = _log_gaussian(
+        xp, _, _ = get_namespace_and_device(X)
+        log_gaussian = _log_gaussian if _is_numpy_namespace(xp) else _log_gaussian_xp
+        log_density = log_gaussian(
             X, self._statistics[1], self._precision_factors, self._log_det,
             self._covariance_type, active,
         )
         with np.errstate(divide="ignore"):
             log_prior = np.where(active, np.log(self.class_prior_), -np.inf)
-        return log_density + log_prior.astype(X.dtype)
+        return log_density + as_namespace_of(log_prior, log_density)
 
     def predict_joint_log_proba(self, X):
         """ln(p_j f_j(x)): the log of prior times class density.
@@ -966,20 +1057,26 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Binary: ln[(C[0,1] - C[1,1]) p_1 f_1(x)] - ln[(C[1,0] - C[0,0]) p_0 f_0(x)],
-            positive exactly where classes_[1] is decided and equal to
-            ``decision_boundary()(X)``; where a class has prior 0, the largest
-            finite float of the sign of the other class (never inf).
-            Multiclass: -R(i | x).
+            positive exactly where classes_[1] is preferred to classes_[0]
+            and equal to ``decision_boundary()(X)``; where a class has prior
+            0, the largest finite float of the sign of the other class
+            (never inf). Multiclass: -R(i | x), one column per class. With
+            ``reject_cost`` the scores still compare the classes only;
+            ``predict`` doubts where the doubt risk (the last column of
+            ``predict_risk``) is below every class's, between the boundaries
+            ``decision_boundary((classes_[0], reject_label))`` and
+            ``decision_boundary((reject_label, classes_[1]))`` for two classes.
         """
         check_is_fitted(self)
         if len(self.classes_) != 2:
-            return -self.predict_risk(X)
+            return super().decision_function(X)
         jll = self.predict_joint_log_proba(X)
-        score = jll[:, 1] - jll[:, 0] + jll.dtype.type(self._log_cost_ratio(0, 1))
+        xp, _, _ = get_namespace_and_device(jll)
+        score = jll[:, 1] - jll[:, 0] + float(self._log_cost_ratio(0, 1))
         # A class of prior 0 (never decided) makes the ratio infinite: the
         # largest finite score of its sign instead (metrics reject inf).
-        largest = np.finfo(score.dtype).max
-        return np.clip(score, -largest, largest)
+        largest = float(xp.finfo(score.dtype).max)
+        return xp.clip(score, -largest, largest)
 
     def predict(self, X):
         """The decision of least conditional risk.
@@ -994,11 +1091,18 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         y_pred : ndarray of shape (n_samples,)
             Binary: classes_[1] where decision_function > 0, else classes_[0].
             Multiclass: the argmin of predict_risk (first class on ties).
+            With ``reject_cost``: ``reject_label`` where the doubt risk is
+            strictly below the risks of the classes.
         """
         check_is_fitted(self)
-        if len(self.classes_) == 2:
-            return self.classes_[(self.decision_function(X) > 0).astype(int)]
-        return self.classes_[minimum_risk_index(self.predict_risk(X))]
+        if len(self.classes_) != 2:
+            return super().predict(X)
+        score = self.decision_function(X)
+        xp, _, _ = get_namespace_and_device(score)
+        index = xp.astype(score > 0, xp.int64)
+        if self._decision_costs().shape[0] > 2:  # doubt: the last decision, where cheapest
+            index = xp.where(minimum_risk_index(self.predict_risk(X)) == 2, 2, index)
+        return labels_at(self._decision_labels(), index)
 
     # -- boundary -----------------------------------------------------------
 
@@ -1019,6 +1123,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         return np.diag(precision), precision * mu, mu @ (precision * mu)
 
     def _pair_indices(self, classes):
+        """Indices of a pair of decisions: classes, or the reject label (index K)."""
+        labels = self._decision_labels()
         if classes is None:
             if len(self.classes_) != 2:
                 raise ValueError(
@@ -1029,25 +1135,33 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             raise ValueError(f"classes must be a pair of class labels, got {classes!r}")
         indices = []
         for label in classes:
-            hits = np.flatnonzero(self.classes_ == label)
+            hits = np.flatnonzero(labels == label)
             if not hits.size:
-                raise ValueError(f"{label!r} is not one of classes_ {self.classes_.tolist()}")
+                doubt = " or reject_label" if len(labels) > len(self.classes_) else ""
+                raise ValueError(
+                    f"{label!r} is not one of classes_ {self.classes_.tolist()}{doubt}")
             indices.append(int(hits[0]))
         if indices[0] == indices[1]:
             raise ValueError("classes must be two different labels")
         return tuple(indices)
 
     def decision_boundary(self, classes=None):
-        """The quadric x'Ax + b'x + c = 0 between deciding two classes.
+        """The quadric x'Ax + b'x + c = 0 between two decisions.
 
         Parameters
         ----------
         classes : pair of labels, default=None
-            (a, b): the polynomial is positive where b is preferred to a.
-            None means (classes_[0], classes_[1]) and needs a binary problem.
-            With more classes, the risks of a and b differ by a quadric only
-            when C[a, l] == C[b, l] for every other class l (true for the
-            0-1 cost); otherwise a ValueError is raised.
+            (a, b): the polynomial is positive where b is preferred to a
+            (has the smaller conditional risk). None means
+            (classes_[0], classes_[1]) and needs a binary problem. With
+            ``reject_cost`` set, either label may be ``reject_label``: for two
+            classes, ``(classes_[0], reject_label)`` and
+            ``(reject_label, classes_[1])`` are the two boundaries of the
+            doubt region. The risks of a and b differ by a quadric only when
+            their costs differ for exactly two true classes, one each way
+            (true of any two classes under the 0-1 cost, and of a class and
+            doubt when there are two classes); otherwise a ValueError is
+            raised.
 
         Returns
         -------
@@ -1055,37 +1169,60 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             With ``quadratic`` (A), ``linear`` (b), ``constant`` (c); for two
             classes ``boundary(X) == decision_function(X)``; ``str(boundary)``
             is the equation (feature names when fitted on a DataFrame).
+
+        Notes
+        -----
+        R(a | x) - R(b | x) = sum_j g_j P(j | x) with g_j = D[a, j] - D[b, j],
+        D the costs of the decisions (``cost_matrix_``, and the doubt row
+        ``reject_cost_``). With g_j > 0 > g_i and every other g zero, b is
+        preferred where g_j p_j f_j(x) > -g_i p_i f_i(x), i.e. where
+        ln f_j(x) - ln f_i(x) + ln p_j/p_i + ln g_j/(-g_i) > 0: a quadric.
         """
         check_is_fitted(self)
-        i, j = self._pair_indices(classes)
-        others = np.setdiff1d(np.arange(len(self.classes_)), [i, j])
-        C = self.cost_matrix_
-        if not np.array_equal(C[i, others], C[j, others]):
-            raise ValueError(
-                f"the risks of {self.classes_[i].tolist()!r} and "
-                f"{self.classes_[j].tolist()!r} depend on "
-                "the other classes' posteriors (their cost_matrix rows differ outside "
-                "the pair), so their boundary is not a quadric"
-            )
+        a, b = self._pair_indices(classes)
+        labels = self._decision_labels()
+        D = self._decision_costs()
+        gain = D[a] - D[b]  # R(a) - R(b) = gain @ P(. | x)
+        i, j = self._gain_pair(gain, labels[a], labels[b])
         lam_i, lam_mu_i, quad_i = self._precision_terms(i)
         lam_j, lam_mu_j, quad_j = self._precision_terms(j)
         if self._covariance_type == "tied":
             A = np.zeros_like(lam_i)  # shared covariance: exactly a hyperplane
         else:
             A = -0.5 * (lam_j - lam_i)
-        b = lam_mu_j - lam_mu_i
+        linear = lam_mu_j - lam_mu_i
         with np.errstate(divide="ignore"):
             log_prior = np.log(np.where(self.class_count_ > 0, self.class_prior_, 0.0))
         for never, other in ((i, j), (j, i)):
             if np.isneginf(log_prior[never]):  # no "... + inf = 0" equation
                 raise ValueError(
-                    f"there is no decision boundary between {self.classes_[i].tolist()!r} "
-                    f"and {self.classes_[j].tolist()!r}: class "
+                    f"there is no decision boundary between {labels[a].tolist()!r} "
+                    f"and {labels[b].tolist()!r}: class "
                     f"{self.classes_[never].tolist()!r} has prior 0 (or no samples "
                     f"yet), so it is never preferred to {self.classes_[other].tolist()!r}"
                 )
         c = (-0.5 * (quad_j - quad_i) - 0.5 * (self._log_det[j] - self._log_det[i])
-             + log_prior[j] - log_prior[i] + self._log_cost_ratio(i, j))
+             + log_prior[j] - log_prior[i] + np.log(gain[j]) - np.log(-gain[i]))
         names = getattr(self, "feature_names_in_", None)
-        return QuadraticBoundary(A, b, c, feature_names=names,
-                                 classes=(self.classes_[i], self.classes_[j]))
+        return QuadraticBoundary(A, linear, c, feature_names=names,
+                                 classes=(labels[a], labels[b]))
+
+    def _gain_pair(self, gain, label_a, label_b):
+        """(i, j): the true classes where deciding b gains (g_j > 0) and loses
+        (g_i < 0), when these two are all the classes in which the costs of
+        a and b differ; else a ValueError saying why there is no quadric."""
+        gains, losses = np.flatnonzero(gain > 0), np.flatnonzero(gain < 0)
+        if not gains.size or not losses.size:
+            better, worse = (label_b, label_a) if gains.size else (label_a, label_b)
+            raise ValueError(
+                f"there is no decision boundary between {label_a.tolist()!r} and "
+                f"{label_b.tolist()!r}: {better.tolist()!r} costs no more than "
+                f"{worse.tolist()!r} whatever the true class"
+            )
+        if len(gains) > 1 or len(losses) > 1:
+            raise ValueError(
+                f"the risks of {label_a.tolist()!r} and {label_b.tolist()!r} depend on "
+                "the posteriors of more than two classes (their costs differ for more "
+                "than two true classes), so their boundary is not a quadric"
+            )
+        return int(losses[0]), int(gains[0])

@@ -47,28 +47,7 @@ def root_context(estimator, **kwargs):
     return _NoCallbackContext() if init is None else init(**kwargs)
 
 
-__all__ = ["CallbackSupportMixin", "EpochEndCallback", "FitTasks", "root_context"]
-
-
-class EpochEndCallback:
-    """A scikit-learn fit callback that only acts after each epoch.
-
-    Subclasses define ``epoch_end(fitted_estimator)``; the other hooks of
-    the protocol do nothing.
-    """
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "epoch":
-            self.epoch_end(fitted_estimator)
+__all__ = ["CallbackSupportMixin", "FitTasks", "root_context"]
 
 
 class FitTasks:

@@ -1,11 +1,13 @@
 """DensityBayesClassifier: minimum-risk Bayes decisions from any class densities.
 
-The homework's rule needs only p_j f(x | C_j): the densities may be learned
+The Bayes rule needs only p_j f(x | C_j): the densities may be learned
 (any estimator with fit / score_samples, one clone per class) or known (one
 object with logpdf per class, scipy.stats frozen style). Densities may be zero:
 everything is done with log-densities, -inf included, so that the posteriors
 are exact where one class has no mass and equal to the priors where none has.
 """
+
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
@@ -22,15 +24,17 @@ from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
     PosteriorMixin,
-    check_cost_matrix,
+    check_decision_costs,
     class_priors,
     log_or_minus_inf,
 )
 from ._utils import all_or_nothing, check_class_labels
 
 
-def _check_known_densities(density, n_classes):
-    """The list of known densities: one per class, each with a callable logpdf."""
+def _check_known_densities(density, n_classes, X):
+    """The list of known densities: one per class, each with a callable logpdf
+    that gives one real log-density per row of X's first rows (so that a
+    density of another dimension fails at fit, not at predict)."""
     if len(density) != n_classes:
         raise ValueError(
             f"density must be an estimator or a list of one density per class: got "
@@ -42,6 +46,19 @@ def _check_known_densities(density, n_classes):
                 f"density[{k}] ({type(dist).__name__}) has no logpdf method; known "
                 "densities need logpdf(X) (e.g. a frozen scipy.stats distribution)"
             )
+        rows = X[:2]
+        try:
+            values = np.asarray(dist.logpdf(rows))
+        except ValueError as error:  # scipy's "operands could not be broadcast"
+            values = error
+        if isinstance(values, ValueError) or values.size != len(rows):
+            found = values if isinstance(values, ValueError) else \
+                f"{values.size} log-densities for {len(rows)} rows"
+            raise ValueError(
+                f"density[{k}] is not a density on the rows of X, which have "
+                f"{X.shape[1]} features ({found}); give densities of X's dimension"
+            )
+        _real_log_densities(values, k, len(rows))
     return list(density)
 
 
@@ -101,10 +118,20 @@ def _log_density(density, X, k):
         values = density.logpdf(X)
     else:  # a fitted density estimator
         values = density.score_samples(X)
-    values = np.asarray(values, dtype=np.float64).reshape(-1)
-    if values.shape != (len(X),):
+    return _real_log_densities(values, k, len(X))
+
+
+def _real_log_densities(values, k, n_samples):
+    """``values`` as float64 (n_samples,), or a ValueError: complex, another
+    count, NaN or +inf log-densities would make every decision wrong."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "biuf":  # complex: a cast would drop the imaginary part
+        raise ValueError(f"density[{k}] returned log-densities of dtype {values.dtype}; "
+                         "a log-density must be real (float)")
+    values = values.astype(np.float64, copy=False).reshape(-1)
+    if values.shape != (n_samples,):
         raise ValueError(f"density[{k}] returned {values.size} log-densities for "
-                         f"{len(X)} samples")
+                         f"{n_samples} samples")
     if np.any(np.isnan(values) | (values == np.inf)):
         raise ValueError(f"density[{k}] returned NaN or +inf log-densities")
     return values
@@ -137,6 +164,18 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         C[i, j] = cost of deciding ``classes_[i]`` when the truth is
         ``classes_[j]``; every wrong decision must cost more than the right
         one. None is the 0-1 cost.
+    reject_cost : float or array-like of shape (n_classes,), default=None
+        The reject option: r_j, the cost of withholding a decision (a doubt)
+        when the truth is ``classes_[j]``; one number is the same for every
+        class. Doubt is one more decision with conditional risk
+        sum_j r_j P(j | x), taken where it is strictly cheaper than every
+        class; with the 0-1 cost and one number lambda this is Chow's rule,
+        doubt where max_k P(k | x) < 1 - lambda (never for lambda at or above
+        (K - 1) / K). None: always decide.
+    reject_label : int, float or str, default=-1
+        What ``predict`` returns for a doubt: a value that is not a class, a
+        string for string labels (checked in ``fit`` when ``reject_cost`` is
+        set). ``score`` counts a doubt as an error.
 
     Attributes
     ----------
@@ -148,6 +187,10 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         The priors used.
     cost_matrix_ : ndarray of shape (n_classes, n_classes)
         The cost matrix used.
+    reject_cost_ : ndarray of shape (n_classes,) or None
+        The validated doubt costs r_j (None: no reject option).
+    reject_label_ : object
+        The label of a doubt in ``predict``.
     densities_ : list of length n_classes
         The fitted clones of ``density``, or the known densities.
     n_features_in_ : int
@@ -188,12 +231,17 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         "density": [HasMethods(["fit", "score_samples"]), list, tuple, None],
         "priors": ["array-like", None],
         "cost_matrix": ["array-like", None],
+        "reject_cost": ["array-like", Real, None],
+        "reject_label": "no_validation",  # any value that is not a class (checked in fit)
     }
 
-    def __init__(self, density=None, *, priors=None, cost_matrix=None):
+    def __init__(self, density=None, *, priors=None, cost_matrix=None, reject_cost=None,
+                 reject_label=-1):
         self.density = density
         self.priors = priors
         self.cost_matrix = cost_matrix
+        self.reject_cost = reject_cost
+        self.reject_label = reject_label
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -233,20 +281,22 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                                  ensure_non_negative=True)
             counts = np.bincount(y_index, weights=sample_weight, minlength=len(classes))
-            self._set_priors_and_costs(counts)
+            self._set_priors_and_costs(counts, classes)
             self.densities_ = self._densities(X, y_index, sample_weight, classes, counts)
             self.classes_ = classes
             self.class_count_ = counts
             tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
-    def _set_priors_and_costs(self, counts):
-        self.cost_matrix_ = check_cost_matrix(self.cost_matrix, len(counts))
+    def _set_priors_and_costs(self, counts, classes):
+        self.cost_matrix_, self.reject_cost_ = check_decision_costs(
+            self.cost_matrix, self.reject_cost, self.reject_label, classes)
+        self.reject_label_ = self.reject_label
         self.class_prior_ = class_priors(self.priors, counts)
 
     def _densities(self, X, y_index, sample_weight, classes, counts):
         if isinstance(self.density, (list, tuple)):
-            return _check_known_densities(self.density, len(classes))
+            return _check_known_densities(self.density, len(classes), X)
         empty = classes[counts <= 0]
         if empty.size:
             raise ValueError(f"class(es) {empty.tolist()} have zero total sample weight: "

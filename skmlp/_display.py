@@ -119,6 +119,7 @@ class TrainingCurveDisplay:
         """
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         if ax is None:
             _, ax = plt.subplots()
@@ -127,6 +128,7 @@ class TrainingCurveDisplay:
             for label, values in self.curves.items()
         ]
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         if self.ylabel is not None:
             ax.set_ylabel(self.ylabel)
         if self.estimator_name is not None:

@@ -28,6 +28,8 @@ This module imports numpy and numba only; only :mod:`skmlp._training`,
 :mod:`skmlp._optimizers` and :mod:`skmlp._perceptron` import it.
 """
 
+import math
+
 import numba
 import numpy as np
 from numba import njit, types
@@ -35,8 +37,16 @@ from numba.extending import overload
 
 # Codes of the activations and losses (the kernels take integers, not strings).
 IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
+LEAKY_RELU, ELU, GELU, SOFTPLUS, SILU = 5, 6, 7, 8, 9
 ACTIVATION_CODES = {"identity": IDENTITY, "logistic": LOGISTIC, "tanh": TANH,
-                    "relu": RELU, "softmax": SOFTMAX}
+                    "relu": RELU, "softmax": SOFTMAX, "leaky_relu": LEAKY_RELU, "elu": ELU,
+                    "gelu": GELU, "softplus": SOFTPLUS, "silu": SILU}
+# The activations whose derivative reads the pre-activation z, not the output
+# (nn.PRE_ACTIVATION_DERIVATIVES): their layers keep z for the backward pass.
+PRE_ACTIVATION_CODES = (GELU, SILU)
+LEAKY_RELU_SLOPE = 0.01
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_2PI = math.sqrt(2 * math.pi)
 LOG_LOSS, SQUARED_ERROR = 0, 1
 LOSS_CODES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
 
@@ -105,12 +115,33 @@ def _activate(z, activation):
         return one / (one + np.exp(-z))
     if activation == TANH:
         return np.tanh(z)
+    if activation == LEAKY_RELU:
+        return z * _cast(LEAKY_RELU_SLOPE, z) if z < 0 else z
+    if activation == ELU:
+        return _cast(math.expm1(z), z) if z < 0 else z
+    if activation == GELU:  # z Phi(z), Phi(z) = erfc(-z / sqrt 2) / 2 (no cancellation)
+        return z * (_cast(0.5, z) * _cast(math.erfc(-z * _cast(_SQRT_HALF, z)), z))
+    if activation == SOFTPLUS:  # numpy's logaddexp(0, z): never overflows
+        if z > 0:
+            return z + _cast(math.log1p(math.exp(-z)), z)
+        return _cast(math.log1p(math.exp(z)), z)
+    if activation == SILU:  # z sigma(z)
+        return z * (one / (one + np.exp(-z)))
     return z
 
 
 @_inline
-def _activate_row(z, bias, activation):
-    """``z = f(z + bias)`` in place; the choice of f outside the loop (one loop each)."""
+def _needs_pre(activation):
+    """Whether the derivative of ``activation`` reads the pre-activation (gelu, silu)."""
+    return activation == GELU or activation == SILU
+
+
+@_inline
+def _activate_row(z, bias, activation, pre):
+    """``z = f(z + bias)`` in place; the choice of f outside the loop (one loop each).
+
+    Where f's derivative needs it (gelu, silu), ``pre`` keeps ``z + bias``.
+    """
     if activation == RELU:
         for j in range(z.shape[0]):
             z[j] = _activate(z[j] + bias[j], RELU)
@@ -120,9 +151,16 @@ def _activate_row(z, bias, activation):
     elif activation == TANH:
         for j in range(z.shape[0]):
             z[j] = _activate(z[j] + bias[j], TANH)
-    else:
+    elif activation == IDENTITY:
         for j in range(z.shape[0]):
             z[j] = z[j] + bias[j]
+    elif _needs_pre(activation):
+        for j in range(z.shape[0]):
+            pre[j] = z[j] + bias[j]
+            z[j] = _activate(pre[j], activation)
+    else:
+        for j in range(z.shape[0]):
+            z[j] = _activate(z[j] + bias[j], activation)
 
 
 @_inline
@@ -135,11 +173,28 @@ def _derivative(a, activation):
         return a * (one - a)
     if activation == TANH:
         return one - a * a
+    if activation == LEAKY_RELU:
+        return one if a > 0 else _cast(LEAKY_RELU_SLOPE, a)
+    if activation == ELU:  # below 0, f' = exp(z) = a + 1
+        return one if a > 0 else a + one
+    if activation == SOFTPLUS:  # sigma(z) = 1 - exp(-a)
+        return -_cast(math.expm1(-a), a)
     return one
 
 
+@_inline
+def _pre_derivative(z, activation):
+    """``f'`` written from the pre-activation ``z`` (nn.PRE_ACTIVATION_DERIVATIVES)."""
+    one = _one(z)
+    if activation == GELU:  # Phi(z) + z phi(z)
+        phi = _cast(math.exp(-0.5 * z * z), z) / _cast(_SQRT_2PI, z)
+        return _cast(0.5, z) * _cast(math.erfc(-z * _cast(_SQRT_HALF, z)), z) + z * phi
+    sigma = one / (one + np.exp(-z))  # SILU: sigma(z) (1 + z (1 - sigma(z)))
+    return sigma * (one + z * (one - sigma))
+
+
 @_kernel
-def bias_activation(Z, params, offset, activation):
+def bias_activation(Z, params, offset, activation, pre):
     """``Z[k] = f(Z[k] + b[k])`` in place: a hidden layer's output.
 
     Parameters
@@ -152,18 +207,23 @@ def bias_activation(Z, params, offset, activation):
     offset : int
         Where the layer's biases start in a row.
     activation : int
-        IDENTITY, LOGISTIC, TANH or RELU.
+        The layer's code: IDENTITY, LOGISTIC, TANH, RELU, LEAKY_RELU, ELU,
+        GELU, SOFTPLUS or SILU.
+    pre : ndarray of shape (K, n_samples, fan_out)
+        Output: the pre-activations ``Z[k] + b[k]`` where the activation's
+        derivative reads them (:data:`PRE_ACTIVATION_CODES`); not written
+        otherwise (any array of Z's shape, Z itself included, will do then).
     """
     K, m, n = Z.shape
     for k in range(K):
-        _hidden_output(Z[k], params[k, offset:offset + n], activation)
+        _hidden_output(Z[k], params[k, offset:offset + n], activation, pre[k])
 
 
 @_kernel
-def _hidden_output(Z, bias, activation):
-    """One network's ``Z = f(Z + bias)``, a row at a time."""
+def _hidden_output(Z, bias, activation, pre):
+    """One network's ``Z = f(Z + bias)``, a row at a time (``pre`` as in bias_activation)."""
     for i in range(Z.shape[0]):
-        _activate_row(Z[i], bias, activation)
+        _activate_row(Z[i], bias, activation, pre[i])
 
 
 @_inline
@@ -271,7 +331,7 @@ def _network_output(Z, bias, T, out_activation, loss, eps, row_scale, loss_weigh
                 _add(y, bias)
                 _softmax_row(y)
             else:
-                _activate_row(y, bias, out_activation)
+                _activate_row(y, bias, out_activation, y)  # logistic: nothing kept
             row = _row_loss(y, T[i], out_activation, loss, eps)
             _output_delta_row(y, T[i], loss, row_scale[i], delta[i], bias_grad)
         total += loss_weight[i] * row
@@ -327,30 +387,32 @@ def _output_delta_row(y, t, loss, scale, delta, bias_grad):
 
 
 @_kernel
-def hidden_delta(delta, A, activation, grads, offset):
-    """``delta *= f'(A)`` in place, and the layer's bias gradient ``sum_n delta[k, n]``.
+def hidden_delta(delta, A, pre, activation, grads, offset):
+    """``delta *= f'`` in place, and the layer's bias gradient ``sum_n delta[k, n]``.
 
     ``delta`` holds ``delta_next @ W.T`` on entry: this finishes the delta of
-    a hidden layer whose outputs are ``A``; the bias gradient goes to
-    ``grads[k, offset:offset + fan_out]``.
+    a hidden layer whose outputs are ``A`` (and pre-activations ``pre``, read
+    for gelu and silu only, as :func:`bias_activation` left them); the bias
+    gradient goes to ``grads[k, offset:offset + fan_out]``.
     """
     K, m, n = delta.shape
     for k in range(K):
-        _network_hidden_delta(delta[k], A[k], activation, grads[k, offset:offset + n])
+        _network_hidden_delta(delta[k], A[k], pre[k], activation,
+                              grads[k, offset:offset + n])
 
 
 @_kernel
-def _network_hidden_delta(delta, A, activation, bias_grad):
-    """One network's ``delta *= f'(A)`` and its bias gradient, a row at a time."""
+def _network_hidden_delta(delta, A, pre, activation, bias_grad):
+    """One network's ``delta *= f'`` and its bias gradient, a row at a time."""
     bias_grad[:] = 0
     for i in range(delta.shape[0]):
-        _derivative_row(delta[i], A[i], activation, bias_grad)
+        _derivative_row(delta[i], A[i], pre[i], activation, bias_grad)
 
 
 @_kernel
 def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_offsets,
-                     bias_offsets, acts, deltas, layer_starts, activation, out_activation,
-                     loss, eps, losses):
+                     bias_offsets, acts, deltas, pres, layer_starts, activations,
+                     out_activation, loss, eps, losses):
     """A stack's whole forward and backward pass on a dense minibatch, in one call.
 
     What :func:`bias_activation`, :func:`output_layer` and :func:`hidden_delta`
@@ -375,10 +437,16 @@ def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_o
     acts, deltas : ndarray of shape (n_buffer,)
         Every layer's outputs and deltas (outputs), layer l's as a
         C-contiguous (K, n_samples, fan_out) array from ``layer_starts[l]``.
+    pres : ndarray
+        The pre-activations of the hidden layers whose activation's
+        derivative reads them (gelu, silu), laid out as ``acts``; read and
+        written for those layers only (it may be empty when there are none).
     layer_starts : ndarray of shape (n_layers,) of int
-        Where each layer's array starts in ``acts`` and ``deltas``.
-    activation, out_activation, loss : int
-        As in :func:`bias_activation` and :func:`output_layer`.
+        Where each layer's array starts in ``acts``, ``deltas`` and ``pres``.
+    activations : ndarray of shape (n_layers - 1,) of int64
+        The code of each hidden layer's activation (as in :func:`bias_activation`).
+    out_activation, loss : int
+        As in :func:`output_layer`.
     """
     K, m, last = params.shape[0], X.shape[0], shapes.shape[0] - 1
     for k in range(K):
@@ -390,7 +458,8 @@ def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_o
             np.dot(inputs, W, Z)
             bias = row[bias_offsets[l]:bias_offsets[l] + shapes[l, 1]]
             if l < last:
-                _hidden_output(Z, bias, activation)
+                _hidden_output(Z, bias, activations[l],
+                               _pre(pres, layer_starts[l], K, m, Z, activations[l], k))
             else:
                 losses[k] = _network_output(
                     Z, bias, T, out_activation, loss, eps, row_scale, loss_weight,
@@ -405,8 +474,20 @@ def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_o
                 previous = _layer(deltas, layer_starts[l - 1], K, m, shapes[l, 0])[k]
                 np.dot(delta, _matrix(row, coef_offsets[l], shapes[l, 0], shapes[l, 1]).T,
                        previous)
-                _network_hidden_delta(previous, inputs, activation,
-                                      grad[bias_offsets[l - 1]:bias_offsets[l - 1] + shapes[l, 0]])
+                _network_hidden_delta(
+                    previous, inputs,
+                    _pre(pres, layer_starts[l - 1], K, m, inputs, activations[l - 1], k),
+                    activations[l - 1],
+                    grad[bias_offsets[l - 1]:bias_offsets[l - 1] + shapes[l, 0]])
+
+
+@_kernel
+def _pre(pres, start, K, m, A, activation, k):
+    """Network k's pre-activations of a layer, from ``pres[start:]`` where its
+    activation needs them; else the layer's outputs ``A`` (then neither read nor written)."""
+    if _needs_pre(activation):
+        return _layer(pres, start, K, m, A.shape[1])[k]
+    return A
 
 
 @_kernel
@@ -422,8 +503,11 @@ def _layer(buffer, start, K, m, n):
 
 
 @_inline
-def _derivative_row(delta, a, activation, bias_grad):
-    """``delta *= f'(a)`` and ``bias_grad += delta``; the choice of f' outside the loop."""
+def _derivative_row(delta, a, z, activation, bias_grad):
+    """``delta *= f'`` and ``bias_grad += delta``; the choice of f' outside the loop.
+
+    ``f'`` from the outputs ``a``, or from the pre-activations ``z`` (gelu, silu).
+    """
     if activation == RELU:
         for j in range(delta.shape[0]):
             delta[j] = delta[j] * _derivative(a[j], RELU)
@@ -436,8 +520,16 @@ def _derivative_row(delta, a, activation, bias_grad):
         for j in range(delta.shape[0]):
             delta[j] = delta[j] * _derivative(a[j], TANH)
             bias_grad[j] += delta[j]
+    elif activation == IDENTITY:
+        for j in range(delta.shape[0]):
+            bias_grad[j] += delta[j]
+    elif _needs_pre(activation):
+        for j in range(delta.shape[0]):
+            delta[j] = delta[j] * _pre_derivative(z[j], activation)
+            bias_grad[j] += delta[j]
     else:
         for j in range(delta.shape[0]):
+            delta[j] = delta[j] * _derivative(a[j], activation)
             bias_grad[j] += delta[j]
 
 

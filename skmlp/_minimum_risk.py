@@ -3,8 +3,10 @@
 A classifier with ``predict_proba`` estimates P(j | x) under the class
 frequencies of its training data. Its decisions of least expected cost under a
 cost matrix C, and for other class priors, follow from those posteriors alone
-(the homework's minimum-risk rule), so one wrapper serves every model.
+(the Bayes minimum-risk rule), so one wrapper serves every model.
 """
+
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
@@ -20,15 +22,18 @@ from sklearn.utils.validation import (
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._risk import (
     MinimumRiskMixin,
-    check_cost_matrix,
+    check_decision_costs,
     check_posteriors,
     class_priors,
+    log_or_minus_inf,
+    to_numpy,
     shift_priors,
 )
 from ._utils import all_or_nothing, check_class_labels
 
 
-class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimatorMixin,
+                            ClassifierMixin, BaseEstimator):
     """Minimum-risk decisions from any probabilistic classifier.
 
     Fits a clone of ``estimator``, takes its posteriors P(j | x), re-weights
@@ -52,6 +57,18 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         1. The posteriors are re-weighted p'(j|x) ∝ p(j|x) π'_j / π̂_j, with π̂
         the (weighted) class frequencies of the y given to ``fit``. None: no
         re-weighting (π' = π̂).
+    reject_cost : float or array-like of shape (n_classes,), default=None
+        The reject option: r_j, the cost of withholding a decision (a doubt)
+        when the truth is ``classes_[j]``; one number is the same for every
+        class. Doubt is one more decision with conditional risk
+        sum_j r_j P(j | x), taken where it is strictly cheaper than every
+        class; with the 0-1 cost and one number lambda this is Chow's rule,
+        doubt where max_k P(k | x) < 1 - lambda (never for lambda at or above
+        (K - 1) / K). None: always decide.
+    reject_label : int, float or str, default=-1
+        What ``predict`` returns for a doubt: a value that is not a class, a
+        string for string labels (checked in ``fit`` when ``reject_cost`` is
+        set). ``score`` counts a doubt as an error.
 
     Attributes
     ----------
@@ -61,6 +78,10 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         Class labels, those of ``estimator_``.
     cost_matrix_ : ndarray of shape (n_classes, n_classes)
         The cost matrix used.
+    reject_cost_ : ndarray of shape (n_classes,) or None
+        The validated doubt costs r_j (None: no reject option).
+    reject_label_ : object
+        The label of a doubt in ``predict``.
     train_class_prior_ : ndarray of shape (n_classes,)
         π̂: the class frequencies (sums of the sample weights) of y in fit.
     class_prior_ : ndarray of shape (n_classes,)
@@ -101,12 +122,17 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "cost_matrix": ["array-like", None],
         "priors": ["array-like", None],
+        "reject_cost": ["array-like", Real, None],
+        "reject_label": "no_validation",  # any value that is not a class (checked in fit)
     }
 
-    def __init__(self, estimator, *, cost_matrix=None, priors=None):
+    def __init__(self, estimator, *, cost_matrix=None, priors=None, reject_cost=None,
+                 reject_label=-1):
         self.estimator = estimator
         self.cost_matrix = cost_matrix
         self.priors = priors
+        self.reject_cost = reject_cost
+        self.reject_label = reject_label
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -163,7 +189,8 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
     def _set_priors_and_costs(self, classes, y, sample_weight):
         """π̂ from y over ``classes`` (in the estimator's order, sorted or not);
         the validated priors π' and costs."""
-        classes = np.asarray(classes)
+        classes, y, sample_weight = (to_numpy(a) if a is not None else None
+                                     for a in (classes, y, sample_weight))
         unknown = np.setdiff1d(y, classes)
         if unknown.size:
             raise ValueError(f"labels {unknown.tolist()} of y are not in the estimator's "
@@ -171,7 +198,8 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         n_classes = len(classes)
         if len(np.unique(classes)) != n_classes:
             raise ValueError(f"the estimator's classes_ {classes.tolist()} repeat a label")
-        cost = check_cost_matrix(self.cost_matrix, n_classes)
+        cost, reject_cost = check_decision_costs(self.cost_matrix, self.reject_cost,
+                                                 self.reject_label, classes)
         weights = np.ones(len(y)) if sample_weight is None else sample_weight
         order = np.argsort(classes)
         y_index = order[np.searchsorted(classes, y, sorter=order)]
@@ -188,6 +216,8 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
                 "(needed to re-weight the posteriors) is unknown"
             )
         self.cost_matrix_ = cost
+        self.reject_cost_ = reject_cost
+        self.reject_label_ = self.reject_label
         self.train_class_prior_ = train_prior
         self.class_prior_ = priors
 
@@ -214,7 +244,8 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         """
         check_is_fitted(self)
         source = f"{type(self.estimator_).__name__}.predict_proba"
-        proba = check_posteriors(self.estimator_.predict_proba(X), len(self.classes_), source)
+        proba = check_posteriors(self.estimator_.predict_proba(X), self.classes_.shape[0],
+                                 source)
         if np.array_equal(self.class_prior_, self.train_class_prior_):  # nothing to shift
             return proba
         return shift_priors(proba, self.train_class_prior_, self.class_prior_)
@@ -231,5 +262,4 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return log_or_minus_inf(self.predict_proba(X))

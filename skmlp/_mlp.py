@@ -44,7 +44,7 @@ from ._training import thread_budget, train_lbfgs, train_stochastic
 from ._utils import (
     all_or_nothing,
     class_weight_per_sample,
-    float_dtypes,
+    native_byte_order,
     weights_in_dtype,
 )
 
@@ -82,7 +82,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     r"""Multilayer perceptron classifier with hand-written backpropagation.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
-    (same parameters, defaults, attributes and methods) whose forward and
+    (same parameters, defaults, attributes and methods; the one difference by
+    default is the starting weights of logistic hidden units, see ``init``) whose forward and
     backward passes are the textbook formulas of :mod:`skmlp.nn`, plus the
     squared-error loss, a choice of initialiser and class weights.
 
@@ -116,8 +117,13 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer; ``()`` is a network without hidden
         layer (logistic or softmax regression).
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden units.
+    activation : str or list of str, default='relu'
+        Activation of the hidden units: 'identity', 'logistic', 'tanh',
+        'relu' (scikit-learn's four), 'leaky_relu' (slope 0.01 below 0),
+        'elu' (alpha 1), 'gelu' (exact, :math:`z\,\Phi(z)`), 'softplus'
+        (:math:`\ln(1 + e^z)`) or 'silu' (:math:`z\,\sigma(z)`); or a list
+        with one of them per hidden layer (ValueError at fit for another
+        length). The formulas and derivatives are in :mod:`skmlp.nn`.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Weight optimizer: scipy's L-BFGS-B on the full batch, minibatch SGD,
         or Adam.
@@ -280,7 +286,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(nn.HIDDEN_ACTIVATIONS)), list, tuple],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -436,7 +442,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         first_call = _check_partial_fit_first_call(self, classes)
         if first_call:
             binarizer = LabelBinarizer()
-            multilabel = type_of_target(y).startswith("multilabel")
+            multilabel = type_of_target(y, input_name="y").startswith("multilabel")
             binarizer.fit(y if multilabel else classes)
             self._label_binarizer = binarizer
         try:
@@ -519,8 +525,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _validate_predict_X(self, X):
         check_is_fitted(self)
         return validate_data(
-            self, X, accept_sparse=["csr", "csc"],
-            dtype=float_dtypes(X), reset=False,
+            self, native_byte_order(X), accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32), reset=False,
         )
 
     def _multiclass_squared_error(self):
@@ -610,8 +616,8 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _validate_input(self, X, y, incremental, reset):
         """Validate X and y, set classes_; return X and the target matrix T."""
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=float_dtypes(X), reset=reset,
+            self, native_byte_order(X), y, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=(np.float64, np.float32), reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -768,6 +774,7 @@ class ManualMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         network takes its data attributes instead of validating again.
         """
         hidden = self._hidden_sizes()
+        nn._hidden_activations(self.activation, len(hidden))  # ValueError: names, length
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
             first_pass = True

@@ -10,8 +10,9 @@ One pass of a compiled kernel (:mod:`skmlp._kernels`) adds the L2 penalty to
 the gradient and takes the step, for every parameter of the stack at once.
 
 The hyperparameters are per network, arrays of shape ``(K,)`` (given as
-scalars, every network of the stack gets the same value). ``iteration_ends`` and ``trigger_stopping`` take the index ``k`` of
-the network whose epoch ended, and ``keep`` drops the networks that stopped.
+scalars, every network of the stack gets the same value). ``iteration_ends`` and
+``trigger_stopping`` take the index ``k`` of the network whose epoch ended, and ``keep``
+drops the networks that stopped.
 
 The semantics (momentum, Nesterov's momentum, the learning-rate schedules,
 Adam's bias correction, when the schedule is updated) are those of

@@ -1,6 +1,6 @@
-"""Rosenblatt's perceptron, exactly as the course notes state it, one-vs-rest and fast.
+"""Rosenblatt's perceptron, exactly as textbooks state it, one-vs-rest and fast.
 
-The rule (the homework's problem 1(b)), for each sample x(n) with desired response
+The rule, for each sample x(n) with desired response
 d(n) in {-1, +1}::
 
     y(n)   = sgn(w(n).x(n) + b(n))
@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
 from . import _kernels
+from ._compile_notice import announce as announce_compile
 from ._callbacks import CallbackSupportMixin, FitTasks
 from ._utils import (
     all_or_nothing,
@@ -110,6 +111,7 @@ class _TrainingState:
         self.l1_u = 0.0  # cumulative l1 penalty (Tsuruoka et al. 2009)
         self.l1_q = None
         self.last_epoch_updates = 0  # steps of the last epoch that updated
+        self.updates = None  # an _UpdateRecorder while record_updates is on
 
     def copy(self):
         return _TrainingState(
@@ -131,10 +133,79 @@ class _TrainingState:
         )
 
 
+class _UpdateRecorder:
+    """The rows of ``updates_``: one per presented sample that changed the weights.
+
+    ``epoch`` is set by the training loop before each pass. Rows are kept as
+    chunks (one per block or sample) and joined once, by :meth:`as_dict`.
+    """
+
+    FIELDS = ("epoch", "sample", "target", "output", "coef", "intercept")
+
+    def __init__(self, n_units, n_features, dtype, previous=None):
+        self.epoch = 0
+        self._empty = {
+            "epoch": np.empty(0, np.intp), "sample": np.empty(0, np.intp),
+            "target": np.empty((0, n_units), np.intp),
+            "output": np.empty((0, n_units), np.intp),
+            "coef": np.empty((0, n_units, n_features), dtype),
+            "intercept": np.empty((0, n_units), dtype),
+        }
+        self._chunks = {name: [] for name in self.FIELDS}
+        if previous is not None:  # partial_fit: the updates of the earlier calls
+            self._append(**previous)
+
+    def _append(self, **columns):
+        for name, values in columns.items():
+            self._chunks[name].append(values)
+
+    def add(self, samples, desired, scores, coef, intercept):
+        """Record updates: rows ``samples`` of X, answered ``scores > 0``, giving
+        ``coef`` (n, K, d) and ``intercept`` (n, K) after each of them."""
+        self._append(
+            epoch=np.full(len(samples), self.epoch, np.intp),
+            sample=np.asarray(samples, np.intp),
+            target=np.where(desired, 1, -1), output=np.where(scores > 0, 1, -1),
+            coef=coef, intercept=intercept)
+
+    def add_block(self, X_block, block, block_coef, scores, desired, state, fit_intercept):
+        """The updates of one block, from the walk's update coefficients.
+
+        The weights after the block's j-th update are the block's starting
+        weights plus the first j updates ``block_coef[i]' x_i``; call before
+        the block's updates are applied to ``state``.
+        """
+        updated = np.flatnonzero(block_coef.any(axis=1))
+        if not updated.size:
+            return
+        c = block_coef[updated]  # (n, K): eta0 s (d - y) of each update and unit
+        x = X_block[updated]
+        x = x.toarray() if sp.issparse(x) else np.asarray(x)
+        coef = state.coef + np.cumsum(c[:, :, None] * x[:, None, :], axis=0)
+        intercept = state.intercept + (np.cumsum(c, axis=0) if fit_intercept else 0 * c)
+        self.add(block[updated], desired[updated], scores[updated],
+                 coef.astype(state.coef.dtype, copy=False),
+                 intercept.astype(state.intercept.dtype, copy=False))
+
+    def settle(self, state):
+        """After a block: its last update leaves the weights ``state`` holds exactly."""
+        if self._chunks["coef"]:
+            self._chunks["coef"][-1][-1] = state.coef
+            self._chunks["intercept"][-1][-1] = state.intercept
+
+    def as_dict(self):
+        """``updates_``: a dict of arrays, one row per update."""
+        return {name: np.concatenate([self._empty[name]] + self._chunks[name])
+                for name in self.FIELDS}
+
+
 def _epoch_blocks(X, rows, desired, step, state, fit_intercept, average):
     """One pass over ``rows`` with the block algorithm (penalty=None).
 
     Returns the presentation-time scores of the rows, shape (len(rows), K).
+    With ``state.updates`` (record_updates), each block's updates are recorded
+    from the walk's coefficients; the weights themselves are computed as
+    without recording.
     """
     scores_seen = np.empty((rows.size, state.coef.shape[0]), dtype=state.coef.dtype)
     for start in range(0, rows.size, _BLOCK_SIZE):
@@ -145,7 +216,12 @@ def _epoch_blocks(X, rows, desired, step, state, fit_intercept, average):
         gram = _block_gram(X_block, fit_intercept)
         coef = _walk_block(scores, desired[block], gram, step[block])
         scores_seen[start : start + block.size] = scores
+        if state.updates is not None:
+            state.updates.add_block(X_block, block, coef, scores, desired[block], state,
+                                    fit_intercept)
         _apply_block(X_block, coef, state, fit_intercept, average)
+        if state.updates is not None and coef.any():
+            state.updates.settle(state)
     return scores_seen
 
 
@@ -179,7 +255,10 @@ def _epoch_penalized(X, rows, desired, step, state, fit_intercept, average, pena
     (l2 part, after the score and before the update, as sklearn's SGD) and the
     l1 part truncates w towards 0 by the cumulative ``l1_step`` (Tsuruoka et
     al.'s cumulative penalty, as sklearn's SGD, on every feature). The loop is
-    compiled (``skmlp._kernels.penalized_epoch``, dense or CSR X).
+    compiled (``skmlp._kernels.penalized_epoch``, dense or CSR X). With
+    ``state.updates`` (record_updates) the kernel is called one row at a time
+    (the same operations: it carries nothing from row to row but ``l1_u``)
+    and the weights are recorded after every row that updated.
 
     Returns the presentation-time scores of the rows, shape (len(rows), K).
     """
@@ -192,18 +271,29 @@ def _epoch_penalized(X, rows, desired, step, state, fit_intercept, average, pena
         data, indices, indptr = X.data, X.indices, X.indptr
     else:
         data, indices, indptr = X.reshape(-1), np.empty(0, np.int32), np.empty(0, np.int32)
-    state.l1_u = _kernels.penalized_epoch(
-        data, indices, indptr, X.shape[1], rows, desired, step, coef, state.intercept,
-        fit_intercept, decay, l1_step, float(state.l1_u),
-        state.l1_q if l1_step > 0 else np.empty((0, 0)), average, state.sum_coef,
-        state.sum_intercept, scores_seen)
+    l1_q = state.l1_q if l1_step > 0 else np.empty((0, 0))
+
+    def walk(part):  # the rows[part] in order, from the weights in state
+        state.l1_u = _kernels.penalized_epoch(
+            data, indices, indptr, X.shape[1], rows[part], desired, step, coef,
+            state.intercept, fit_intercept, decay, l1_step, float(state.l1_u), l1_q,
+            average, state.sum_coef, state.sum_intercept, scores_seen[part])
+
+    if state.updates is None:
+        walk(slice(None))
+    else:
+        for n, i in enumerate(rows):
+            walk(slice(n, n + 1))
+            if np.any((scores_seen[n] > 0) != desired[i]):
+                state.updates.add([i], desired[i][None], scores_seen[n][None],
+                                  coef.copy()[None], state.intercept.copy()[None])
     state.t += rows.size
     return scores_seen
 
 
 # --------------------------------------------------------------- the estimator
 class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
-    """Rosenblatt's perceptron: the course notes' rule, one-vs-rest, averaged or not.
+    """Rosenblatt's perceptron: the textbook rule, one-vs-rest, averaged or not.
 
     For each sample x(n), desired response d(n) = +1 for the positive class
     (``classes_[1]`` in the binary case; class k for unit k in one-vs-rest) and
@@ -279,6 +369,13 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         The averaged perceptron: ``coef_`` and ``intercept_`` are the mean of
         w(n), b(n) over all the steps n = 1..``t_`` (one step per presented
         sample), accumulated with running sums (nothing is stored per step).
+    record_updates : bool, default=False
+        Keep every update of the rule in ``updates_`` (one row per presented
+        sample that changed the weights), to replay or animate the training.
+        Off, nothing is recorded and the fit costs what it did; on, the
+        weights are the same to the bit (the recording reads the updates,
+        it does not change how they are computed) and memory grows by one
+        copy of ``coef_`` per update.
 
     Attributes
     ----------
@@ -295,12 +392,35 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         and not counted). sklearn's Perceptron reports one more.
     errors_ : list of int
         For each epoch, the training samples (of non-zero weight) that the
-        perceptron misclassified when they were presented: the notes' training
+        perceptron misclassified when they were presented: the classic training
         curve. In the binary case this is the number of updates.
     n_features_in_ : int
         Number of features seen in fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, if X had string column names.
+    updates_ : dict of ndarray
+        Only with ``record_updates=True``: one row per update, in the order
+        they happened, K = ``coef_.shape[0]`` units (1 for two classes):
+
+        - ``'epoch'`` (n_updates,): the epoch (1, 2, ...; for partial_fit the
+          pass, as counted by ``n_iter_``);
+        - ``'sample'`` (n_updates,): the row of X that was presented;
+        - ``'target'`` (n_updates, K): d of each unit, +1 or -1;
+        - ``'output'`` (n_updates, K): y = sgn(w.x + b) of each unit when
+          the sample was presented, +1 or -1 (sgn(0) = -1);
+        - ``'coef'`` (n_updates, K, n_features) and ``'intercept'``
+          (n_updates, K): w and b after the update (the rule's weights, not
+          the average of ``average=True``).
+
+        A sample is an update when at least one unit answers wrong; in
+        one-vs-rest the units that answered right have target == output and
+        do not move. Without a penalty (which also moves the weights between
+        updates), starting from w(0) = 0 and adding
+        ``eta0 * s(n) * (target - output)`` times x (times 1 for b) for each
+        row in turn gives each row's ``coef`` and ``intercept``, s(n) being
+        the sample's weight (1 unless weighted); the last row's are ``coef_``
+        and ``intercept_`` (without ``average``). ``fit`` records afresh;
+        ``partial_fit`` appends to the rows of the calls before.
 
     Notes
     -----
@@ -349,6 +469,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "warm_start": ["boolean"],
         "average": ["boolean"],
+        "record_updates": ["boolean"],
     }
 
     def __init__(
@@ -370,6 +491,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         class_weight=None,
         warm_start=False,
         average=False,
+        record_updates=False,
     ):
         self.penalty = penalty
         self.alpha = alpha
@@ -387,6 +509,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.average = average
+        self.record_updates = record_updates
 
     # ---------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -474,6 +597,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         weights = self._sample_weights(X, y, sample_weight, classes)
         state = self._initial_state(X, classes, coef_init, intercept_init)
+        state.updates = self._update_recorder(state)
         train, valid = self._split(y_index, weights)
         _check_two_classes(y_index[train][weights[train] > 0], classes)
         errors = self._train(X, y_index, weights, train, valid, state, tasks, classes)
@@ -499,6 +623,8 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             state = self._state.copy()
             state.coef = state.coef.astype(X.dtype, copy=False)
             state.intercept = state.intercept.astype(X.dtype, copy=False)
+        state.updates = self._update_recorder(
+            state, None if first_call else getattr(self, "updates_", None))
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
             raise ValueError(
@@ -563,6 +689,13 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return _TrainingState(
             coef, intercept, np.zeros(shape), np.zeros(n_units), t=0
         )
+
+    def _update_recorder(self, state, previous=None):
+        """Where the updates are recorded with ``record_updates`` (else None)."""
+        if not self.record_updates:
+            return None
+        n_units, n_features = state.coef.shape
+        return _UpdateRecorder(n_units, n_features, state.coef.dtype, previous)
 
     def _split(self, y_index, weights):
         """Indices of the training rows and of the validation rows (or None)."""
@@ -634,6 +767,8 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _run_epoch(self, X, y_index, weights, rows, state, epoch=1):
         """One pass over ``rows`` in that order; returns the training errors."""
+        if state.updates is not None:
+            state.updates.epoch = epoch
         n_units = state.coef.shape[0]
         if n_units == 1:
             desired = (y_index == 1)[:, None]
@@ -654,6 +789,7 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _epoch(self, X, desired, step, rows, state):
         """The block algorithm for the pure rule, sample by sample with a penalty."""
+        announce_compile()  # one line on stderr if the kernels are not compiled yet
         if self.penalty is None:
             return _epoch_blocks(
                 X, rows, desired, step, state, self.fit_intercept, self.average
@@ -683,6 +819,10 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _store(self, classes, state, errors):
         """Set the fitted attributes, all at once at the end of a successful fit."""
         self.__dict__.update(self._fitted_attributes(classes, state, errors))
+        updates, state.updates = state.updates, None  # the state outlives the fit
+        self.__dict__.pop("updates_", None)  # a previous fit's, recorded or not
+        if updates is not None:
+            self.updates_ = updates.as_dict()
         self._state = state
         self._averaging = self.average  # whether the state's running sums are kept
 

@@ -1,17 +1,61 @@
 """Minimum-risk decisions: costs, priors, posteriors, risks and their argmin.
 
-The one place where the homework's decision rule lives, for every classifier
+The one place where the Bayes decision rule lives, for every classifier
 that makes Bayes decisions (GaussianBayesClassifier, DensityBayesClassifier,
 MinimumRiskClassifier). Given posteriors P(j | x) and a cost matrix C with
 C[i, j] the cost of deciding class i when the truth is class j, the risk of
 deciding i at x is R(i | x) = sum_j C[i, j] P(j | x), and the Bayes decision
-is argmin_i R(i | x). Nothing here knows an estimator: the functions take and
-return arrays.
+is argmin_i R(i | x). The reject option adds one more decision, doubt, with
+costs r_j and risk R(D | x) = sum_j r_j P(j | x), taken only where it is
+strictly cheaper than every class (``decision_cost_matrix``). Nothing here
+knows an estimator: the functions take and return arrays, of numpy or, under
+scikit-learn's array API dispatch, of the input's namespace and device.
 """
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    _logsumexp,
+    get_namespace_and_device,
+    move_to,
+)
 from sklearn.utils.validation import check_is_fitted
+
+
+# ---------------------------------------------------------------------------
+# Array namespaces (scikit-learn's array API support): the functions below
+# that take posteriors or risks compute in the namespace and on the device of
+# their input (numpy, or with sklearn.set_config(array_api_dispatch=True) any
+# array API library); costs and priors are small numpy arrays, moved there.
+# ---------------------------------------------------------------------------
+
+
+def to_numpy(array):
+    """``array`` as a numpy array on the host (an array API array is moved there)."""
+    xp, _, _ = get_namespace_and_device(array)
+    if _is_numpy_namespace(xp):
+        return np.asarray(array)
+    return move_to(array, xp=np, device="cpu")
+
+
+def on_host(*arrays):
+    """The arrays of an array API namespace other than numpy moved to numpy on
+    the host; anything else (numpy, lists, DataFrames, sparse, None) as it is."""
+    moved = []
+    for array in arrays:
+        if array is not None and hasattr(array, "__array_namespace__"):
+            xp, _, _ = get_namespace_and_device(array)
+            if not _is_numpy_namespace(xp):
+                array = move_to(array, xp=np, device="cpu")
+        moved.append(array)
+    return moved
+
+
+def as_namespace_of(values, like):
+    """The numpy ``values`` as an array of the namespace, device and dtype of ``like``."""
+    xp, _, device = get_namespace_and_device(like)
+    return xp.asarray(np.asarray(values), dtype=like.dtype, device=device)
 
 
 def real_array(values, name):
@@ -68,7 +112,7 @@ def check_priors(priors, n_classes):
     if not np.all(np.isfinite(priors)) or np.any(priors < 0):
         raise ValueError(f"priors must be finite and non-negative, got {priors}")
     if not np.isclose(priors.sum(), 1.0):
-        raise ValueError(f"priors must sum to 1, got sum {priors.sum()!r}")
+        raise ValueError(f"priors must sum to 1, got sum {float(priors.sum()):.6g}")
     return priors
 
 
@@ -144,6 +188,123 @@ def check_cost_matrix(cost_matrix, n_classes):
     return cost
 
 
+def check_reject_cost(reject_cost, n_classes):
+    """The costs r_j of doubt as float64 (K,), or None (never doubt).
+
+    r_j is the cost of withholding a decision when the truth is class j: a
+    non-negative finite number per class, or one number for all classes.
+
+    Examples
+    --------
+    >>> check_reject_cost(0.2, 3)
+    array([0.2, 0.2, 0.2])
+    >>> check_reject_cost([0.1, -1.0], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: reject_cost must be finite and non-negative (the cost of a doubt when the truth is each class); got [ 0.1 -1. ]
+    """
+    if reject_cost is None:
+        return None
+    cost = real_array(reject_cost, "reject_cost")
+    if cost.ndim == 0:
+        cost = np.full(n_classes, float(cost))
+    if cost.shape != (n_classes,):
+        raise ValueError(
+            f"reject_cost must be one number, or one per class: expected shape "
+            f"({n_classes},), got {cost.shape}"
+        )
+    if not np.all(np.isfinite(cost)) or np.any(cost < 0):
+        raise ValueError("reject_cost must be finite and non-negative (the cost of a doubt "
+                         f"when the truth is each class); got {cost}")
+    return cost
+
+
+def check_reject_label(reject_label, classes):
+    """A ValueError unless ``reject_label`` can stand for a doubt beside ``classes``.
+
+    It must not be a class (a doubt would read as that decision), and it
+    must be of the labels' kind: a string for string labels, a number for
+    numbers (the predictions are one array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_reject_label(-1, np.array([0, 1]))
+    >>> check_reject_label(1, np.array([0, 1]))
+    Traceback (most recent call last):
+    ...
+    ValueError: reject_label=1 is one of the classes [0, 1]; ...
+    """
+    classes = np.asarray(classes)
+    strings = classes.dtype.kind in "USO" and all(isinstance(c, str) for c in classes)
+    if strings != isinstance(reject_label, str):
+        kind = "a string, as the class labels are" if strings else \
+            "a number, as the class labels are"
+        raise ValueError(f"reject_label={reject_label!r} must be {kind} "
+                         f"{classes.tolist()}: predict returns one array of labels")
+    if reject_label in classes.tolist():
+        raise ValueError(
+            f"reject_label={reject_label!r} is one of the classes {classes.tolist()}; a "
+            "doubt would read as that decision: choose a label that is not a class"
+        )
+
+
+def check_decision_costs(cost_matrix, reject_cost, reject_label, classes):
+    """The validated (cost_matrix, reject_cost) of a minimum-risk classifier.
+
+    One validation for every classifier with a reject option: the costs of
+    :func:`check_cost_matrix`, the doubt costs of :func:`check_reject_cost`
+    and, when doubt is possible, the label of :func:`check_reject_label`.
+
+    Returns
+    -------
+    cost : ndarray of shape (n_classes, n_classes)
+    reject_cost : ndarray of shape (n_classes,) or None
+    """
+    n_classes = len(classes)
+    cost = check_cost_matrix(cost_matrix, n_classes)
+    reject = check_reject_cost(reject_cost, n_classes)
+    if reject is not None:
+        check_reject_label(reject_label, classes)
+    return cost, reject
+
+
+def decision_cost_matrix(cost, reject_cost):
+    """The costs of every decision: C (K, K), with the doubt row r (K,) below it.
+
+    Doubt is one more decision, of cost r_j when the truth is j, so its
+    conditional risk is sum_j r_j P(j | x): the last column of
+    :func:`conditional_risk` with this matrix, and, as the last one, it wins
+    only where it is strictly cheaper than every class (ties go first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decision_cost_matrix(1 - np.eye(2), np.array([0.2, 0.2]))
+    array([[0. , 1. ],
+           [1. , 0. ],
+           [0.2, 0.2]])
+    """
+    return cost if reject_cost is None else np.vstack([cost, reject_cost])
+
+
+def decision_labels(classes, reject_cost, reject_label):
+    """What each decision index means: ``classes``, then ``reject_label`` when
+    doubt is possible (index K), as one array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decision_labels(np.array(["a", "b"]), np.array([0.1, 0.1]), "doubt")
+    array(['a', 'b', 'doubt'], dtype='<U5')
+    """
+    classes = to_numpy(classes)
+    if reject_cost is None:
+        return classes
+    return np.append(classes, np.asarray([reject_label], dtype=classes.dtype
+                                         if classes.dtype.kind == "O" else None))
+
+
 def check_posteriors(proba, n_classes, source):
     """``proba`` as a float array, if it is a matrix of posteriors; else a ValueError.
 
@@ -173,19 +334,22 @@ def check_posteriors(proba, n_classes, source):
     ...
     ValueError: model.predict_proba returned rows that do not sum to 1 (sums from 1.1 to 1.1); ...
     """
-    proba = np.asarray(proba)
-    if proba.dtype.kind in "biu":
-        proba = proba.astype(np.float64)
+    xp, _, _ = get_namespace_and_device(proba)
+    proba = np.asarray(proba) if _is_numpy_namespace(xp) else proba
+    if xp.isdtype(proba.dtype, ("bool", "integral")):
+        proba = xp.astype(proba, xp.float64)
     if proba.ndim != 2 or proba.shape[1] != n_classes:
-        problem = f"an array of shape {proba.shape}, not (n_samples, {n_classes}) (one column per class)"
-    elif proba.dtype.kind != "f" or not np.all(np.isfinite(proba)):
+        problem = (f"an array of shape {tuple(proba.shape)}, not (n_samples, {n_classes}) "
+                   "(one column per class)")
+    elif not xp.isdtype(proba.dtype, "real floating") or not xp.all(xp.isfinite(proba)):
         problem = "values that are not finite numbers (NaN, inf or not numbers)"
-    elif np.any(proba < 0):
-        problem = f"negative values (down to {proba.min():.3g})"
+    elif xp.any(proba < 0):
+        problem = f"negative values (down to {float(xp.min(proba)):.3g})"
     else:
-        sums = proba.sum(axis=1)
-        if not np.all(np.abs(sums - 1) <= np.sqrt(np.finfo(proba.dtype).eps)):
-            problem = f"rows that do not sum to 1 (sums from {sums.min():.3g} to {sums.max():.3g})"
+        sums = xp.sum(proba, axis=1)
+        if not xp.all(xp.abs(sums - 1) <= xp.finfo(proba.dtype).eps ** 0.5):
+            problem = (f"rows that do not sum to 1 (sums from {float(xp.min(sums)):.3g} "
+                       f"to {float(xp.max(sums)):.3g})")
         else:
             return proba
     raise ValueError(f"{source} returned {problem}; minimum-risk decisions need posteriors: "
@@ -193,9 +357,19 @@ def check_posteriors(proba, n_classes, source):
 
 
 def log_or_minus_inf(values):
-    """ln of non-negative values, ln 0 = -inf without a warning."""
+    """ln of non-negative values, ln 0 = -inf without a warning (any namespace)."""
+    xp, _, _ = get_namespace_and_device(values)
     with np.errstate(divide="ignore"):
-        return np.log(values)
+        return xp.log(values) if not _is_numpy_namespace(xp) else np.log(values)
+
+
+def _logsumexp_rows(jll):
+    """logsumexp of each row, kept as a column: scipy's for numpy, scikit-learn's
+    array API one for other namespaces."""
+    xp, _, _ = get_namespace_and_device(jll)
+    if _is_numpy_namespace(xp):
+        return logsumexp(jll, axis=1, keepdims=True)
+    return xp.expand_dims(_logsumexp(jll, axis=1, xp=xp), axis=1)
 
 
 def log_posteriors(joint_log_likelihood, priors):
@@ -225,12 +399,15 @@ def log_posteriors(joint_log_likelihood, priors):
     array([[0.25, 0.75],
            [0.5 , 0.5 ]])
     """
-    jll = np.asarray(joint_log_likelihood)
-    empty = ~np.any(jll > -np.inf, axis=1)
-    if np.any(empty):
-        jll = jll.copy()
-        jll[empty] = log_or_minus_inf(priors).astype(jll.dtype)
-    return jll - logsumexp(jll, axis=1, keepdims=True)
+    xp, _, _ = get_namespace_and_device(joint_log_likelihood)
+    jll = joint_log_likelihood
+    if _is_numpy_namespace(xp):
+        jll = np.asarray(jll)
+    empty = ~xp.any(jll > -xp.inf, axis=1)
+    if xp.any(empty):
+        log_priors = as_namespace_of(log_or_minus_inf(to_numpy(priors)), jll)
+        jll = xp.where(empty[:, None], log_priors[None, :], jll)
+    return jll - _logsumexp_rows(jll)
 
 
 def shift_priors(proba, train_priors, priors):
@@ -261,12 +438,14 @@ def shift_priors(proba, train_priors, priors):
     >>> shift_priors(np.array([[0.5, 0.5]]), np.array([0.5, 0.5]), np.array([0.2, 0.8]))
     array([[0.2, 0.8]])
     """
-    proba = np.asarray(proba)
+    xp, _, _ = get_namespace_and_device(proba)
+    if _is_numpy_namespace(xp):
+        proba = np.asarray(proba)
     seen = train_priors > 0
     log_ratio = np.full(len(priors), -np.inf)
     log_ratio[seen] = log_or_minus_inf(priors[seen]) - np.log(train_priors[seen])
-    jll = log_or_minus_inf(proba) + log_ratio.astype(proba.dtype)
-    return np.exp(log_posteriors(jll, priors))
+    jll = log_or_minus_inf(proba) + as_namespace_of(log_ratio, proba)
+    return xp.exp(log_posteriors(jll, priors))
 
 
 # Risks this many units in the last place (of the row's largest risk) apart
@@ -280,7 +459,7 @@ def conditional_risk(proba, cost):
     Risks that differ from the row's minimum by no more than rounding
     (``TIE_ULPS`` units in the last place of the row's largest risk) are set
     to that minimum, so that decisions which tie in exact arithmetic (as on
-    the homework's uniform discs) tie here too, and the first class wins
+    two uniform discs whose overlap is a tie) tie here too, and the first class wins
     everywhere: in ``predict`` and in ``decision_function``.
 
     Parameters
@@ -303,11 +482,13 @@ def conditional_risk(proba, cost):
     >>> bool(risk[0, 0] == risk[0, 1])
     True
     """
-    risk = proba @ cost.T.astype(proba.dtype, copy=False)
-    if risk.size:
-        lowest = risk.min(axis=1, keepdims=True)
-        slack = TIE_ULPS * np.finfo(risk.dtype).eps * np.abs(risk).max(axis=1, keepdims=True)
-        risk = np.where(risk <= lowest + slack, lowest, risk)
+    xp, _, _ = get_namespace_and_device(proba)
+    risk = proba @ as_namespace_of(np.asarray(cost).T, proba)
+    if risk.shape[0]:
+        lowest = xp.min(risk, axis=1, keepdims=True)
+        slack = (TIE_ULPS * xp.finfo(risk.dtype).eps) * xp.max(xp.abs(risk), axis=1,
+                                                               keepdims=True)
+        risk = xp.where(risk <= lowest + slack, lowest, risk)
     return risk
 
 
@@ -332,7 +513,22 @@ def minimum_risk_index(risk):
     >>> minimum_risk_index(np.array([[0.5, 0.5], [0.7, 0.3]]))
     array([0, 1])
     """
-    return np.argmin(risk, axis=1)
+    xp, _, _ = get_namespace_and_device(risk)
+    return xp.argmin(risk, axis=1)
+
+
+def labels_at(labels, index):
+    """``labels[index]`` in the namespace and on the device of ``index``.
+
+    Numeric labels move to ``index``'s namespace; strings, which array API
+    libraries do not hold, stay a numpy array (as in scikit-learn's GaussianNB).
+    """
+    xp, _, device = get_namespace_and_device(index)
+    if _is_numpy_namespace(xp):
+        return labels[np.asarray(index)]
+    if labels.dtype.kind in "biuf":
+        return xp.take(xp.asarray(labels, device=device), index, axis=0)
+    return labels[to_numpy(index)]
 
 
 def binary_decision(risk):
@@ -375,15 +571,18 @@ class PosteriorMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Rows summing to 1, never NaN.
         """
-        return np.exp(self.predict_log_proba(X))
+        log_proba = self.predict_log_proba(X)
+        xp, _, _ = get_namespace_and_device(log_proba)
+        return xp.exp(log_proba)
 
 
 class MinimumRiskMixin:
-    """predict_risk, decision_function and predict from ``predict_proba`` and
-    ``cost_matrix_``: the minimum-risk rule, for the classifiers that use it."""
+    """predict_risk, decision_function and predict from ``predict_proba``,
+    ``cost_matrix_`` and ``reject_cost_``: the minimum-risk rule with its
+    reject option, for the classifiers that use it."""
 
     def predict_risk(self, X):
-        """Conditional risks R(i | x) = sum_j C[i, j] P(j | x).
+        """Conditional risks R(i | x) = sum_j C[i, j] P(j | x), and of doubt.
 
         Parameters
         ----------
@@ -392,14 +591,23 @@ class MinimumRiskMixin:
 
         Returns
         -------
-        risk : ndarray of shape (n_samples, n_classes)
-            Expected cost of each decision: ``predict_proba(X) @ cost_matrix_.T``.
+        risk : ndarray of shape (n_samples, n_classes) or (n_samples, n_classes + 1)
+            Expected cost of each decision: ``predict_proba(X) @ cost_matrix_.T``;
+            with ``reject_cost`` set, a last column with the risk of doubt,
+            ``predict_proba(X) @ reject_cost_``.
         """
         check_is_fitted(self)
-        return conditional_risk(self.predict_proba(X), self.cost_matrix_)
+        return conditional_risk(self.predict_proba(X), self._decision_costs())
+
+    def _decision_costs(self):
+        return decision_cost_matrix(self.cost_matrix_, getattr(self, "reject_cost_", None))
+
+    def _decision_labels(self):
+        return decision_labels(self.classes_, getattr(self, "reject_cost_", None),
+                               getattr(self, "reject_label_", None))
 
     def decision_function(self, X):
-        """Binary: R(0 | x) - R(1 | x); multiclass: minus the risks.
+        """Binary: R(0 | x) - R(1 | x); multiclass: minus the risks of the classes.
 
         Parameters
         ----------
@@ -409,11 +617,15 @@ class MinimumRiskMixin:
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Binary: positive exactly where ``classes_[1]`` is decided (finite
-            also where a density or posterior is 0). Multiclass: -R(i | x),
-            largest for the decision.
+            Binary: positive exactly where ``classes_[1]`` is preferred to
+            ``classes_[0]`` (finite also where a density or posterior is
+            0). Multiclass: -R(i | x), largest for the class preferred.
+            With ``reject_cost`` the scores still compare the classes only
+            (one per class, as scikit-learn's scorers expect); ``predict``
+            doubts where the risk of doubt (the last column of
+            ``predict_risk``) is below them all.
         """
-        risk = self.predict_risk(X)
+        risk = self.predict_risk(X)[:, :self.classes_.shape[0]]
         return binary_decision(risk) if risk.shape[1] == 2 else -risk
 
     def predict(self, X):
@@ -427,6 +639,8 @@ class MinimumRiskMixin:
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            A class label, or ``reject_label`` where doubting is strictly
+            cheaper than every decision (only with ``reject_cost`` set).
         """
         check_is_fitted(self)
-        return self.classes_[minimum_risk_index(self.predict_risk(X))]
+        return labels_at(self._decision_labels(), minimum_risk_index(self.predict_risk(X)))

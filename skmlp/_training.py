@@ -52,6 +52,7 @@ from sklearn.utils import gen_batches, shuffle
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import _kernels, nn
+from ._compile_notice import announce as announce_compile
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, unpack
 from ._utils import prints_into
 
@@ -130,16 +131,22 @@ class ParameterLayout:
 class _Codes(NamedTuple):
     """What the kernels need to know of the networks: activations, loss, eps."""
 
-    activation: int
+    activations: np.ndarray  # int64, one code per hidden layer
     out_activation: int
     loss: int
     eps: object  # machine epsilon in the dtype of the parameters
 
     @classmethod
-    def of(cls, net, dtype):
-        return cls(_kernels.ACTIVATION_CODES[net.activation],
+    def of(cls, net, dtype, n_hidden):
+        names = nn._hidden_activations(net.activation, n_hidden)
+        return cls(np.array([_kernels.ACTIVATION_CODES[name] for name in names],
+                            dtype=np.int64),
                    _kernels.ACTIVATION_CODES[net.out_activation_],
                    _kernels.LOSS_CODES[net.loss], np.finfo(dtype).eps)
+
+    def keep_pre_activations(self):
+        """Whether a hidden layer's derivative reads its pre-activations (gelu, silu)."""
+        return bool(np.isin(self.activations, _kernels.PRE_ACTIVATION_CODES).any())
 
 
 class _Buffers:
@@ -162,9 +169,15 @@ class _Buffers:
     minibatches : bool, default=True
         Also allocate the rows of X, T and the weights of a minibatch (not
         needed by the full-batch L-BFGS, which reads X itself).
+    pre_activations : bool, default=False
+        Also keep every layer's pre-activations (``pres``, laid out as
+        ``acts``), for the activations whose derivative reads them; without,
+        ``pres`` is empty and :meth:`layers` gives the activations in its place
+        (the kernels then neither read nor write it).
     """
 
-    def __init__(self, layer_units, batch_size, dtype, n_networks, minibatches=True):
+    def __init__(self, layer_units, batch_size, dtype, n_networks, minibatches=True,
+                 pre_activations=False):
         rows = batch_size if minibatches else 0
         self.X = np.empty((rows, layer_units[0]), dtype=dtype)
         self.T = np.empty((rows, layer_units[-1]), dtype=dtype)
@@ -175,21 +188,23 @@ class _Buffers:
         self.starts = np.cumsum([0] + sizes[:-1]).astype(np.int64)
         self.acts = np.empty(sum(sizes), dtype=dtype)
         self.deltas = np.empty(sum(sizes), dtype=dtype)
+        self.pres = np.empty(sum(sizes) if pre_activations else 0, dtype=dtype)
         self._units, self._n_networks = units, n_networks
         self._rows = {}
         self.losses = np.empty(n_networks)
 
     def layers(self, m):
-        """Activations, their transposes and deltas of an ``m``-row minibatch.
+        """Activations, their transposes, deltas and pre-activations of an ``m``-row minibatch.
 
         (K, m, units) each, made once per size of minibatch.
         """
         if m not in self._rows:
             shapes = [(self._n_networks, m, n) for n in self._units]
-            acts, deltas = ([buffer[start:start + np.prod(shape)].reshape(shape)
-                             for start, shape in zip(self.starts, shapes)]
-                            for buffer in (self.acts, self.deltas))
-            self._rows[m] = acts, [nn._T(a) for a in acts], deltas
+            acts, deltas, pres = ([buffer[start:start + np.prod(shape)].reshape(shape)
+                                   for start, shape in zip(self.starts, shapes)]
+                                  for buffer in (self.acts, self.deltas,
+                                                 self.pres if self.pres.size else self.acts))
+            self._rows[m] = acts, [nn._T(a) for a in acts], deltas, pres
         return self._rows[m]
 
 
@@ -263,7 +278,7 @@ class _CompiledPass:
     """
 
     def __init__(self, net, params, layout, batch_size, minibatches=True):
-        self.codes = _Codes.of(net, params.dtype)
+        self.codes = _Codes.of(net, params.dtype, len(layout.shapes) - 1)
         self.params, self.layout = params, layout
         self.grads = np.empty_like(params)
         self.coefs, _ = layout.views(params)
@@ -276,7 +291,7 @@ class _CompiledPass:
         self.bias_offsets = np.array(self.offsets, dtype=np.int64)
         layer_units = [layout.shapes[0][0]] + [b for _, b in layout.shapes]
         self.buffers = _Buffers(layer_units, batch_size, params.dtype, params.shape[0],
-                                minibatches)
+                                minibatches, self.codes.keep_pre_activations())
         self.fused = fused_pass(layer_units, batch_size)
 
     def __call__(self, batch):
@@ -293,17 +308,18 @@ class _CompiledPass:
             _kernels.forward_backward(
                 batch.X, batch.T, batch.row_scale, batch.loss_weight, params, grads,
                 self.shapes, self.coef_offsets, self.bias_offsets, buffers.acts,
-                buffers.deltas, buffers.starts, codes.activation, codes.out_activation,
-                codes.loss, codes.eps, losses)
+                buffers.deltas, buffers.pres, buffers.starts, codes.activations,
+                codes.out_activation, codes.loss, codes.eps, losses)
             return losses
-        acts, acts_T, deltas = buffers.layers(batch.T.shape[0])
+        acts, acts_T, deltas, pres = buffers.layers(batch.T.shape[0])
         # Big products, or a sparse (or not C-ordered) X: the products by numpy
         # (and scipy.sparse), the same kernels between them.
         last = len(self.coefs) - 1
         A = batch.X
         for l in range(last):
             nn._matmul_into(A, self.coefs[l], out=acts[l])
-            _kernels.bias_activation(acts[l], params, offsets[l], codes.activation)
+            _kernels.bias_activation(acts[l], params, offsets[l], codes.activations[l],
+                                     pres[l])
             A = acts[l]
         nn._matmul_into(A, self.coefs[last], out=acts[last])
         _kernels.output_layer(acts[last], params, offsets[last], batch.T, codes.out_activation,
@@ -312,8 +328,8 @@ class _CompiledPass:
         for l in range(last, 0, -1):  # no delta for the input layer
             np.matmul(acts_T[l - 1], deltas[l], out=self.coef_grads[l])
             np.matmul(deltas[l], self.coefs_T[l], out=deltas[l - 1])
-            _kernels.hidden_delta(deltas[l - 1], acts[l - 1], codes.activation, grads,
-                                  offsets[l - 1])
+            _kernels.hidden_delta(deltas[l - 1], acts[l - 1], pres[l - 1],
+                                  codes.activations[l - 1], grads, offsets[l - 1])
         nn._matmul_into(nn._T(batch.X), deltas[0], out=self.coef_grads[0])
         return losses
 
@@ -635,6 +651,7 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
     errors : list
         Per network, None or the error that stopped it.
     """
+    announce_compile()  # one line on stderr if the kernels are not compiled yet
     lead = nets[0]
     if lead.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
@@ -793,6 +810,7 @@ def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
     result : scipy.optimize.OptimizeResult
         As :func:`skmlp._optimizers.minimize_lbfgs` returns it.
     """
+    announce_compile()  # one line on stderr if the kernels are not compiled yet
     layout = ParameterLayout(layer_units)
     params = layout.stack([(net.coefs_, net.intercepts_)], X.dtype)
     net.coefs_, net.intercepts_ = layout.views(params[0])

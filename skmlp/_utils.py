@@ -84,7 +84,7 @@ def class_weight_per_sample(class_weight, classes, y):
     >>> class_weight_per_sample({0: -1.0, 1: 1.0}, np.array([0, 1]), np.array([1, 0]))
     Traceback (most recent call last):
     ...
-    ValueError: class_weight must map classes to finite non-negative numbers; got class_weight[0] = -1.0.
+    ValueError: class_weight must map classes to finite non-negative numbers; got ... = -1.0.
     """
     if class_weight is None:
         return None
@@ -133,28 +133,25 @@ def weights_in_dtype(sample_weight, dtype):
     return sample_weight.astype(dtype)
 
 
-def float_dtypes(X):
-    """The ``dtype`` to pass to ``validate_data``: float32 stays float32, whatever its byte order.
+def native_byte_order(X):
+    """X with its floating dtype in the machine's byte order (a copy only if needed).
 
-    scikit-learn keeps X's dtype where it is in the list and casts to the
-    first one otherwise; a big-endian float32 (``'>f4'``) is not
-    ``np.float32``, so with ``[np.float64, np.float32]`` it would become
-    float64 (scikit-learn's own estimators do so). Here it becomes native
-    float32; everything else as scikit-learn: float64 kept, other dtypes
-    cast to float64.
+    ``validate_data(..., dtype=[np.float64, np.float32])`` keeps only native
+    dtypes: big-endian float32 ('>f4' on a little-endian machine) would
+    silently become float64. Swapping the bytes first keeps float32 float32
+    whatever its byte order. Anything without a non-native float dtype (lists,
+    DataFrames, sparse matrices, native arrays) is returned as it is.
 
     Examples
     --------
     >>> import numpy as np
-    >>> float_dtypes(np.zeros(2, dtype=">f4"))
-    (<class 'numpy.float32'>, <class 'numpy.float64'>)
-    >>> float_dtypes([[1, 2]])
-    (<class 'numpy.float64'>, <class 'numpy.float32'>)
+    >>> native_byte_order(np.ones(2, dtype=">f4")).dtype == np.float32
+    True
     """
     dtype = getattr(X, "dtype", None)
-    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize == 4:
-        return (np.float32, np.float64)
-    return (np.float64, np.float32)
+    if isinstance(X, np.ndarray) and dtype.kind == "f" and not dtype.isnative:
+        return X.astype(dtype.newbyteorder("="))
+    return X
 
 
 class _ThreadStdout:

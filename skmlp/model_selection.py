@@ -25,6 +25,7 @@ from numbers import Integral, Number
 from typing import NamedTuple
 
 import numpy as np
+from joblib import effective_n_jobs
 from joblib.logger import short_format_time
 from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics._scorer import _MultimetricScorer
@@ -43,14 +44,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _safe_split
-from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_features, _num_samples
+from threadpoolctl import threadpool_limits
 
 from ._callbacks import _NoCallbackContext, root_context
 from ._mlp import ManualMLPClassifier, fit_stack
-from threadpoolctl import threadpool_limits
-
 from ._training import bytes_per_network, thread_budget
 from ._utils import prints_into
 

@@ -6,6 +6,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 from sklearn.naive_bayes import GaussianNB
@@ -366,6 +368,79 @@ def test_float32_stays_float32(covariance_type):
     assert_allclose(clf32.covariances_, clf64.covariances_, rtol=1e-5)
 
 
+def test_big_endian_float32_is_fitted_in_float32():
+    X, y = _three_classes()
+    native = X.astype(np.float32)
+    swapped = X.astype(">f4" if np.little_endian else "<f4")  # the other byte order
+    clf = GaussianBayesClassifier().fit(swapped, y)
+    reference = GaussianBayesClassifier().fit(native, y)
+    assert clf.means_.dtype == clf.covariances_.dtype == np.float32
+    assert_array_equal(clf.covariances_, reference.covariances_)
+    proba = clf.predict_proba(swapped)
+    assert proba.dtype == np.float32
+    assert_array_equal(proba, reference.predict_proba(native))
+    streamed = GaussianBayesClassifier().partial_fit(swapped, y, classes=[0, 1, 2])
+    assert streamed.means_.dtype == np.float32
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_float32_collinear_features_fit_as_float64_does(covariance_type):
+    # 6 features of rank 4: the default var_smoothing makes the covariances
+    # positive definite in float64, and must do so for the same data in float32
+    X, y = make_classification(n_samples=200, n_features=6, random_state=42)
+    clf64 = GaussianBayesClassifier(covariance_type=covariance_type).fit(X, y)
+    clf32 = GaussianBayesClassifier(covariance_type=covariance_type).fit(
+        X.astype(np.float32), y)
+    assert clf32.means_.dtype == np.float32
+    assert clf32.score(X.astype(np.float32), y) == clf64.score(X, y)
+    if covariance_type == "tied":
+        lda = LinearDiscriminantAnalysis().fit(X.astype(np.float32), y)
+        assert clf32.score(X.astype(np.float32), y) == lda.score(X, y) == 0.88
+    assert np.mean(clf32.predict(X.astype(np.float32)) == clf64.predict(X)) >= 0.99
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_class_prior_stays_float32_as_gaussian_nb(covariance_type):
+    X, y = _three_classes()
+    X32 = X.astype(np.float32)
+    clf = GaussianBayesClassifier(covariance_type=covariance_type).fit(X32, y)
+    nb = GaussianNB().fit(X32, y)
+    assert clf.class_prior_.dtype == nb.class_prior_.dtype == np.float32
+    assert_allclose(clf.class_prior_, nb.class_prior_, rtol=1e-7)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_partial_fit_row_by_row_equals_fit(covariance_type):
+    X, y = _three_classes()
+    order = np.random.RandomState(3).permutation(len(y))
+    X, y = X[order], y[order]
+    streamed = GaussianBayesClassifier(covariance_type=covariance_type)
+    streamed.partial_fit(X[:1], y[:1], classes=[0, 1, 2])
+    # one row has no variance, so no density yet: not fitted, statistics kept
+    with pytest.raises(NotFittedError):
+        streamed.predict(X)
+    for n in range(1, len(y)):
+        streamed.partial_fit(X[n:n + 1], y[n:n + 1])
+    whole = GaussianBayesClassifier(covariance_type=covariance_type).fit(X, y)
+    for name in ("class_count_", "class_prior_", "means_", "covariances_", "epsilon_"):
+        assert_allclose(getattr(streamed, name), getattr(whole, name), rtol=1e-10,
+                        err_msg=name)
+    assert_array_equal(streamed.predict(X), whole.predict(X))
+
+
+def test_tied_with_priors_pools_by_class_weights_not_by_priors():
+    # 'tied' + 'auto' is LDA's lsqr model while priors is None; with priors,
+    # the pooled covariance stays the class-weight one, LDA's is by priors
+    X, y = _three_classes()
+    priors = np.array([0.6, 0.3, 0.1])
+    clf = GaussianBayesClassifier(covariance_type="tied", shrinkage="auto",
+                                  var_smoothing=0, priors=priors).fit(X, y)
+    lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+    assert_allclose(clf.covariances_, lda.fit(X, y).covariance_, rtol=1e-10)
+    by_priors = lda.set_params(priors=priors).fit(X, y).covariance_
+    assert not np.allclose(clf.covariances_, by_priors, rtol=1e-3)
+
+
 # --- numerical safety and validation --------------------------------------------
 
 
@@ -410,20 +485,45 @@ def test_invalid_costs_and_priors_raise_and_leave_no_model(params, match):
     assert not hasattr(clf, "n_features_in_")
 
 
-def test_fit_needs_two_classes_with_weight():
+def test_fit_needs_two_classes_and_some_weight():
     X, y = _three_classes()
     with pytest.raises(ValueError, match="at least 2 classes"):
         GaussianBayesClassifier().fit(X, np.zeros(len(y)))
-    with pytest.raises(ValueError, match=r"class\(es\) \[2\]"):
-        GaussianBayesClassifier().fit(X, y, sample_weight=(y != 2).astype(float))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        GaussianBayesClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
 
 
-def test_singular_covariance_is_a_clear_error():
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_class_of_zero_total_weight_is_fitted_and_never_decided(covariance_type):
+    # scikit-learn's GaussianNB fits this (its regression test for a division
+    # by zero when one class alone has weight); so does partial_fit.
+    X, y = _three_classes()
+    y = y % 2
+    weight = (y == 1).astype(np.float64)
+    clf = GaussianBayesClassifier(covariance_type=covariance_type).fit(
+        X, y, sample_weight=weight)
+    assert_array_equal(clf.class_count_, [0.0, weight.sum()])
+    assert_array_equal(clf.class_prior_, [0.0, 1.0])
+    assert_array_equal(clf.predict_proba(X), np.c_[np.zeros(len(y)), np.ones(len(y))])
+    assert_array_equal(clf.predict(X), 1)
+    nb = GaussianNB().fit(X, y, sample_weight=weight)
+    with np.errstate(divide="ignore"):  # GaussianNB's ln 0 of the empty class
+        assert_array_equal(clf.predict(X), nb.predict(X))
+    streamed = GaussianBayesClassifier(covariance_type=covariance_type).partial_fit(
+        X, y, classes=[0, 1], sample_weight=weight)
+    assert_allclose(streamed.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag"])
+def test_singular_covariance_is_a_linalg_error(covariance_type):
     X, y = _three_classes()
     X[:, 2] = 1.0  # a constant feature: singular without smoothing
-    with pytest.raises(ValueError, match="var_smoothing"):
-        GaussianBayesClassifier(var_smoothing=0.0).fit(X, y)
-    GaussianBayesClassifier().fit(X, y)  # the default smoothing copes
+    clf = GaussianBayesClassifier(covariance_type=covariance_type, var_smoothing=0.0)
+    # numpy's LinAlgError (a ValueError) as QuadraticDiscriminantAnalysis raises
+    with pytest.raises(np.linalg.LinAlgError, match="increase var_smoothing"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "n_features_in_")
+    GaussianBayesClassifier(covariance_type=covariance_type).fit(X, y)  # the default copes
 
 
 @pytest.mark.parametrize("covariance_type, n_other, seed", [("full", 10, 6),
@@ -629,3 +729,45 @@ def test_scaling_by_a_power_of_two_is_ldexp(dtype):
         np.testing.assert_array_equal(got, expected, err_msg=str(exponent))
         np.testing.assert_array_equal(out, expected, err_msg=str(exponent))
         np.testing.assert_array_equal(wide, wide_expected, err_msg=str(exponent))
+
+
+# --- the reject option: the boundaries of the doubt region ------------------------
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_doubt_region_lies_between_two_printable_boundaries(covariance_type):
+    X, y = _binary()
+    lam = 0.2
+    clf = GaussianBayesClassifier(covariance_type=covariance_type, reject_cost=lam,
+                                  reject_label="doubt").fit(X, y)
+    between = clf.decision_boundary()
+    lower = clf.decision_boundary(("neg", "doubt"))  # > 0: doubt preferred to 'neg'
+    upper = clf.decision_boundary(("doubt", "pos"))  # > 0: 'pos' preferred to doubt
+    # 0-1 costs: the log posterior ratio s(x) against ln(lambda / (1 - lambda))
+    # and ln((1 - lambda) / lambda); the boundaries share A and b with s
+    threshold = np.log((1 - lam) / lam)
+    for boundary, shift in ((lower, threshold), (upper, -threshold)):
+        assert_allclose(boundary.quadratic, between.quadratic)
+        assert_allclose(boundary.linear, between.linear)
+        assert_allclose(boundary.constant, between.constant + shift, rtol=1e-12)
+    assert lower.classes == ("neg", "doubt") and str(lower).endswith(" = 0")
+    rows = X + np.random.RandomState(5).normal(scale=0.5, size=X.shape)
+    predicted = clf.predict(rows)
+    doubt = (lower(rows) > 0) & (upper(rows) < 0)
+    assert_array_equal(predicted == "doubt", doubt)
+    assert 0 < doubt.mean() < 1
+    assert_array_equal(predicted[~doubt], np.where(between(rows[~doubt]) > 0, "pos", "neg"))
+
+
+def test_doubt_boundary_errors_name_the_reason():
+    X, y = _three_classes()
+    clf = GaussianBayesClassifier(reject_cost=0.2).fit(X, y)
+    with pytest.raises(ValueError, match="not a quadric"):  # three classes' posteriors
+        clf.decision_boundary((0, -1))
+    Xb, yb = _binary()
+    never = GaussianBayesClassifier(reject_cost=[0.0, 2.0], reject_label="?").fit(Xb, yb)
+    with pytest.raises(ValueError, match="no decision boundary between 'neg' and '\\?': "
+                                         "'neg' costs no more than '\\?' whatever the true"):
+        never.decision_boundary(("neg", "?"))
+    with pytest.raises(ValueError, match=r"'maybe' is not one of classes_ \['neg', 'pos'\]"):
+        GaussianBayesClassifier().fit(Xb, yb).decision_boundary(("neg", "maybe"))

@@ -31,7 +31,7 @@ def _problems(tmp_path, body, head=HEAD):
 
 
 def test_a_clean_page_passes(tmp_path):
-    body = ('<p>The course notes\' <span class="math notranslate">\\(\\lambda\\)</span> is '
+    body = ('<p>The package grew out of a course; the textbook <span class="math notranslate">\\(\\lambda\\)</span> is '
             '<code>alpha / S</code>; Seeds the initial weights; <code>"\\n".join(x)</code>'
             '</p><pre>random_state=0  # seeds the shuffles</pre>')
     assert _problems(tmp_path, body) == []
@@ -48,6 +48,28 @@ def test_history_words_are_found(tmp_path, text):
     assert "history word" in problem
 
 
+@pytest.mark.parametrize("text", [
+    "where the course notes slip", "the MNIST slides' network", "a slide earlier",
+    "the backprop lecture", "Lecture 5", "the homework's problem 1", "course-notes",
+])
+def test_teaching_material_words_are_found(tmp_path, text):
+    (problem,) = _problems(tmp_path, f"<p>{text}</p>")
+    assert "teaching-material word" in problem
+
+
+def test_teaching_material_words_in_code_and_alt_texts_are_found(tmp_path):
+    body = '<pre># the lecture\'s weights</pre><img alt="homework data" src="x.png">'
+    assert [p.split(": ")[1] for p in _problems(tmp_path, body)] == ["teaching-material word"] * 2
+
+
+@pytest.mark.parametrize("text", [
+    "The package grew out of a course on backpropagation.", "sliding windows",
+    "a collection of notes", "of course",
+])
+def test_the_introductory_sentence_and_ordinary_words_pass(tmp_path, text):
+    assert _problems(tmp_path, f"<p>{text}</p>") == []
+
+
 def test_history_words_in_code_titles_and_alt_texts_are_found(tmp_path):
     body = ('<pre># Seed 001\'s weights</pre><img alt="the seed\'s network" src="x.png">'
             '<h1>Issue 19</h1>')
@@ -55,7 +77,7 @@ def test_history_words_in_code_titles_and_alt_texts_are_found(tmp_path):
 
 
 def test_raw_tex_outside_math_and_code_is_found(tmp_path):
-    body = ('<a href="#x">The L2 penalty: alpha and the notes\' \\lambda</a>'
+    body = ('<a href="#x">The L2 penalty: alpha and the textbook \\lambda</a>'
             '<div class="math">\\[\\frac{1}{2}\\]</div><code>\\lambda</code>')
     (problem,) = _problems(tmp_path, body)
     assert "raw TeX" in problem and "\\\\lambda" in problem

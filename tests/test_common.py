@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
@@ -14,8 +15,6 @@ from sklearn.utils.estimator_checks import (
     check_param_validation,
     parametrize_with_checks,
 )
-
-from sklearn.linear_model import LogisticRegression
 
 from skmlp import (
     DensityBayesClassifier,

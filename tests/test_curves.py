@@ -6,6 +6,7 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from _helpers import EpochEndCallback
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
@@ -15,7 +16,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import ManualMLPClassifier, PerceptronClassifier, TrainingCurveDisplay
-from skmlp._callbacks import EpochEndCallback
 from skmlp.model_selection import MLPGridSearchCV
 
 callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
@@ -216,4 +216,20 @@ def test_display_errors_say_why_and_what_to_pass(iris):
         TrainingCurveDisplay.from_estimator(plain, kind="errors")
     with pytest.raises(Exception, match="not fitted"):
         TrainingCurveDisplay.from_estimator(MLPGridSearchCV(_mlp(), grid))
+    plt.close("all")
+
+
+@pytest.mark.parametrize("epochs", [3, 7, 40])
+def test_display_epoch_ticks_are_whole_numbers(iris, epochs):
+    # before: matplotlib's default ticks put epochs 1.5, 2.5, ... on a short curve
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(hidden_layer_sizes=(4,), max_iter=epochs,
+                                  random_state=0).fit(X, y)
+    display = TrainingCurveDisplay.from_estimator(clf)
+    display.figure_.canvas.draw()
+    ticks = [t for t in display.ax_.get_xticks()
+             if display.ax_.get_xlim()[0] <= t <= display.ax_.get_xlim()[1]]
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
     plt.close("all")

@@ -14,12 +14,19 @@ their tasks on it.
   Gaussian Bayes statistics equal the in-memory fit whatever the chunk order;
   the MLP and the perceptron equal ``partial_fit`` called by hand over the same
   chunks in the same order.
+
+The test extra installs the dask extra, so these imports are plain: without dask
+the module fails to import rather than skip.
 """
 
 import warnings
 
+import dask.array as da
+import distributed
+import joblib
 import numpy as np
 import pytest
+from dask_ml.wrappers import Incremental
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -28,12 +35,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import GaussianBayesClassifier, ManualMLPClassifier, PerceptronClassifier
-
-# CI installs .[test], which carries these: the module runs there, never skips.
-da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
-joblib = pytest.importorskip("joblib")
-Incremental = pytest.importorskip("dask_ml.wrappers").Incremental
 
 CHUNK = 40  # rows per block; 200 rows make 5 blocks
 

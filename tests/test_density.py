@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal, norm, uniform
 from sklearn.base import clone
+from sklearn.datasets import load_iris
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 
@@ -183,3 +184,35 @@ def test_rule_of_thumb_bandwidth_counts_integer_weights_as_repetitions():
     repeated = DensityBayesClassifier().fit(np.repeat(X, reps, axis=0), np.repeat(y, reps))
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
                                rtol=1e-10)
+
+
+class _ComplexDensity:
+    """logpdf returns complex numbers (their real part is a normal log-density)."""
+
+    def logpdf(self, X):
+        return norm(0, 1).logpdf(np.asarray(X)[:, 0]) + 1j
+
+
+def test_known_density_with_complex_log_densities_is_an_error():
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    clf = DensityBayesClassifier([_ComplexDensity(), norm(2, 1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's ComplexWarning is not the answer
+        with pytest.raises(ValueError, match=r"density\[0\] returned log-densities of "
+                                             "dtype complex128; a log-density must be real"):
+            clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("density", [multivariate_normal(np.zeros(3)), norm(0, 1)])
+def test_known_density_of_another_dimension_is_an_error_at_fit(density):
+    X, y = load_iris(return_X_y=True)  # 4 features
+    clf = DensityBayesClassifier([density] * 3)
+    with pytest.raises(ValueError, match=r"density\[0\] is not a density on the rows of X, "
+                                         "which have 4 features .*give densities of X's "
+                                         "dimension"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
+    fitted = DensityBayesClassifier([multivariate_normal(X[y == k].mean(axis=0))
+                                     for k in range(3)]).fit(X, y)
+    assert fitted.score(X, y) > 0.5

@@ -1,16 +1,17 @@
-"""The documentation's code and its corrections of the course notes are checked.
+"""The documentation's code and its worked results are checked.
 
 - every ``.. code-block:: python`` of docs/ runs (the quick start, the worked
   backprop example, which asserts the published hand-computed weights itself);
 - the API page lists every public estimator and every public function of
   skmlp.nn and skmlp.datasets;
 - the install page lists every extra of setup.cfg with every package in it;
-- the user guide's corrected results for the homework hold,
+- the user guide's results for the Bayes problems it works by hand hold,
   checked against scipy.stats densities and a numerical risk integral, not
   against skmlp itself.
 """
 
 import configparser
+import importlib.util
 import re
 import textwrap
 import warnings
@@ -30,6 +31,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 # hold the examples' code, which tests/test_examples.py runs.
 GENERATED = {"_build", "auto_examples", "generated"}
 _BLOCK = re.compile(r"^\.\. code-block:: python\n((?:\n|[ ]{3}.*\n)+)", flags=re.M)
+# The callbacks' examples need scikit-learn's callback API, new in scikit-learn 1.9.
+_NEEDS_CALLBACKS = pytest.mark.skipif(importlib.util.find_spec("sklearn.callback") is None,
+                                      reason="scikit-learn < 1.9: no sklearn.callback")
 
 
 def _python_blocks():
@@ -40,8 +44,10 @@ def _python_blocks():
         text = path.read_text()
         for match in _BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            blocks.append(pytest.param(path, textwrap.dedent(match.group(1)),
-                                       id=f"{path.relative_to(DOCS)}:{line}"))
+            code = textwrap.dedent(match.group(1))
+            marks = [_NEEDS_CALLBACKS] if "sklearn.callback" in code else []
+            blocks.append(pytest.param(path, code, id=f"{path.relative_to(DOCS)}:{line}",
+                                       marks=marks))
     return blocks
 
 
@@ -80,26 +86,37 @@ def test_api_page_lists_every_public_callable(module):
 
 
 def _extras():
+    """setup.cfg's extras: {name: (packages, the project's own extras it includes)}."""
     config = configparser.ConfigParser()
     config.read(DOCS.parent / "setup.cfg")
-    return {name: [re.split(r"[<>=!~; ]", line.strip())[0] for line in value.splitlines()
-                   if line.strip() and not line.strip().startswith("#")]
-            for name, value in config["options.extras_require"].items()}
+    extras = {}
+    for name, value in config["options.extras_require"].items():
+        lines = [line.strip() for line in value.splitlines()
+                 if line.strip() and not line.strip().startswith("#")]
+        included = [extra.strip() for line in lines if line.startswith("skmlp[")
+                    for extra in line[len("skmlp["):line.index("]")].split(",")]
+        packages = [re.split(r"[<>=!~; ]", line)[0] for line in lines
+                    if not line.startswith("skmlp[")]
+        extras[name] = packages, included
+    return extras
 
 
 def test_install_page_lists_every_extra_and_its_packages():
     text = (DOCS / "install.rst").read_text()
     extras = _extras()
     assert {"test", "docs", "dask", "progress"} <= set(extras)
-    for name, packages in extras.items():
+    for name, (packages, included) in extras.items():
+        assert set(included) <= set(extras), f"{name!r} includes an unknown extra"
         entry = re.search(rf"^- ``{re.escape(name)}``: (.*?)(?=^- ``|^\S)", text, re.M | re.S)
         assert entry, f"install.rst does not list the {name!r} extra"
         missing = [p for p in packages if p not in entry.group(1)]
+        missing += [f"``{extra}``" for extra in included
+                    if f"``{extra}``" not in entry.group(1)]
         assert not missing, f"install.rst's {name!r} extra does not name {missing}"
 
 
 # ----------------------------------------------------------------------------
-# The homework's Bayes problems (user_guide/bayes.rst), worked independently.
+# The Bayes problems of user_guide/bayes.rst, worked independently.
 # ----------------------------------------------------------------------------
 MU1, MU2 = np.array([1.0, 2.0]), np.array([0.0, 0.0])
 
@@ -136,8 +153,8 @@ def test_part_c_boundary_radius2_is_10_plus_4_ln2_not_10():
     sigma2 = np.sqrt(2)
     on_boundary = _circle((2, 4), 10 + 4 * np.log(2))
     np.testing.assert_allclose(_log_ratio(on_boundary, 1, sigma2), 0, atol=1e-10)
-    seed_circle = _circle((2, 4), 10)  # the homework's answer for (c)
-    assert np.all(_log_ratio(seed_circle, 1, sigma2) > 0.5)  # still class 1 there
+    slip_circle = _circle((2, 4), 10)  # the answer of a common slip for (c)
+    assert np.all(_log_ratio(slip_circle, 1, sigma2) > 0.5)  # still class 1 there
 
 
 def test_part_e_threshold_ln2_gives_radius2_10():
@@ -181,3 +198,60 @@ def test_part_g_ties_make_line_and_disc_equally_good(sigma2, p1, c):
     disc = _disc_risk(_disc1, sigma2, p1)
     line = _disc_risk(_line(c), sigma2, p1)
     assert line == pytest.approx(disc, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# Install hints: every "pip install ..." in the code and the docs works from a
+# clone (".[extra]" with an extra setup.cfg defines) or names real dependencies.
+# ----------------------------------------------------------------------------
+ROOT = DOCS.parent
+# words after "pip install", on its line or wrapped to the next (a Markdown line break)
+_PIP = re.compile(r"pip install((?:(?:[ \t]+|\n(?=\S))(?:-e\b|--[\w-]+|\"[^\"\s]*\"|[\w.\-\[\],]+))+)")
+
+
+def _hint_files():
+    files = [ROOT / "README.md", *sorted((ROOT / "examples").glob("*")),
+             *sorted((ROOT / "skmlp").rglob("*.py"))]
+    files += [p for p in sorted(DOCS.rglob("*.rst")) if not GENERATED & set(p.parts)]
+    return [p for p in files if p.is_file()]
+
+
+def _install_hints():
+    hints = []
+    for path in _hint_files():
+        for match in _PIP.finditer(path.read_text()):
+            hints.append(pytest.param(match.group(1).split(),
+                                      id=f"{path.relative_to(ROOT)}:{match.group(0)[:40]}"))
+    return hints
+
+
+def _dependencies():
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    required = [re.split(r"[<>=!~;\[ ]", line.strip())[0]
+                for line in config["options"]["install_requires"].splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    extra = [re.split(r"\[", p)[0] for packages, _ in _extras().values() for p in packages]
+    return set(required) | set(extra)
+
+
+def test_install_hints_are_found():
+    assert len(_install_hints()) >= 8
+
+
+@pytest.mark.parametrize("tokens", _install_hints())
+def test_install_hint_works_from_a_clone(tokens):
+    extras, dependencies = _extras(), _dependencies()
+    targets = [t.strip('"') for t in tokens if not t.startswith("-")]
+    assert targets, tokens
+    for target in targets:
+        assert not target.startswith("skmlp"), (
+            f"{target!r}: skmlp is not on the package index; from a clone, use \".[extra]\"")
+        if target.startswith("."):
+            match = re.fullmatch(r"\.(?:\[([\w,-]+)\])?", target)
+            assert match, f"{target!r} is not the path form '.' or '.[extra]'"
+            for name in (match.group(1) or "").split(","):
+                assert not name or name in extras, f"setup.cfg defines no extra {name!r}"
+        else:
+            assert target.split("[")[0] in dependencies, (
+                f"{target!r} is not a dependency that setup.cfg names")

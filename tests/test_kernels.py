@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from skmlp import ManualMLPClassifier, nn
+from skmlp import ManualMLPClassifier, _kernels, nn
 from skmlp import _training as training
 from skmlp._optimizers import AdamOptimizer, SGDOptimizer
 from skmlp._training import ParameterLayout
@@ -85,9 +85,11 @@ def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer, 
 
 def _reference_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver):
     """nn.forward / nn.backward, then the optimizer's formulas, for one network."""
-    acts = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_)
+    acts, pre = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_,
+                           return_pre_activations=True)
     loss, coef_grads, intercept_grads = nn.backward(
-        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight)
+        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight,
+        pre_activations=pre)
     new = []
     for w, g in zip(coefs + intercepts, coef_grads + intercept_grads):
         w = w.astype(np.float64)
@@ -120,10 +122,30 @@ def test_compiled_step_equals_nn_and_the_optimizer_formulas(activation, output, 
     _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused=True)
 
 
+# The activations beyond scikit-learn's four, and one activation per hidden layer
+# (the networks of _problem have two hidden layers).
+NEW_ACTIVATIONS = {name: name for name in ("leaky_relu", "elu", "gelu", "softplus", "silu")}
+NEW_ACTIVATIONS.update({"gelu,leaky_relu": ["gelu", "leaky_relu"],
+                        "tanh,silu": ["tanh", "silu"], "softplus,relu": ["softplus", "relu"]})
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
+@pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
+@pytest.mark.parametrize("activation", list(NEW_ACTIVATIONS.values()), ids=list(NEW_ACTIVATIONS))
+def test_compiled_step_with_new_and_per_layer_activations_equals_nn(activation, output, K,
+                                                                    weighted, dtype):
+    # The update does not depend on the activation: one solver is enough.
+    _check_step_against_nn(activation, output, SOLVERS["adam"], K, weighted, dtype, fused=True)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
 @pytest.mark.parametrize("output", list(OUTPUTS.values()), ids=list(OUTPUTS))
-@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"]
+                         + list(NEW_ACTIVATIONS.values()),
+                         ids=["identity", "logistic", "tanh", "relu"] + list(NEW_ACTIVATIONS))
 def test_step_with_numpy_products_equals_nn(activation, output, K, dtype):
     # The route of big networks: numpy's matmul, the same kernels between (the
     # update does not depend on the route: one solver is enough).
@@ -152,6 +174,24 @@ def _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused
             assert_allclose(g, ref, **TOL[dtype])
         for w, ref in zip(views[k][0] + views[k][1], ref_new):
             assert_allclose(w, ref, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_cross_entropy_of_the_class_probability_is_nn_full_sum(dtype):
+    # The compiled softmax loss reads only the probability of each sample's
+    # class (one-hot targets): the very value of nn's sum over all outputs,
+    # clipping included, to the bit.
+    rng = np.random.default_rng(0)
+    Z = rng.normal(scale=3, size=(40, 5)).astype(dtype)
+    Z[:5] = 200 * np.eye(5) - 100  # outputs of exactly 0 and 1: clipped
+    T = np.eye(5, dtype=dtype)[rng.integers(0, 5, 40)]
+    bias, one = np.zeros((1, 5), dtype=dtype), np.ones(1, dtype=dtype)
+    for z, t in zip(Z, T):
+        y, losses = z[None, None].copy(), np.zeros(1)
+        _kernels.output_layer(y, bias, 0, t[None], _kernels.SOFTMAX, _kernels.LOG_LOSS,
+                              np.finfo(dtype).eps, one, np.ones(1), np.empty_like(y),
+                              np.zeros((1, 5), dtype=dtype), losses)
+        assert losses[0] == nn._row_losses(y[0], t[None], "log_loss", "softmax")[0]
 
 
 def test_float32_steps_stay_float32_to_the_end():

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -157,7 +158,38 @@ def test_end_to_end_digits(capsys, tmp_path):
 def test_end_to_end_lbfgs(capsys):
     demo.main(["--dataset", "digits", "--solver", "lbfgs", "--epochs", "2", "--hidden", "8"])
     out = capsys.readouterr().out
-    assert "solver lbfgs" in out and "epoch   2/2" in out and "Test accuracy:" in out
+    assert "solver lbfgs" in out and "Test accuracy:" in out
+    # rounds of L-BFGS iterations, not epochs of minibatches
+    assert "round   2/2" in out and "epoch " not in out
+    assert f"rounds of up to {demo.LBFGS_ITERS_PER_EPOCH} iterations" in out
+
+
+def test_lr_with_lbfgs_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        demo.main(["--solver", "lbfgs", "--lr", "0.01"])
+    assert exit_info.value.code == 2
+    assert "--lr: L-BFGS has no learning rate" in capsys.readouterr().err
+
+
+def test_the_first_estimate_is_not_fooled_by_the_first_compile(capsys, monkeypatch):
+    # After an install the first training call compiles the kernels (seconds):
+    # here a first partial_fit that takes 3 s longer stands for it.
+    partial_fit, calls = demo.ManualMLPClassifier.partial_fit, []
+
+    def compiling_first(self, *args, **kwargs):
+        if not calls:
+            time.sleep(3.0)
+        calls.append(1)
+        return partial_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(demo.ManualMLPClassifier, "partial_fit", compiling_first)
+    demo.main(["--hidden", "100", "--epochs", "3"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch")]
+    seconds = [[float(s) for s in re.findall(r"(?:elapsed|ETA)\s+([\d.]+)s", line)]
+               for line in lines]
+    (elapsed_1, eta_1), (total, _) = seconds[0], seconds[-1]
+    assert len(lines) == 3 and total > 0
+    assert total / 2 <= elapsed_1 + eta_1 <= 2 * total, (lines, seconds)
 
 
 def test_plot_without_matplotlib_is_a_message(capsys, monkeypatch, tmp_path):

@@ -612,22 +612,24 @@ def test_lbfgs_warning_gives_the_reason_and_its_remedy():
     from skmlp._optimizers import minimize_lbfgs
 
     # A gradient that points uphill: scipy's line search finds no lower loss
-    # and stops with status 2 and the bare message "ABNORMAL: ".
+    # and stops with status 2 and the message "ABNORMAL: " (scipy < 1.15:
+    # "ABNORMAL_TERMINATION_IN_LNSRCH").
     w = np.array([3.0, -1.0])
     stuck = minimize_lbfgs(lambda: (float(w.sum()), [-np.ones_like(w)]), [w],
                            max_iter=50, max_fun=100, tol=1e-10)
     assert stuck.status == 2
     text = mlp_module._lbfgs_warning(stuck)
-    assert "the line search found no step that lowers the loss (scipy: ABNORMAL)" in text
+    assert re.search(r"the line search found no step that lowers the loss \(scipy: "
+                     r"ABNORMAL(_TERMINATION_IN_LNSRCH)?\)", text)
     assert "Increase max_iter" not in text  # more iterations would not help
     # max_iter runs out on a smooth loss: status 1, and more iterations do help.
     v = np.array([3.0, -1.0, 2.0])
     short = minimize_lbfgs(lambda: (float(np.sum(v**4 + v**2)), [4 * v**3 + 2 * v]), [v],
                            max_iter=1, max_fun=100, tol=1e-10)
     assert short.status == 1
+    assert short.message.upper() == "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"  # "of": < 1.15
     assert mlp_module._lbfgs_warning(short).endswith(
-        "(STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT). Increase max_iter / max_fun or "
-        "scale the features.")
+        f"({short.message}). Increase max_iter / max_fun or scale the features.")
 
 
 def test_n_iter_no_change_and_tol_stop_training(digits):
@@ -1191,3 +1193,61 @@ def test_glorot_uniform_sklearn_early_stopping_is_mlpclassifiers_but_multiclass(
     notes = ManualMLPClassifier.__doc__.split("Notes")[1]
     assert "except for multiclass targets, whose validation split is stratified" in (
         " ".join(notes.split()))
+
+
+# ---------------------------------------------------------------------------
+# The activations beyond scikit-learn's four, and one per hidden layer
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "gelu", "softplus", "silu",
+                                        ["gelu", "tanh"], ("relu", "silu")])
+def test_a_step_of_each_activation_is_nn_gradient_descent(digits, activation, dtype):
+    # One epoch of one full minibatch of plain SGD: w <- w - eta dL/dw, with
+    # dL/dw from skmlp.nn's reference backward at the starting weights.
+    X, y = digits[0][:60].astype(dtype), digits[1][:60] % 3
+    rng = np.random.default_rng(0)
+    units = [X.shape[1], 6, 5, 3]
+    coefs = [rng.normal(scale=0.3, size=s).astype(dtype) for s in zip(units, units[1:])]
+    intercepts = [rng.normal(scale=0.3, size=n).astype(dtype) for n in units[1:]]
+    clf = ManualMLPClassifier((6, 5), activation=activation, solver="sgd", momentum=0.0,
+                              learning_rate_init=0.1, alpha=0.01, batch_size=60, max_iter=1,
+                              shuffle=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, coefs_init=coefs, intercepts_init=intercepts)
+    acts, pre = nn.forward(X, coefs, intercepts, activation, return_pre_activations=True)
+    loss, coef_grads, intercept_grads = nn.backward(
+        acts, np.eye(3, dtype=dtype)[y], coefs, activation, alpha=0.01, pre_activations=pre)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-5)
+    assert clf.loss_curve_[0] == pytest.approx(loss, rel=tol["rtol"])
+    for w, w0, g in zip(clf.coefs_ + clf.intercepts_, coefs + intercepts,
+                        coef_grads + intercept_grads):
+        assert w.dtype == dtype
+        assert_allclose(w, w0 - dtype(0.1) * g, **tol)
+    assert_array_equal(clf.predict_proba(X), nn.forward(
+        X, clf.coefs_, clf.intercepts_, activation)[-1])
+
+
+@pytest.mark.parametrize("activation", ["gelu", ["elu", "softplus"]])
+def test_new_activations_learn_with_every_solver(digits, activation):
+    X, y = digits
+    for solver in ("lbfgs", "sgd", "adam"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = ManualMLPClassifier((16, 8), activation=activation, solver=solver,
+                                      learning_rate_init=0.05 if solver == "sgd" else 0.01,
+                                      max_iter=60, random_state=0).fit(X, y)
+        assert clf.score(X, y) > 0.9, solver
+
+
+@pytest.mark.parametrize("activation, match", [
+    (["relu"], r"activation has 1 entries \['relu'\] but the network has 2 hidden layers"),
+    (["relu", "tanh", "tanh"], "activation has 3 entries"),
+    (["relu", "swish"], r"activation must be one of \[.*'silu'.*\].*got 'swish'"),
+    ("swish", "The 'activation' parameter of ManualMLPClassifier must be a str among"),
+])
+def test_bad_activations_are_a_clear_error_at_fit(digits, activation, match):
+    clf = ManualMLPClassifier((5, 4), activation=activation, max_iter=1)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(*digits)
+    assert not hasattr(clf, "coefs_")

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from _helpers import EpochEndCallback
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import FitFailedWarning
@@ -18,7 +19,6 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import skmlp.model_selection as ms
 from skmlp import ManualMLPClassifier
-from skmlp._callbacks import EpochEndCallback
 from skmlp.model_selection import MLPGridSearchCV
 
 pytestmark = pytest.mark.filterwarnings(

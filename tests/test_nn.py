@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
-from scipy.special import expit
+from scipy.special import erf, expit
 from scipy.special import softmax as scipy_softmax
 
 from skmlp import nn
@@ -25,6 +25,21 @@ VALID = [
     for act, out, loss in itertools.product(HIDDEN, OUTPUTS, nn.LOSSES)
     if loss == "squared_error" or out in ("softmax", "logistic")
 ]
+# The activations beyond scikit-learn's four, written from their definitions
+# (scipy's erf for gelu, independent of the ndtr nn uses).
+FORMULAS = {
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0, z, np.exp(z) - 1),
+    "gelu": lambda z: 0.5 * z * (1 + erf(z / np.sqrt(2))),
+    "softplus": lambda z: np.log1p(np.exp(z)),
+    "silu": lambda z: z / (1 + np.exp(-z)),
+}
+NEW_HIDDEN = list(FORMULAS)
+NEW_VALID = [
+    (act, out, loss)
+    for act, out, loss in itertools.product(NEW_HIDDEN, OUTPUTS + NEW_HIDDEN, nn.LOSSES)
+    if loss == "squared_error" or out in ("softmax", "logistic")
+]
 
 
 def _targets(rng, n, k, out_activation):
@@ -34,16 +49,22 @@ def _targets(rng, n, k, out_activation):
     return rng.uniform(size=(n, k))
 
 
+_KINKED = ("relu", "leaky_relu")
+
+
 def _random_net(seed, activation="relu", out_activation="relu", sizes=(3, 4, 5, 3), n=6,
                 margin=0.02):
     """X, coefs, intercepts for a check of ``activation`` / ``out_activation``.
 
-    In relu layers every pre-activation z has |z| >= margin, which keeps relu's
-    kink out of reach of the finite-difference steps, and every unit is
-    positive for some sample (no dead unit).
+    In relu (and leaky_relu) layers every pre-activation z has |z| >= margin,
+    which keeps the kink out of reach of the finite-difference steps, and
+    every unit is positive for some sample (no dead unit). ``activation``
+    may be one name per hidden layer.
     """
     rng = np.random.default_rng(seed)
-    relu_layers = [activation == "relu"] * (len(sizes) - 2) + [out_activation == "relu"]
+    hidden = (activation if not isinstance(activation, str)
+              else [activation] * (len(sizes) - 2))
+    relu_layers = [name in _KINKED for name in hidden] + [out_activation in _KINKED]
     while True:
         X = rng.normal(size=(n, sizes[0]))
         coefs = [rng.normal(size=(a, b)) / np.sqrt(a) for a, b in zip(sizes[:-1], sizes[1:])]
@@ -82,6 +103,120 @@ def test_backward_matches_central_differences(
         X, T, coefs, intercepts, activation, out_activation, loss, alpha, sample_weight
     )
     assert error <= 1e-6
+
+
+@pytest.mark.parametrize("with_weights", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("activation, out_activation, loss", NEW_VALID)
+def test_new_activations_backward_matches_central_differences(
+    activation, out_activation, loss, with_weights
+):
+    rng, X, coefs, intercepts = _random_net(0, activation, out_activation)
+    T = _targets(rng, X.shape[0], coefs[-1].shape[1], out_activation)
+    sample_weight = rng.uniform(0.2, 3.0, size=X.shape[0]) if with_weights else None
+    acts, pre = nn.forward(X, coefs, intercepts, activation, out_activation,
+                           return_pre_activations=True)
+    _, coef_grads, intercept_grads = nn.backward(
+        acts, T, coefs, activation, out_activation, loss, 0.1, sample_weight,
+        pre_activations=pre)
+    assert min(np.linalg.norm(g) for g in coef_grads + intercept_grads) > 1e-4
+    error = nn.check_gradients(
+        X, T, coefs, intercepts, activation, out_activation, loss, 0.1, sample_weight
+    )
+    assert error <= 1e-6
+
+
+def _loss_by_formula(X, T, coefs, intercepts, names):
+    """Mean softmax cross-entropy of a network written from FORMULAS (no skmlp.nn)."""
+    A = X
+    for W, b, name in zip(coefs[:-1], intercepts[:-1], names):
+        A = FORMULAS[name](A @ W + b)
+    Y = scipy_softmax(A @ coefs[-1] + intercepts[-1], axis=1)
+    return -np.sum(T * np.log(Y)) / X.shape[0]
+
+
+@pytest.mark.parametrize("names", [[name, name] for name in NEW_HIDDEN]
+                         + [["gelu", "leaky_relu"], ["silu", "softplus"], ["elu", "gelu"]])
+def test_new_activations_gradients_equal_independent_differences(names):
+    # Central differences of a loss computed without skmlp.nn, entry by entry.
+    rng, X, coefs, intercepts = _random_net(13, names, "softmax", margin=0.05)
+    T = np.eye(3)[rng.integers(0, 3, size=X.shape[0])]
+    acts, pre = nn.forward(X, coefs, intercepts, names, return_pre_activations=True)
+    _, coef_grads, intercept_grads = nn.backward(acts, T, coefs, names, pre_activations=pre)
+    h = 1e-5
+    for p, g in zip(coefs + intercepts, coef_grads + intercept_grads):
+        numeric = np.empty_like(p)
+        for idx in np.ndindex(p.shape):
+            saved = p[idx]
+            p[idx] = saved + h
+            up = _loss_by_formula(X, T, coefs, intercepts, names)
+            p[idx] = saved - h
+            down = _loss_by_formula(X, T, coefs, intercepts, names)
+            p[idx] = saved
+            numeric[idx] = (up - down) / (2 * h)
+        assert_allclose(g, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_per_layer_activations_compose_layer_by_layer():
+    rng, X, coefs, intercepts = _random_net(14, ["tanh", "gelu"], "softmax")
+    acts = nn.forward(X, coefs, intercepts, ["tanh", "gelu"], "softmax")
+    h1 = np.tanh(X @ coefs[0] + intercepts[0])
+    h2 = FORMULAS["gelu"](h1 @ coefs[1] + intercepts[1])
+    assert_allclose(acts[1], h1, rtol=1e-14)
+    assert_allclose(acts[2], h2, rtol=1e-12, atol=1e-15)
+    assert_allclose(acts[3], scipy_softmax(h2 @ coefs[2] + intercepts[2], axis=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", [["relu", "tanh"], ("logistic", "silu"),
+                                        ["leaky_relu", "elu"], ["gelu", "identity"]])
+def test_per_layer_activations_backward_matches_central_differences(activation):
+    rng, X, coefs, intercepts = _random_net(15, list(activation), "logistic")
+    T = _targets(rng, X.shape[0], 3, "logistic")
+    assert nn.check_gradients(X, T, coefs, intercepts, activation, "logistic",
+                              "log_loss", alpha=0.2) <= 1e-6
+
+
+def test_a_per_layer_list_of_one_name_equals_the_name():
+    rng, X, coefs, intercepts = _random_net(16, "elu", "softmax")
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    by_name = nn.backward(nn.forward(X, coefs, intercepts, "elu"), T, coefs, "elu")
+    by_list = nn.backward(nn.forward(X, coefs, intercepts, ["elu", "elu"]), T, coefs,
+                          ["elu", "elu"])
+    assert by_name[0] == by_list[0]
+    for a, b in zip(by_name[1] + by_name[2], by_list[1] + by_list[2]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("activation, match", [
+    (["relu"], r"activation has 1 entries \['relu'\] but the network has 2 hidden layers"),
+    (["relu", "tanh", "relu"], "has 3 entries .* 2 hidden layers: give one activation per"),
+    (["relu", "swish"], "activation must be one of .*one per hidden layer; got 'swish'"),
+    (["softmax", "relu"], "output activation only"),
+])
+def test_bad_per_layer_activations_raise(activation, match):
+    rng, X, coefs, intercepts = _random_net(17)
+    acts = nn.forward(X, coefs, intercepts)
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    with pytest.raises(ValueError, match=match):
+        nn.forward(X, coefs, intercepts, activation)
+    with pytest.raises(ValueError, match=match):
+        nn.backward(acts, T, coefs, activation)
+    with pytest.raises(ValueError, match=match):
+        nn.check_gradients(X, T, coefs, intercepts, activation)
+
+
+@pytest.mark.parametrize("activation", ["gelu", ["relu", "silu"]])
+def test_backward_of_gelu_and_silu_needs_the_pre_activations(activation):
+    rng, X, coefs, intercepts = _random_net(18)
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    acts, pre = nn.forward(X, coefs, intercepts, activation, return_pre_activations=True)
+    with pytest.raises(ValueError, match="not a function of the layer output.*"
+                       "return_pre_activations=True"):
+        nn.backward(acts, T, coefs, activation)
+    with pytest.raises(ValueError, match="pre_activations must be forward's list"):
+        nn.backward(acts, T, coefs, activation, pre_activations=pre[:-1])
+    # the pre-activations are z = A @ W + b, and f(z) the outputs
+    for l, (A, W, b) in enumerate(zip(acts, coefs, intercepts)):
+        assert_allclose(pre[l], A @ W + b, rtol=1e-14)
 
 
 def test_check_gradients_detects_a_wrong_derivative(monkeypatch):
@@ -319,6 +454,61 @@ def test_derivatives_from_the_output(name):
     assert_allclose(delta, expected, rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", NEW_HIDDEN)
+def test_new_activations_equal_their_formula_in_place(name, dtype):
+    Z = (3 * np.random.default_rng(11).normal(size=(50, 4))).astype(dtype)
+    expected = FORMULAS[name](Z.astype(np.float64))
+    A = nn.ACTIVATIONS[name](Z)
+    assert A is Z and A.dtype == dtype
+    tol = dict(rtol=1e-12, atol=1e-14) if dtype == np.float64 else dict(rtol=1e-6, atol=1e-7)
+    assert_allclose(A, expected, **tol)
+
+
+@pytest.mark.parametrize("name, z, value", [
+    ("leaky_relu", -2.0, -0.02), ("leaky_relu", 3.0, 3.0),
+    ("elu", -1.0, math.exp(-1) - 1), ("elu", 2.5, 2.5),
+    ("gelu", 1.0, 0.8413447460685429),  # Phi(1)
+    ("gelu", -1.0, -(1 - 0.8413447460685429)),  # -Phi(-1)
+    ("softplus", 0.0, math.log(2)), ("softplus", 1000.0, 1000.0), ("softplus", -1000.0, 0.0),
+    ("silu", 1.0, 1 / (1 + math.exp(-1))), ("silu", -1.0, -1 / (1 + math.e)),
+])
+def test_new_activations_at_worked_values(name, z, value):
+    with np.errstate(over="raise", invalid="raise"):  # softplus(1000) must not overflow
+        got = nn.ACTIVATIONS[name](np.array([[z]]))[0, 0]
+    assert got == pytest.approx(value, rel=1e-15, abs=1e-300)
+
+
+@pytest.mark.parametrize("name", sorted(nn.PRE_ACTIVATION_DERIVATIVES))
+def test_derivatives_from_the_pre_activation(name):
+    # gelu and silu are not functions of their output: f' is written from z.
+    rng = np.random.default_rng(12)
+    Z = 2 * rng.normal(size=(6, 4))
+    delta = rng.normal(size=(6, 4))
+    h = 1e-6
+    slope = (FORMULAS[name](Z + h) - FORMULAS[name](Z - h)) / (2 * h)
+    expected = delta * slope
+    out = nn.PRE_ACTIVATION_DERIVATIVES[name](Z, delta)
+    assert out is delta
+    assert_allclose(delta, expected, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("name, z, slope", [
+    ("leaky_relu", -1.0, 0.01), ("leaky_relu", 1.0, 1.0), ("elu", -1.0, math.exp(-1)),
+    ("elu", 1.0, 1.0), ("softplus", 0.0, 0.5), ("gelu", 0.0, 0.5), ("silu", 0.0, 0.5),
+    ("gelu", 1.0, 0.8413447460685429 + math.exp(-0.5) / math.sqrt(2 * math.pi)),
+])
+def test_new_derivatives_at_worked_values(name, z, slope):
+    Z = np.array([[z]])
+    A = nn.ACTIVATIONS[name](Z.copy())
+    delta = np.ones((1, 1))
+    if name in nn.PRE_ACTIVATION_DERIVATIVES:
+        nn.PRE_ACTIVATION_DERIVATIVES[name](Z, delta)
+    else:
+        nn.DERIVATIVES[name](A, delta)
+    assert delta[0, 0] == pytest.approx(slope, rel=1e-15)
+
+
 def test_softmax_is_stable_for_huge_logits():
     Z = np.array([[1e4, 0.0, -1e4], [1e4, 1e4, 1e4], [-1e4, -1e4, 1e4 - 1.0]])
     expected = scipy_softmax(Z, axis=1)
@@ -424,6 +614,28 @@ def test_float32_stays_float32(activation):
     assert np.isfinite(loss)
 
 
+@pytest.mark.parametrize("activation", NEW_HIDDEN + [["gelu", "softplus"]])
+def test_new_activations_float32_stays_float32(activation):
+    rng, X, T, coefs, intercepts = _float32_problem(n=16, sizes=(5, 4, 4, 3))
+    sample_weight = rng.uniform(size=16)
+
+    def gradients(X, coefs, intercepts):
+        acts, pre = nn.forward(X, coefs, intercepts, activation, "softmax",
+                               return_pre_activations=True)
+        return acts + pre, nn.backward(acts, T, coefs, activation, "softmax", "log_loss",
+                                       alpha=1e-3, sample_weight=sample_weight,
+                                       pre_activations=pre)
+
+    arrays, (loss, coef_grads, intercept_grads) = gradients(X, coefs, intercepts)
+    assert all(a.dtype == np.float32 for a in arrays + coef_grads + intercept_grads)
+    _, (loss64, coef_grads64, intercept_grads64) = gradients(
+        X.astype(np.float64), [W.astype(np.float64) for W in coefs],
+        [b.astype(np.float64) for b in intercepts])
+    assert loss == pytest.approx(loss64, rel=1e-5)
+    for got, want in zip(coef_grads + intercept_grads, coef_grads64 + intercept_grads64):
+        assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("activation", HIDDEN)
 def test_buffers_are_filled_in_place_without_float64_copies(activation):
     rng, X, T, coefs, intercepts = _float32_problem()
@@ -471,21 +683,6 @@ def test_sparse_input_matches_dense():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_one_hot_log_loss_is_the_full_sum_bit_for_bit(dtype):
-    # The training loop's shortcut (the class's probability only) must give
-    # the very values of the sum over all outputs, clipping included.
-    rng = np.random.default_rng(0)
-    Y = rng.dirichlet(np.ones(5), size=(3, 40)).astype(dtype)
-    Y[0, :5] = np.eye(5)  # outputs of exactly 0 and 1: clipped
-    T = np.eye(5, dtype=dtype)[rng.integers(0, 5, 40)]
-    full = nn._row_losses(Y, T, "log_loss", "softmax")
-    fast = nn._row_losses(Y, T, "log_loss", "softmax", one_hot=True)
-    assert fast.dtype == np.float64
-    np.testing.assert_array_equal(fast, full)
-    np.testing.assert_array_equal(nn._row_losses(Y[1], T, "log_loss", "softmax", True), full[1])
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_stacked_penalty_is_each_networks_penalty_bit_for_bit(dtype):
     rng = np.random.default_rng(0)
     coefs = [rng.normal(size=(4, 7, 5)).astype(dtype), rng.normal(size=(4, 5, 3)).astype(dtype)]
@@ -493,3 +690,93 @@ def test_stacked_penalty_is_each_networks_penalty_bit_for_bit(dtype):
     stacked = nn._penalty(coefs, alpha, 11.0)
     alone = [nn._penalty([W[k] for W in coefs], alpha[k], 11.0) for k in range(4)]
     np.testing.assert_array_equal(stacked, alone)
+
+
+# ---------------------------------------------------------------------------
+# Dropout (inverted, on the hidden outputs) with given masks
+# ---------------------------------------------------------------------------
+def _masks(rng, X, coefs, rate):
+    """One keep-mask per hidden layer, 1 with probability 1 - rate."""
+    return [rng.random((X.shape[0], W.shape[1])) >= rate for W in coefs[:-1]]
+
+
+def test_dropout_forward_thins_and_rescales_the_hidden_outputs():
+    rng, X, coefs, intercepts = _random_net(19, ["tanh", "gelu"], "softmax")
+    masks = _masks(rng, X, coefs, 0.3)
+    acts = nn.forward(X, coefs, intercepts, ["tanh", "gelu"], dropout=[0.3, 0.5],
+                      dropout_masks=masks)
+    h1 = np.tanh(X @ coefs[0] + intercepts[0])
+    h2 = FORMULAS["gelu"]((h1 * masks[0] / 0.7) @ coefs[1] + intercepts[1])
+    y = scipy_softmax((h2 * masks[1] / 0.5) @ coefs[2] + intercepts[2], axis=1)
+    assert_allclose(acts[1], h1, rtol=1e-14)  # the layer's own output, f(z)
+    assert_allclose(acts[2], h2, rtol=1e-12, atol=1e-15)
+    assert_allclose(acts[3], y, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh", "elu", "gelu", "silu",
+                                        ["softplus", "leaky_relu"]])
+@pytest.mark.parametrize("out_activation, loss", [("softmax", "log_loss"),
+                                                  ("logistic", "log_loss"),
+                                                  ("identity", "squared_error")])
+def test_dropout_backward_matches_central_differences(activation, out_activation, loss):
+    rng, X, coefs, intercepts = _random_net(20, activation, out_activation)
+    T = _targets(rng, X.shape[0], 3, out_activation)
+    masks = _masks(rng, X, coefs, 0.25)
+    masks[1] = None  # no dropout in the second hidden layer
+    error = nn.check_gradients(X, T, coefs, intercepts, activation, out_activation, loss,
+                               alpha=0.1, sample_weight=rng.uniform(0.5, 2, X.shape[0]),
+                               dropout=[0.25, 0.0], dropout_masks=masks)
+    assert error <= 1e-6
+
+
+def test_a_unit_dropped_for_every_sample_learns_nothing():
+    rng, X, coefs, intercepts = _random_net(21, "tanh", "softmax")
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    masks = [np.ones((X.shape[0], W.shape[1])) for W in coefs[:-1]]
+    masks[0][:, 2] = 0  # unit 2 of the first hidden layer, always dropped
+    kwargs = dict(dropout=0.4, dropout_masks=masks)
+    acts = nn.forward(X, coefs, intercepts, "tanh", **kwargs)
+    _, coef_grads, intercept_grads = nn.backward(acts, T, coefs, "tanh", **kwargs)
+    assert np.all(coef_grads[0][:, 2] == 0) and intercept_grads[0][2] == 0  # into it
+    assert np.all(coef_grads[1][2] == 0)  # out of it
+    assert np.all(coef_grads[0][:, [0, 1, 3]] != 0)
+
+
+def test_dropout_with_masks_of_ones_and_rate_0_is_no_dropout_bit_for_bit():
+    rng, X, coefs, intercepts = _random_net(22, "relu", "softmax")
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    ones = [np.ones((X.shape[0], W.shape[1]), dtype=bool) for W in coefs[:-1]]
+    plain = nn.backward(nn.forward(X, coefs, intercepts), T, coefs, alpha=0.1)
+    dropped = nn.backward(nn.forward(X, coefs, intercepts, dropout_masks=ones), T, coefs,
+                          alpha=0.1, dropout_masks=ones)
+    assert plain[0] == dropped[0]
+    for a, b in zip(plain[1] + plain[2], dropped[1] + dropped[2]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dropout_keeps_float32():
+    rng, X, T, coefs, intercepts = _float32_problem(n=16, sizes=(5, 4, 4, 3))
+    masks = [rng.random((16, 4)) >= 0.5, rng.random((16, 4)).astype(np.float32) >= 0.5]
+    acts = nn.forward(X, coefs, intercepts, dropout=0.5, dropout_masks=masks)
+    _, coef_grads, intercept_grads = nn.backward(acts, T, coefs, dropout=0.5,
+                                                 dropout_masks=masks)
+    assert all(a.dtype == np.float32 for a in acts + coef_grads + intercept_grads)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(dropout=0.5), "dropout needs dropout_masks"),
+    (dict(dropout=1.0, dropout_masks=[None, None]), r"dropout rates must be in \[0, 1\)"),
+    (dict(dropout=-0.1, dropout_masks=[None, None]), r"must be in \[0, 1\); got -0.1"),
+    (dict(dropout=0.5, dropout_masks=[None]), "one entry per hidden layer, 2; got 1 masks"),
+    (dict(dropout=[0.5], dropout_masks=[None, None]), "got 2 masks and 1 rates"),
+    (dict(dropout=0.5, dropout_masks=[np.ones((6, 3)), None]),
+     r"dropout_masks\[0\] must have the shape \(6, 4\)"),
+])
+def test_bad_dropout_arguments_raise(kwargs, match):
+    rng, X, coefs, intercepts = _random_net(23)
+    T = _targets(rng, X.shape[0], 3, "softmax")
+    acts = nn.forward(X, coefs, intercepts)
+    with pytest.raises(ValueError, match=match):
+        nn.forward(X, coefs, intercepts, **kwargs)
+    with pytest.raises(ValueError, match=match):
+        nn.backward(acts, T, coefs, **kwargs)

@@ -382,6 +382,51 @@ def test_minimum_risk_zero_one_cost_ties_go_to_the_first_class(dtype):
 
 
 # ---------------------------------------------------------------------------
+# The reject option: the doubt label in the label output
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_rejecting_gaussian_bayes_matches_predict(covariance_type, n_classes, dtype):
+    rng = np.random.RandomState(12)
+    X, y, ties = _mirrored(n_classes, rng)
+    reject_cost = np.linspace(0.1, 0.3, n_classes)  # one per class
+    clf = GaussianBayesClassifier(covariance_type=covariance_type,
+                                  reject_cost=reject_cost).fit(X, y)
+    rows = np.vstack([_test_rows(X, rng), ties])
+    assert 0 < np.mean(clf.predict(rows) == -1) < 1  # some doubts, not all
+    assert_onnx_matches(clf, rows, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("priors", [None, [0.5, 0.2, 0.3]])
+def test_rejecting_minimum_risk_matches_predict(priors, dtype):
+    rng = np.random.RandomState(13)
+    X, y = _blobs(3, rng, spread=0.7)
+    clf = MinimumRiskClassifier(make_pipeline(StandardScaler(), LogisticRegression()),
+                                cost_matrix=COST_3, priors=priors,
+                                reject_cost=[0.3, 0.5, 0.2], reject_label=7).fit(X, y)
+    rows = _test_rows(X, rng)
+    assert 0 < np.mean(clf.predict(rows) == 7) < 1
+    assert_onnx_matches(clf, rows, dtype)
+
+
+def test_rejecting_model_with_string_labels_and_nocl():
+    rng = np.random.RandomState(14)
+    X, y = _blobs(3, rng, spread=0.7)
+    labels = np.array(["cat", "dog", "eel"])
+    clf = DensityBayesClassifier(GaussianMixture(random_state=0), reject_cost=0.2,
+                                 reject_label="unsure").fit(X, labels[y])
+    rows = _test_rows(X, rng).astype(np.float32)
+    predicted = clf.predict(rows)
+    assert np.any(predicted == "unsure")
+    assert_onnx_matches(clf, rows, np.float32)
+    index, _ = _run(clf, rows, options={"zipmap": False, "nocl": True})
+    assert_array_equal(np.append(labels, "unsure")[index], predicted)
+
+
+# ---------------------------------------------------------------------------
 # Pipelines, searches, options, labels, opsets
 # ---------------------------------------------------------------------------
 
@@ -402,6 +447,34 @@ def test_search_best_estimator_converts():
         assert_onnx_matches(search.best_estimator_, _test_rows(X, rng), dtype)
 
 
+
+@pytest.mark.parametrize("search_class", skmlp.onnx.SEARCHES, ids=lambda c: c.__name__)
+def test_a_search_is_refused_with_the_remedy(search_class):
+    X, y = _blobs(3, np.random.RandomState(9))
+    space = "param_grid" if "Grid" in search_class.__name__ else "param_distributions"
+    extra = {} if search_class is MLPGridSearchCV else {"random_state": 0}
+    search = search_class(_mlp(), **{space: {"alpha": [1e-4, 1e-1]}}, cv=2, **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few epochs: ConvergenceWarning expected
+        search.fit(X, y)
+    with pytest.raises(TypeError, match=r"cannot convert a search .*best_estimator_"):
+        to_onnx(search, X[:1].astype(np.float32))
+    with pytest.raises(TypeError, match=r"cannot convert a search"):  # inside a Pipeline too
+        to_onnx(make_pipeline(StandardScaler(), search).fit(X, y), X[:1].astype(np.float32))
+
+
+def test_float64_input_needs_zipmap_false_or_columns():
+    # what skmlp.onnx's docstring says: skl2onnx's default ZipMap takes float32
+    # probabilities only, so float64 graphs use zipmap=False or 'columns'
+    rng = np.random.RandomState(12)
+    X, y = _blobs(3, rng)
+    clf = GaussianBayesClassifier().fit(X, y)
+    rows = X[:20].astype(np.float64)
+    with pytest.raises(Exception, match="ZipMap"):
+        _session(clf, rows, options=None)
+    for options in ({"zipmap": False}, {"zipmap": "columns"}):
+        out = _session(clf, rows, options=options).run(None, {"X": rows})
+        assert_allclose(np.column_stack(out[1:]), clf.predict_proba(rows), atol=1e-10)
 def test_zipmap_options_and_string_labels():
     rng = np.random.RandomState(10)
     X, y = _blobs(3, rng)

@@ -3,10 +3,8 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.neural_network._stochastic_optimizers import (
-    AdamOptimizer as SkAdam,
-    SGDOptimizer as SkSGD,
-)
+from sklearn.neural_network._stochastic_optimizers import AdamOptimizer as SkAdam
+from sklearn.neural_network._stochastic_optimizers import SGDOptimizer as SkSGD
 
 from skmlp._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, pack, unpack
 

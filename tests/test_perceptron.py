@@ -512,3 +512,168 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     PerceptronClassifier(max_iter=3, tol=None, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert out.count("-- Epoch") == 3
+
+
+# ------------------------------------------------------------ record_updates
+def _replay(X, updates, eta0=1.0, sample_weight=None, fit_intercept=True):
+    """From w(0) = 0, add eta0 s(n) (target - output) x for each recorded update."""
+    n_updates, n_units, n_features = updates["coef"].shape
+    W, b = np.zeros((n_units, n_features)), np.zeros(n_units)
+    weights = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight)
+    coefs, intercepts = [], []
+    for n, target, output in zip(updates["sample"], updates["target"], updates["output"]):
+        step = eta0 * weights[n] * (target - output)  # (n_units,)
+        W = W + step[:, None] * X[n]
+        b = b + step * fit_intercept
+        coefs.append(W)
+        intercepts.append(b)
+    return np.array(coefs).reshape(0 if not coefs else n_updates, n_units, n_features), \
+        np.array(intercepts)
+
+
+def test_record_updates_and_gate_by_hand():
+    # The hand-worked AND sequence of test_and_gate_worked_by_hand, update by update.
+    clf = PerceptronClassifier(shuffle=False, tol=None, record_updates=True).fit(AND_X, AND_Y)
+    u = clf.updates_
+    assert_array_equal(u["epoch"], [1, 2, 2, 2, 3, 3, 3, 4, 4, 5])
+    assert_array_equal(u["sample"], [3, 0, 1, 3, 1, 2, 3, 2, 3, 1])
+    assert_array_equal(u["target"][:4, 0], [1, -1, -1, 1])
+    assert_array_equal(u["output"][:4, 0], [-1, 1, 1, -1])
+    assert_array_equal(u["coef"][:4, 0], [[2, 2], [2, 2], [2, 0], [4, 2]])
+    assert_array_equal(u["intercept"][:4, 0], [2, 0, -2, 0])
+    assert_array_equal(u["coef"][-1], clf.coef_)
+    assert_array_equal(u["intercept"][-1], clf.intercept_)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_record_updates_replays_to_every_recorded_weight(shuffle, n_classes):
+    # 150 rows: several blocks of the block algorithm, updates in every epoch.
+    X, y = blobs(n_classes=n_classes)
+    clf = PerceptronClassifier(shuffle=shuffle, max_iter=4, tol=None, eta0=0.5,
+                               record_updates=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    u = clf.updates_
+    coefs, intercepts = _replay(X, u, eta0=0.5)
+    assert_allclose(u["coef"], coefs, rtol=1e-12, atol=1e-12)
+    assert_allclose(u["intercept"], intercepts, rtol=1e-12, atol=1e-12)
+    assert_allclose(coefs[-1], clf.coef_, rtol=1e-12, atol=1e-12)
+    assert_array_equal(u["coef"][-1], clf.coef_)  # the last update leaves coef_
+    assert_array_equal(np.unique(u["epoch"]), [1, 2, 3, 4])
+    n_units = 1 if n_classes == 2 else n_classes
+    assert u["coef"].shape[1:] == (n_units, X.shape[1])
+    assert u["target"].shape == u["output"].shape == (len(u["sample"]), n_units)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_record_updates_are_the_mistakes_of_the_plain_loop(shuffle, n_classes):
+    # The reference loop's steps that changed the weights are the recorded
+    # rows, in order, with the same weights after each: updates happen on
+    # mistakes only, and every mistake is an update.
+    X, y = blobs(n_classes=n_classes)
+    classes = np.unique(y)
+    clf = PerceptronClassifier(shuffle=shuffle, max_iter=3, tol=None, record_updates=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    _, _, history = reference_rosenblatt(X, y, classes, epochs=3, shuffle=shuffle)
+    previous = np.zeros_like(history[0][0])
+    changed = []
+    for step, (W, b) in enumerate(history):
+        if not np.array_equal(W, previous):
+            changed.append((step, W, b))
+        previous = W
+    u = clf.updates_
+    assert len(changed) == len(u["sample"])
+    assert_allclose(u["coef"], [W for _, W, _ in changed], atol=1e-10)
+    assert_allclose(u["intercept"], [b for _, _, b in changed], atol=1e-10)
+    assert np.all((u["target"] != u["output"]).any(axis=1))  # each row is a mistake
+    # the step index gives the epoch and, through the visiting order, the sample
+    assert_array_equal(u["epoch"], [1 + step // len(y) for step, _, _ in changed])
+    rng = np.random.RandomState(0)
+    orders = np.concatenate([rng.permutation(len(y)) if shuffle else np.arange(len(y))
+                             for _ in range(3)])
+    assert_array_equal(u["sample"], orders[[step for step, _, _ in changed]])
+    if n_classes == 2:  # binary: every training error is one update
+        assert_array_equal(np.bincount(u["epoch"], minlength=clf.n_iter_ + 1)[1:],
+                           clf.errors_)
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"n_classes": 3}, {"average": True}, {"penalty": "l2", "alpha": 0.01},
+    {"penalty": "elasticnet", "alpha": 0.01, "n_classes": 3}, {"sparse": True},
+    {"sparse": True, "penalty": "l1", "alpha": 0.001}, {"float32": True},
+    {"early_stopping": True, "n_classes": 3},
+], ids=str)
+def test_record_updates_changes_no_result(params):
+    params = dict(params)
+    X, y = blobs(n_classes=params.pop("n_classes", 2))
+    if params.pop("sparse", False):
+        X = sparse.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0))
+    if params.pop("float32", False):
+        X = X.astype(np.float32)
+    fits = []
+    for record in (False, True):
+        clf = PerceptronClassifier(max_iter=5, record_updates=record, **params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits.append(clf.fit(X, y))
+    plain, recorded = fits
+    assert not hasattr(plain, "updates_")
+    for name in ("coef_", "intercept_"):
+        assert_array_equal(getattr(plain, name), getattr(recorded, name))
+        assert getattr(recorded, name).dtype == X.dtype
+    assert (plain.n_iter_, plain.errors_, plain.t_) == \
+        (recorded.n_iter_, recorded.errors_, recorded.t_)
+    u = recorded.updates_
+    assert u["coef"].dtype == X.dtype
+    assert np.all((u["target"] != u["output"]).any(axis=1))
+    if not recorded.average and recorded.penalty is None:  # a penalty moves w on
+        assert_array_equal(u["coef"][-1], recorded.coef_)
+        assert_array_equal(u["intercept"][-1], recorded.intercept_)
+
+
+def test_record_updates_with_sample_weight_replays_with_the_weights():
+    X, y = blobs(n_classes=2, n_samples=80)
+    weights = np.random.RandomState(1).uniform(0.5, 2.0, size=len(y))
+    clf = PerceptronClassifier(max_iter=3, tol=None, record_updates=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, sample_weight=weights)
+    coefs, intercepts = _replay(X, clf.updates_, sample_weight=weights)
+    assert_allclose(clf.updates_["coef"], coefs, rtol=1e-12, atol=1e-12)
+    assert_allclose(clf.updates_["intercept"], intercepts, rtol=1e-12, atol=1e-12)
+
+
+def test_record_updates_partial_fit_appends_passes():
+    X, y = blobs(n_classes=3, n_samples=90)
+    clf = PerceptronClassifier(record_updates=True, shuffle=False)
+    clf.partial_fit(X[:45], y[:45], classes=np.unique(y))
+    first = {k: v.copy() for k, v in clf.updates_.items()}
+    clf.partial_fit(X[45:], y[45:])
+    u = clf.updates_
+    n_first = len(first["sample"])
+    assert n_first > 0 and len(u["sample"]) > n_first
+    for name in first:
+        assert_array_equal(u[name][:n_first], first[name])
+    assert_array_equal(np.unique(u["epoch"]), [1, 2])  # the pass, as n_iter_ counts
+    assert clf.n_iter_ == 2
+    # the second pass's rows index its own chunk: replay over the joined data
+    joined = dict(u, sample=np.where(u["epoch"] == 2, u["sample"] + 45, u["sample"]))
+    coefs, _ = _replay(X, joined)
+    assert_allclose(u["coef"], coefs, atol=1e-12)
+    assert_array_equal(u["coef"][-1], clf.coef_)
+
+
+def test_record_updates_off_by_default_and_cleared_by_a_plain_fit():
+    clf = PerceptronClassifier(shuffle=False)
+    assert clf.get_params()["record_updates"] is False
+    clf.set_params(record_updates=True).fit(AND_X, AND_Y)
+    assert hasattr(clf, "updates_")
+    clf.set_params(record_updates=False).fit(AND_X, AND_Y)
+    assert not hasattr(clf, "updates_")  # no stale record of another fit
+    with pytest.raises(ValueError, match="record_updates"):
+        PerceptronClassifier(record_updates="yes").fit(AND_X, AND_Y)

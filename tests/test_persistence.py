@@ -1,14 +1,13 @@
-"""Saving fitted estimators with skops.io: round trips and the documented trusted types.
+"""Saving fitted estimators with skops.io: round trips and the public trusted types.
 
-Every fitted estimator (in the configurations below) is dumped with
-skops.io and loaded back with the trusted-types list that the user guide's
-"Saving and deploying" page tells users to pass: the loaded model predicts the
-same probabilities bit for bit, the list is complete and has nothing extra
-(the union of ``skops.io.get_untrusted_types`` over the dumps is exactly the
-list), and leaving a type out makes skops refuse the file.
+Every fitted estimator and every search (in the configurations below) is
+dumped with skops.io and loaded back with ``skmlp.TRUSTED_TYPES``, the list
+the user guide's "Saving and deploying" page passes: the loaded model
+predicts the same probabilities bit for bit, the list is complete and has
+nothing extra (the union of ``skops.io.get_untrusted_types`` over the dumps is
+exactly the list), and leaving a type out makes skops refuse the file.
 """
 
-import ast
 import pickle
 import re
 import warnings
@@ -18,7 +17,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 from numpy.testing import assert_array_equal
-from scipy.stats import norm
+from scipy.stats import loguniform, norm
 from skops.io.exceptions import UntrustedTypesFoundException
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -26,6 +25,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from skmlp import (
     DensityBayesClassifier,
@@ -35,18 +35,18 @@ from skmlp import (
     PerceptronClassifier,
 )
 from skmlp.datasets import UniformDisc
-from skmlp.model_selection import MLPGridSearchCV
+import skmlp
+from skmlp.model_selection import (
+    MLPGridSearchCV,
+    MLPHalvingGridSearchCV,
+    MLPHalvingRandomSearchCV,
+    MLPRandomizedSearchCV,
+)
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "deploy.rst"
 
 
-def _documented_trusted_types():
-    """The ``TRUSTED = [...]`` list of the user guide's skops example."""
-    match = re.search(r"^ *TRUSTED = (\[.*?\])", DEPLOY.read_text(), flags=re.M | re.S)
-    return ast.literal_eval(match.group(1))
-
-
-TRUSTED = _documented_trusted_types()
+TRUSTED = skmlp.TRUSTED_TYPES
 
 
 def _data(n_classes=3, rng=None, n=60):
@@ -95,6 +95,17 @@ MODELS = {
     "pipeline": lambda X, y: make_pipeline(StandardScaler(), _mlp()).fit(X, y),
     "search": lambda X, y: _search().fit(X, y),
     "search_best_estimator": lambda X, y: _search().fit(X, y).best_estimator_,
+    "randomized_search": lambda X, y: MLPRandomizedSearchCV(
+        _mlp(), {"alpha": [1e-4, 1e-2, 1e-1]}, n_iter=2, cv=2, random_state=0).fit(X, y),
+    "halving_grid_search": lambda X, y: MLPHalvingGridSearchCV(
+        _mlp(), {"alpha": [1e-4, 1e-2, 1e-1]}, cv=2, min_resources=20,
+        random_state=0).fit(X, y),
+    "halving_grid_search_max_iter": lambda X, y: MLPHalvingGridSearchCV(
+        _mlp(), {"alpha": [1e-4, 1e-2, 1e-1]}, cv=2, resource="max_iter", max_resources=9,
+        random_state=0).fit(X, y),
+    "halving_random_search": lambda X, y: MLPHalvingRandomSearchCV(
+        _mlp(), {"alpha": [1e-4, 1e-2, 1e-1]}, n_candidates=3, cv=2, min_resources=20,
+        random_state=0).fit(X, y),
 }
 
 
@@ -128,13 +139,33 @@ def test_documented_trusted_types_are_exactly_those_of_the_dumps(dumps):
     assert len(TRUSTED) == len(set(TRUSTED))
 
 
-@pytest.mark.parametrize("name", ["mlp_adam", "perceptron", "density_kde", "search"])
+def test_the_user_guide_loads_with_the_public_list():
+    text = DEPLOY.read_text()
+    assert "trusted=skmlp.TRUSTED_TYPES" in text
+    assert not re.search(r"^ *TRUSTED = \[", text, flags=re.M)  # no copy to go stale
+
+
+@pytest.mark.parametrize("name", ["mlp_adam", "perceptron", "density_kde", "search",
+                                  "halving_random_search"])
 def test_an_incomplete_trusted_list_is_refused(dumps, name):
     _, data, _ = dumps[name]
     for left_out in sio.get_untrusted_types(data=data):
         incomplete = [t for t in TRUSTED if t != left_out]
         with pytest.raises(UntrustedTypesFoundException, match=re.escape(left_out)):
             sio.loads(data, trusted=incomplete)
+
+
+def test_scipy_distributions_of_a_randomized_search_add_only_their_own_types():
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few epochs: ConvergenceWarning expected
+        search = MLPRandomizedSearchCV(_mlp(), {"alpha": loguniform(1e-5, 1e-1)}, n_iter=2,
+                                       cv=2, random_state=0).fit(X, y)
+    data = sio.dumps(search)
+    extra = set(sio.get_untrusted_types(data=data)) - set(TRUSTED)
+    assert extra and all(t.startswith("scipy.stats.") for t in extra)
+    loaded = sio.loads(data, trusted=TRUSTED + sorted(extra))
+    assert_array_equal(loaded.predict_proba(X), search.predict_proba(X))
 
 
 def test_known_scipy_densities_add_only_their_own_types():

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -256,3 +257,136 @@ def test_set_params_after_fit_does_not_change_the_fitted_priors():
     clf.set_params(priors=None)
     np.testing.assert_array_equal(clf.predict_proba(IRIS_X), proba)
     assert not np.allclose(proba, clf.estimator_.predict_proba(IRIS_X))
+
+
+# --- the reject option ------------------------------------------------------------
+
+def _three_rejecting_models(**params):
+    """The three minimum-risk classifiers, each with the given parameters."""
+    return {
+        "gaussian": GaussianBayesClassifier(**params),
+        "density": DensityBayesClassifier(**params),
+        "minimum_risk": MinimumRiskClassifier(
+            make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)), **params),
+    }
+
+
+@pytest.mark.parametrize("name", ["gaussian", "density", "minimum_risk"])
+def test_zero_one_cost_reject_is_chows_rule(name):
+    X, y = make_classification(n_samples=300, n_features=4, n_informative=3,
+                               n_redundant=0, n_classes=3, class_sep=0.7,
+                               random_state=0)
+    rows = X + np.random.RandomState(1).normal(scale=0.3, size=X.shape)
+    plain = _three_rejecting_models()[name].fit(X, y)
+    proba = plain.predict_proba(rows)
+    for lam in (0.05, 0.2, 0.4, 0.6):
+        clf = _three_rejecting_models(reject_cost=lam)[name].fit(X, y)
+        # Chow (1970): doubt where the largest posterior is below 1 - lambda
+        expected = np.where(proba.max(axis=1) < 1 - lam, -1, proba.argmax(axis=1))
+        np.testing.assert_array_equal(clf.predict(rows), expected)
+        assert 0 < np.mean(expected == -1) < 1, lam  # both kinds of decision occur
+
+
+@pytest.mark.parametrize("name", ["gaussian", "density", "minimum_risk"])
+def test_per_class_reject_costs_give_the_risks_by_hand(name):
+    X, y = IRIS_X, IRIS_Y
+    reject_cost = np.array([0.4, 0.3, 0.8])
+    clf = _three_rejecting_models(cost_matrix=IRIS_COST, reject_cost=reject_cost,
+                                  reject_label=99)[name].fit(X, y)
+    proba = clf.predict_proba(X)
+    risk = clf.predict_risk(X)
+    assert risk.shape == (len(X), 4)  # the doubt column last
+    for n in range(0, len(X), 7):
+        by_hand = [sum(IRIS_COST[i, j] * proba[n, j] for j in range(3)) for i in range(3)]
+        by_hand.append(sum(reject_cost[j] * proba[n, j] for j in range(3)))
+        np.testing.assert_allclose(risk[n], by_hand, rtol=1e-12, atol=1e-15)
+    labels = np.array([0, 1, 2, 99])
+    np.testing.assert_array_equal(clf.predict(X), labels[np.argmin(risk, axis=1)])
+    assert np.any(clf.predict(X) == 99)
+    np.testing.assert_array_equal(clf.decision_function(X), -risk[:, :3])
+
+
+def test_doubt_at_or_above_k_minus_1_over_k_never_rejects():
+    # Outside both discs no class has density: the posteriors are the equal
+    # priors, 1/3 each, the hardest case for doubt (every class risk is 2/3).
+    from skmlp.datasets import UniformDisc
+    X, y = IRIS_X[:, :2], IRIS_Y
+    discs = [UniformDisc(X[y == k].mean(axis=0), 0.6) for k in range(3)]
+    outside = np.array([[100.0, 100.0], [-50.0, 3.0]])
+    rows = np.vstack([X, outside])
+    for lam in (2 / 3, 0.7, 1.0, 5.0):
+        for clf in (DensityBayesClassifier(discs, priors=[1 / 3] * 3, reject_cost=lam),
+                    GaussianBayesClassifier(reject_cost=lam),
+                    MinimumRiskClassifier(LogisticRegression(max_iter=500),
+                                          reject_cost=lam)):
+            plain = clone(clf).set_params(reject_cost=None).fit(X, y)
+            np.testing.assert_array_equal(clf.fit(X, y).predict(rows), plain.predict(rows))
+    clf = DensityBayesClassifier(discs, priors=[1 / 3] * 3, reject_cost=0.66).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(outside), -1)  # just below: doubt there
+
+
+def test_rejecting_at_lambda_0_2_lowers_the_expected_cost_on_fresh_data():
+    from skmlp.datasets import make_gaussian_classes
+    model = dict(means=((1.0, 2.0), (0.0, 0.0)), sigmas=(1.0, np.sqrt(2.0)))
+    X, y = make_gaussian_classes((500, 500), random_state=0, **model)
+    fresh_X, fresh_y = make_gaussian_classes((20000, 20000), random_state=1, **model)
+    costs = {}
+    for lam in (None, 0.2):
+        clf = GaussianBayesClassifier(reject_cost=lam).fit(X, y)
+        decided = clf.predict(fresh_X)
+        doubt = decided == -1
+        costs[lam] = np.mean((decided != fresh_y) & ~doubt) + 0.2 * np.mean(doubt)
+        if lam:
+            assert clf.score(fresh_X, fresh_y) == np.mean(decided == fresh_y)  # doubt: wrong
+            assert clf.score(fresh_X, fresh_y) < 1 - np.mean(doubt)
+    assert costs[0.2] < costs[None] - 0.01, costs
+
+
+@pytest.mark.parametrize("name", ["gaussian", "density", "minimum_risk"])
+@pytest.mark.parametrize("params, match", [
+    ({"reject_cost": -0.1}, "reject_cost must be finite and non-negative"),
+    ({"reject_cost": [0.1, np.nan, 0.1]}, "reject_cost must be finite and non-negative"),
+    ({"reject_cost": [0.1, 0.2]}, r"reject_cost must be one number, or one per class: "
+                                  r"expected shape \(3,\), got \(2,\)"),
+    ({"reject_cost": [0.1, "a", 0.1]}, "reject_cost must be an array of real numbers"),
+    ({"reject_cost": 0.1, "reject_label": 2}, r"reject_label=2 is one of the classes "
+                                              r"\[0, 1, 2\]; a doubt would read as"),
+    ({"reject_cost": 0.1, "reject_label": "doubt"}, "reject_label='doubt' must be a number, "
+                                                    "as the class labels are"),
+])
+def test_bad_reject_option_is_a_clear_error(name, params, match):
+    clf = _three_rejecting_models(**params)[name]
+    with pytest.raises(ValueError, match=match):
+        clf.fit(IRIS_X, IRIS_Y)
+    assert not hasattr(clf, "cost_matrix_")
+
+
+@pytest.mark.parametrize("name", ["gaussian", "density", "minimum_risk"])
+def test_reject_option_with_string_labels(name):
+    labels = np.array(["setosa", "versicolor", "virginica"])
+    y = labels[IRIS_Y]
+    with pytest.raises(ValueError, match="reject_label=-1 must be a string, as the class "
+                                         "labels are"):
+        _three_rejecting_models(reject_cost=0.2)[name].fit(IRIS_X, y)
+    clf = _three_rejecting_models(reject_cost=0.2, reject_label="unsure")[name]
+    predicted = clf.fit(IRIS_X, y).predict(IRIS_X)
+    assert set(predicted) <= {"setosa", "versicolor", "virginica", "unsure"}
+    assert np.any(predicted == "unsure")
+    assert clf.score(IRIS_X, y) == np.mean(predicted == y)
+    # no doubt without reject_cost, whatever reject_label is (the default too)
+    plain = _three_rejecting_models()[name].fit(IRIS_X, y)
+    assert set(plain.predict(IRIS_X)) <= set(labels)
+
+
+def test_default_reject_label_is_not_checked_without_reject_cost():
+    y = np.where(IRIS_Y == 0, -1, IRIS_Y)  # -1 is a class here
+    for clf in _three_rejecting_models().values():
+        assert -1 in clf.fit(IRIS_X, y).predict(IRIS_X)
+
+
+def test_reject_label_changed_after_fit_does_not_change_predictions():
+    clf = GaussianBayesClassifier(reject_cost=0.2).fit(IRIS_X, IRIS_Y)
+    before = clf.predict(IRIS_X)
+    clf.set_params(reject_label=1, reject_cost=None)
+    np.testing.assert_array_equal(clf.predict(IRIS_X), before)
+    assert np.any(before == -1)

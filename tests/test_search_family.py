@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from _helpers import EpochEndCallback
 from scipy.stats import loguniform
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import (
@@ -23,7 +24,6 @@ from test_model_selection import _assert_same_search, _mlp, digits
 
 import skmlp.model_selection as ms
 from skmlp import ManualMLPClassifier
-from skmlp._callbacks import EpochEndCallback
 from skmlp.model_selection import (
     MLPHalvingGridSearchCV,
     MLPHalvingRandomSearchCV,

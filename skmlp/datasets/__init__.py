@@ -1,4 +1,4 @@
-"""Datasets: real handwritten digits and the course's synthetic problems.
+"""Datasets: real handwritten digits and synthetic two-class problems.
 
 Loaders
     :func:`load_mnist_subset` (5,000 MNIST digits bundled with skmlp),
@@ -6,7 +6,7 @@ Loaders
     folder of IDX files) and :func:`load_idx` (any IDX file, gzipped or not).
 Generators
     :func:`make_gaussian_classes` and :func:`make_uniform_discs` (the
-    perceptron vs Bayes homework) and :func:`make_logic_gate` (AND, OR, XOR).
+    perceptron and Bayes pages of the user guide) and :func:`make_logic_gate` (AND, OR, XOR).
 """
 
 from ._base import load_fashion_mnist, load_mnist_subset

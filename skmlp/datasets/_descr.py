@@ -13,7 +13,7 @@ MNIST handwritten digits, 5,000-image subset
 :Attribute Information: grey level 0 (background) to 255 (ink)
 :Classes: 10 (the digits 0-9)
 :Creators: Yann LeCun, Corinna Cortes, Christopher J. C. Burges
-:License: CC BY-SA 3.0 (MNIST)
+:License: CC BY-SA 3.0 (MNIST; the notice ships beside the file, skmlp/datasets/data/LICENSE)
 
 MNIST is the database of handwritten digits of Y. LeCun, C. Cortes and
 C. J. C. Burges (https://yann.lecun.com/exdb/mnist/), built from NIST's
@@ -39,8 +39,7 @@ unchanged, same rows in the same order, as ``skmlp/datasets/data/mnist_5k.npz``
                         target=table[:, -1])
     EOF
 
-It is the data of the course practice that skmlp's demo (``python -m skmlp``)
-reproduces: a 784-300-100-10 network reaches about 0.94-0.96 test accuracy
+It is the data skmlp's demo (``python -m skmlp``) trains on: a 784-300-100-10 network reaches about 0.94-0.96 test accuracy
 on a stratified 4000/1000 split.
 
 .. rubric:: References

@@ -1,4 +1,4 @@
-"""The course's synthetic problems: Gaussian classes, uniform discs, logic gates."""
+"""Synthetic problems: Gaussian classes, uniform discs, logic gates."""
 
 import numbers
 
@@ -12,7 +12,8 @@ def _check_class_params(n_samples, centers, sigmas, centers_name):
     if (n_samples.ndim != 1 or len(n_samples) == 0
             or not all(isinstance(n, numbers.Integral) and n >= 0 for n in n_samples.tolist())):
         raise ValueError(
-            f"n_samples must be a sequence of non-negative integers, one per class; got {n_samples!r}"
+            "n_samples must be a sequence of non-negative integers, one per class; "
+            f"got {n_samples!r}"
         )
     centers = np.asarray(centers, dtype=np.float64)
     sigmas = np.asarray(sigmas, dtype=np.float64)
@@ -38,10 +39,10 @@ def _stack_classes(parts, random_state):
 
 def make_gaussian_classes(n_samples=(500, 500), *, means=((1.0, 2.0), (0.0, 0.0)),
                           sigmas=(1.0, 1.0), random_state=None):
-    """Draw isotropic Gaussian classes: the homework's two-class problem.
+    """Draw isotropic Gaussian classes: a classic two-class problem.
 
     Class k (label k, counting from 1) has ``n_samples[k-1]`` points drawn
-    from N(means[k-1], sigmas[k-1]^2 I). The homework's settings are means
+    from N(means[k-1], sigmas[k-1]^2 I). The user guide's settings are means
     (1, 2) and (0, 0); sigmas (1, 1) or (1, sqrt(2)); sizes (500, 500) or
     (700, 1400) (priors 1/3 and 2/3).
 
@@ -61,7 +62,7 @@ def make_gaussian_classes(n_samples=(500, 500), *, means=((1.0, 2.0), (0.0, 0.0)
     X : ndarray of shape (sum(n_samples), n_features), dtype float64
         The points, rows in random order.
     y : ndarray of shape (sum(n_samples),), dtype int
-        Class labels 1, 2, ... (the homework's C1, C2).
+        Class labels 1, 2, ... (the classes C1, C2).
 
     Examples
     --------
@@ -80,7 +81,7 @@ def make_gaussian_classes(n_samples=(500, 500), *, means=((1.0, 2.0), (0.0, 0.0)
 
 def make_uniform_discs(n_samples=(500, 500), *, centers=((1.0, 2.0), (0.0, 0.0)),
                        sigmas=(1.0, 1.0), random_state=None):
-    """Draw points uniformly on discs: homework part (g).
+    """Draw points uniformly on discs (radius sqrt(2) * sigma).
 
     Class k is uniform on the disc around ``centers[k-1]`` with radius^2 =
     2 sigmas[k-1]^2, i.e. density K_k = 1 / (2 pi sigma_k^2) inside it. A
@@ -124,7 +125,7 @@ def make_uniform_discs(n_samples=(500, 500), *, centers=((1.0, 2.0), (0.0, 0.0))
 
 
 class UniformDisc:
-    """The uniform density on an open disc, frozen scipy.stats style: homework part (g).
+    """The uniform density on an open disc, frozen scipy.stats style.
 
     Density K = 1 / (2 pi sigma^2) where (x - center)^2 < 2 sigma^2 (radius
     sqrt(2) sigma, area 2 pi sigma^2) and 0 elsewhere, the boundary circle
@@ -136,7 +137,7 @@ class UniformDisc:
     center : array-like of shape (2,)
         Centre of the disc.
     sigma : float
-        The homework's sigma (> 0): the radius is sqrt(2) * sigma.
+        The disc's sigma (> 0): the radius is sqrt(2) * sigma.
 
     Examples
     --------

@@ -11,6 +11,7 @@ that of the estimator's predict_proba and predict (see ``_ops``).
 
 import numpy as np
 from onnx import TensorProto
+
 # skl2onnx's parsers of any model and of a classifier: private names, but what its
 # own parsers of meta-estimators (Pipeline, GridSearchCV) call
 from skl2onnx._parse import _parse_sklearn, _parse_sklearn_classifier
@@ -179,10 +180,21 @@ def _converter(graph):
             X = ops.Cast(X, to=TensorProto.FLOAT)
         index, proba = graph(ops, X, model)
         label = index if _is_multilabel(model) else ops.Gather(
-            _label_array(get_label_classes(scope, model)), index)
+            _label_array(_decision_labels(scope, model)), index)
         ops.Identity(label, output_names=operator.outputs[:1]).add_to(scope, container)
         ops.Identity(proba, output_names=operator.outputs[1:2]).add_to(scope, container)
     return convert
+
+
+def _decision_labels(scope, model):
+    """The label of each decision index: skl2onnx's classes (indices with
+    ``nocl``), then, for a model with a reject option, its reject label (K
+    with ``nocl``) for the doubt, the last decision."""
+    classes = get_label_classes(scope, model)
+    if getattr(model, "reject_cost_", None) is None:
+        return classes
+    nocl = scope.get_options(model, dict(nocl=False))["nocl"]
+    return np.append(classes, len(classes) if nocl else model.reject_label_)
 
 
 def _label_array(classes):
@@ -237,7 +249,7 @@ def _perceptron_graph(ops, X, model):
 def _bayes_decision(ops, jll, model):
     """Posteriors and minimum-risk decisions from ln(p_j f_j(x)) (Bayes classifiers)."""
     proba = ops.Exp(_ops.log_posteriors(ops, jll, model.class_prior_))
-    return _ops.minimum_risk_index(ops, proba, model.cost_matrix_), proba
+    return _ops.minimum_risk_index(ops, proba, model._decision_costs()), proba
 
 
 def _gaussian_bayes_graph(ops, X, model):
@@ -259,7 +271,12 @@ def _gaussian_bayes_graph(ops, X, model):
     if len(model.classes_) == 2:
         decision = ops.Add(ops.Sub(ops.column(jll, 1), ops.column(jll, 0)),
                            ops.const(model._log_cost_ratio(0, 1)))
-        index = _ops.above(ops, decision, 0.0)
+        binary = _ops.above(ops, decision, 0.0)
+        if getattr(model, "reject_cost_", None) is None:
+            return binary, proba
+        # as predict: the doubt (index 2) where the risk argmin says so
+        doubt = ops.Equal(index, np.array([2], dtype=np.int64))
+        index = ops.Where(doubt, index, binary)
     return index, proba
 
 
@@ -327,7 +344,7 @@ def _minimum_risk_graph(ops, proba, model):
     shift when ``priors`` is set, then the risk argmin."""
     if model.priors is not None:
         proba = _ops.shift_priors(ops, proba, model.train_class_prior_, model.class_prior_)
-    return _ops.minimum_risk_index(ops, proba, model.cost_matrix_), proba
+    return _ops.minimum_risk_index(ops, proba, model._decision_costs()), proba
 
 
 CONVERTERS = {

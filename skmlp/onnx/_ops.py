@@ -156,6 +156,9 @@ def shift_priors(ops, proba, train_priors, priors):
 def minimum_risk_index(ops, proba, cost):
     """argmin_i sum_j C[i, j] P(j | x), ties to the first class.
 
+    ``cost`` has a row per decision: (K, K), or (K + 1, K) with the doubt row
+    of a reject option last (``_risk.decision_cost_matrix``).
+
     As ``_risk.conditional_risk`` then ``_risk.minimum_risk_index``: risks
     within TIE_ULPS units in the last place (of the row's largest risk) of
     the row's minimum are the minimum, and ArgMin takes the first of them.

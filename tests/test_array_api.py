@@ -1,0 +1,195 @@
+"""The Bayes classifiers and the risk code under scikit-learn's array API dispatch.
+
+With ``sklearn.set_config(array_api_dispatch=True)`` and array_api_strict
+inputs (on its non-default device, so that a lost device shows), the outputs
+of GaussianBayesClassifier, MinimumRiskClassifier over an array API estimator
+and ``skmlp._risk`` are arrays of the input's namespace and device, equal to
+the numpy results. scikit-learn's dispatch needs scipy's own array API
+support, switched on by SCIPY_ARRAY_API=1 before scipy is imported; so these
+tests run in a subprocess that sets it (``test_array_api_suite_in_a_subprocess``),
+and are skipped in a process without it.
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+SCIPY_ARRAY_API = os.environ.get("SCIPY_ARRAY_API") == "1"
+needs_dispatch = pytest.mark.skipif(
+    not SCIPY_ARRAY_API, reason="run by test_array_api_suite_in_a_subprocess")
+
+
+@pytest.mark.skipif(SCIPY_ARRAY_API, reason="this is the subprocess")
+def test_array_api_suite_in_a_subprocess():
+    pytest.importorskip("array_api_strict")
+    env = dict(os.environ, SCIPY_ARRAY_API="1")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+         env.get("PYTHONPATH", "")])
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
+         "-k", "not in_a_subprocess"],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and " skipped" not in result.stdout, result.stdout
+
+
+if SCIPY_ARRAY_API:
+    import array_api_strict as xps
+    import sklearn
+    from sklearn.datasets import load_iris
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.naive_bayes import GaussianNB
+
+    from skmlp import GaussianBayesClassifier, MinimumRiskClassifier
+    from skmlp._risk import (
+        check_posteriors,
+        conditional_risk,
+        log_posteriors,
+        shift_priors,
+    )
+
+    DEVICE = xps.Device("device1")  # not the default device: it must be kept
+
+
+@pytest.fixture
+def dispatch():
+    with sklearn.config_context(array_api_dispatch=True):
+        yield
+
+
+def _strict(array, dtype=None):
+    return xps.asarray(np.asarray(array), dtype=dtype, device=DEVICE)
+
+
+def _assert_like_input(out, expected, rtol=1e-10, atol=1e-12):
+    """``out`` is an array_api_strict array on DEVICE, equal to numpy's ``expected``."""
+    assert type(out).__module__.startswith("array_api_strict"), type(out)
+    assert out.device == DEVICE
+    value = np.asarray(xps.asarray(out, device=xps.Device("CPU_DEVICE")))
+    if value.dtype.kind in "biu":
+        assert_array_equal(value, expected)
+    else:
+        assert_allclose(value, expected, rtol=rtol, atol=atol)
+
+
+def _iris(n_features=4):
+    X, y = load_iris(return_X_y=True)
+    rng = np.random.RandomState(0)
+    return X[:, :n_features] + 0.3 * rng.randn(len(y), n_features), y
+
+
+COST = np.array([[0.0, 1.0, 4.0], [1.0, 0.0, 1.0], [2.0, 6.0, 0.0]])
+GAUSSIAN_CASES = [
+    {"covariance_type": cov, **extra}
+    for cov in ("full", "tied", "diag", "spherical")
+    for extra in ({}, {"priors": [0.2, 0.3, 0.5], "cost_matrix": COST},
+                  {"reject_cost": [0.2, 0.1, 0.3]})
+] + [{"covariance_type": cov, "shrinkage": shrinkage, "reject_cost": 0.15}
+     for cov in ("full", "tied") for shrinkage in ("auto", 0.3)]
+
+METHODS = ("predict_proba", "predict_log_proba", "predict_joint_log_proba",
+           "predict_risk", "decision_function", "predict")
+
+
+@needs_dispatch
+@pytest.mark.parametrize("params", GAUSSIAN_CASES, ids=lambda p: "-".join(
+    f"{k}={v}" for k, v in p.items() if not isinstance(v, (list, np.ndarray))) or "plain")
+def test_gaussian_bayes_follows_the_input_namespace_and_device(params, dispatch):
+    X, y = _iris()
+    reference = GaussianBayesClassifier(**params).fit(X, y)
+    clf = GaussianBayesClassifier(**params).fit(_strict(X), _strict(y))
+    rows = X[::3] + 0.1
+    for method in METHODS:
+        expected = getattr(reference, method)(rows)
+        _assert_like_input(getattr(clf, method)(_strict(rows)), expected)
+    if "reject_cost" in params:
+        assert np.any(reference.predict(rows) == -1)
+    assert_allclose(clf.covariances_, reference.covariances_, rtol=1e-12)
+
+
+@needs_dispatch
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_gaussian_bayes_binary_and_float32_under_dispatch(covariance_type, dispatch):
+    X, y = _iris(2)
+    keep = y > 0
+    X, y = X[keep], y[keep]
+    params = {"covariance_type": covariance_type, "reject_cost": 0.25}
+    for dtype in (np.float64, np.float32):
+        reference = GaussianBayesClassifier(**params).fit(X.astype(dtype), y)
+        clf = GaussianBayesClassifier(**params).fit(_strict(X.astype(dtype)), _strict(y))
+        for method in ("decision_function", "predict", "predict_proba"):
+            out = getattr(clf, method)(_strict(X.astype(dtype)))
+            expected = getattr(reference, method)(X.astype(dtype))
+            if method != "predict":
+                assert out.dtype == (xps.float32 if dtype == np.float32 else xps.float64)
+            tol = 1e-10 if dtype == np.float64 else 1e-5
+            _assert_like_input(out, expected, rtol=tol, atol=tol)
+
+
+@needs_dispatch
+def test_diag_equals_gaussian_nb_under_dispatch(dispatch):
+    X, y = _iris()
+    ours = GaussianBayesClassifier(covariance_type="diag").fit(_strict(X), _strict(y))
+    nb = GaussianNB().fit(_strict(X), _strict(y))
+    rows = _strict(X[::2] + 0.05)
+    nb_proba = np.asarray(xps.asarray(nb.predict_proba(rows), device=xps.Device("CPU_DEVICE")))
+    nb_labels = np.asarray(xps.asarray(nb.predict(rows), device=xps.Device("CPU_DEVICE")))
+    _assert_like_input(ours.predict_proba(rows), nb_proba, rtol=1e-10, atol=1e-15)
+    _assert_like_input(ours.predict(rows), nb_labels)
+
+
+@needs_dispatch
+@pytest.mark.parametrize("params", [{}, {"cost_matrix": COST, "priors": [0.5, 0.2, 0.3]},
+                                    {"reject_cost": 0.1}])
+def test_minimum_risk_over_linear_discriminant_analysis_under_dispatch(params, dispatch):
+    X, y = _iris()
+    reference = MinimumRiskClassifier(LinearDiscriminantAnalysis(), **params)
+    with sklearn.config_context(array_api_dispatch=False):
+        reference.fit(X, y)
+    clf = MinimumRiskClassifier(LinearDiscriminantAnalysis(), **params).fit(
+        _strict(X), _strict(y))
+    rows = X[::3] + 0.2
+    with sklearn.config_context(array_api_dispatch=False):
+        expected = {m: getattr(reference, m)(rows)
+                    for m in ("predict_proba", "predict_log_proba", "predict_risk",
+                              "decision_function", "predict")}
+    for method, value in expected.items():
+        _assert_like_input(getattr(clf, method)(_strict(rows)), value, rtol=1e-8,
+                           atol=1e-10)
+    if "reject_cost" in params:
+        assert np.any(expected["predict"] == -1)
+
+
+@needs_dispatch
+def test_string_labels_stay_numpy_under_dispatch(dispatch):
+    # array API libraries hold no strings: the labels come back as numpy, as
+    # GaussianNB's do
+    X, y = _iris()
+    labels = np.array(["a", "b", "c"])[y]
+    clf = GaussianBayesClassifier(reject_cost=0.2, reject_label="?").fit(_strict(X), labels)
+    predicted = clf.predict(_strict(X))
+    assert isinstance(predicted, np.ndarray)
+    reference = GaussianBayesClassifier(reject_cost=0.2, reject_label="?").fit(X, labels)
+    assert_array_equal(predicted, reference.predict(X))
+
+
+@needs_dispatch
+def test_risk_functions_follow_the_input_namespace(dispatch):
+    rng = np.random.RandomState(1)
+    proba = rng.dirichlet(np.ones(3), size=20)
+    jll = np.log(proba) + rng.randn(20, 1)
+    jll[3] = -np.inf  # no class has density: the priors
+    priors, train = np.array([0.2, 0.3, 0.5]), np.array([0.4, 0.4, 0.2])
+    costs = np.vstack([COST, [0.3, 0.2, 0.1]])
+    _assert_like_input(conditional_risk(_strict(proba), costs), conditional_risk(proba, costs))
+    _assert_like_input(log_posteriors(_strict(jll), priors), log_posteriors(jll, priors))
+    _assert_like_input(shift_priors(_strict(proba), train, priors),
+                       shift_priors(proba, train, priors))
+    _assert_like_input(check_posteriors(_strict(proba), 3, "model"), proba)
+    with pytest.raises(ValueError, match="model returned negative values"):
+        check_posteriors(_strict(proba - 0.5), 3, "model")
