@@ -969,6 +969,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
+        if not np.any(sample_weight):  # scikit-learn >= 1.9 checks it in _check_sample_weight
+            raise ValueError("Sample weights must contain at least one non-zero number.")
         stats = _class_statistics(X, y_index, sample_weight, n_classes,
                                   self._statistics_type())
         fourth = None
