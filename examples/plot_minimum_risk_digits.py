@@ -43,7 +43,7 @@ careful = MinimumRiskClassifier(FrozenEstimator(mlp), cost_matrix=cost)
 careful.fit(X_train, y_train)
 
 # Sized and lettered to be read at the docs' column width (text of 10 px or more).
-fig, axes = plt.subplots(1, 2, figsize=(11, 6), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(11, 6.6), layout="constrained")
 for ax, (name, model) in zip(axes, [("ManualMLPClassifier (0-1 cost)", mlp),
                                      ("MinimumRiskClassifier, C[1, 8] = 20", careful)]):
     pred = model.predict(X_test)

@@ -52,6 +52,7 @@ def draw(ax, coefs, intercepts, title):
     ax.set_xlabel("$x_1$", fontsize=12)
     ax.set_ylabel("$x_2$", fontsize=12)
     ax.set_title(title, fontsize=13)
+    ax.set(xticks=[0, 0.5, 1], yticks=[0, 0.5, 1])  # few ticks: legible at the docs' width
     ax.tick_params(labelsize=11)
     ax.legend(loc="upper right", fontsize=11)
 

@@ -46,7 +46,7 @@ from ._risk import (
     on_host,
     to_numpy,
 )
-from ._utils import all_or_nothing, check_class_labels, native_byte_order
+from ._utils import all_or_nothing, check_class_labels, float_dtypes
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -849,8 +849,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         X, y, sample_weight = on_host(X, y, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
-            X, y = validate_data(self, native_byte_order(X), y,
-                                 dtype=[np.float64, np.float32])
+            X, y = validate_data(self, X, y, dtype=float_dtypes(X))
             check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
             if len(classes) < 2:
@@ -890,8 +889,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         X, y, classes, sample_weight = on_host(X, y, classes, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
         with all_or_nothing(self):
-            X, y = validate_data(self, native_byte_order(X), y,
-                                 dtype=[np.float64, np.float32], reset=first_call)
+            X, y = validate_data(self, X, y, dtype=float_dtypes(X), reset=first_call)
             check_class_labels(y)
             if not first_call:
                 self._check_same_statistics()
@@ -971,6 +969,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
+        if not np.any(sample_weight):  # scikit-learn >= 1.9 checks it in _check_sample_weight
+            raise ValueError("Sample weights must contain at least one non-zero number.")
         stats = _class_statistics(X, y_index, sample_weight, n_classes,
                                   self._statistics_type())
         fourth = None
@@ -1032,8 +1032,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     def _validated(self, X):
         check_is_fitted(self)
         xp, _, _ = get_namespace_and_device(X)
-        return validate_data(self, native_byte_order(X), reset=False,
-                             dtype=[xp.float64, xp.float32])
+        return validate_data(self, X, reset=False, dtype=float_dtypes(X, xp))
 
     def _joint_log_likelihood(self, X):
         active = to_numpy(self.class_count_) > 0

@@ -133,36 +133,18 @@ def weights_in_dtype(sample_weight, dtype):
     return sample_weight.astype(dtype)
 
 
-def native_byte_order(X):
-    """X with its floating dtype in the machine's byte order (a copy only if needed).
-
-    ``validate_data(..., dtype=[np.float64, np.float32])`` keeps only native
-    dtypes: big-endian float32 ('>f4' on a little-endian machine) would
-    silently become float64. Swapping the bytes first keeps float32 float32
-    whatever its byte order. Anything without a non-native float dtype (lists,
-    DataFrames, sparse matrices, native arrays) is returned as it is.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> native_byte_order(np.ones(2, dtype=">f4")).dtype == np.float32
-    True
-    """
-    dtype = getattr(X, "dtype", None)
-    if isinstance(X, np.ndarray) and dtype.kind == "f" and not dtype.isnative:
-        return X.astype(dtype.newbyteorder("="))
-    return X
-
-
-def float_dtypes(X):
+def float_dtypes(X, xp=np):
     """The ``dtype`` to pass to ``validate_data``: float32 stays float32, whatever its byte order.
+
+    The one place that reads X's byte order, for every estimator.
 
     scikit-learn keeps X's dtype where it is in the list and casts to the
     first one otherwise; a big-endian float32 (``'>f4'``) is not
     ``np.float32``, so with ``[np.float64, np.float32]`` it would become
     float64 (scikit-learn's own estimators do so). Here it becomes native
     float32; everything else as scikit-learn: float64 kept, other dtypes
-    cast to float64.
+    cast to float64. ``xp`` is X's array namespace (array API inputs have no
+    byte order: their float32 is ``xp.float32``).
 
     Examples
     --------
@@ -173,9 +155,14 @@ def float_dtypes(X):
     (<class 'numpy.float64'>, <class 'numpy.float32'>)
     """
     dtype = getattr(X, "dtype", None)
-    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize == 4:
-        return (np.float32, np.float64)
-    return (np.float64, np.float32)
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame's columns
+    if dtype is None and dtypes is not None and len(set(dtypes)) == 1:
+        dtype = next(iter(dtypes))
+    if isinstance(dtype, np.dtype):
+        float32 = dtype.kind == "f" and dtype.itemsize == 4
+    else:
+        float32 = dtype is not None and dtype == xp.float32
+    return (xp.float32, xp.float64) if float32 else (xp.float64, xp.float32)
 
 
 class _ThreadStdout:

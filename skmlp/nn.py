@@ -1046,3 +1046,7 @@ def check_gradients(
 from ._trace import BackpropTrace, draw, trace  # noqa: E402  (the teaching views)
 
 __all__ += ["BackpropTrace", "draw", "trace"]
+# Documented (and linked by the gallery) as skmlp.nn's: their public home.
+for _public in (BackpropTrace, draw, trace):
+    _public.__module__ = __name__
+del _public
