@@ -51,6 +51,10 @@ SECTIONS = [
      "One 784-300-100-10 network, the same initial weights, 2 epochs of SGD on "
      "Fashion-MNIST: time per epoch, matrix-product throughput, predict_proba, "
      "accuracy and memory."),
+    ("mlp_regressor", "Single fit: ManualMLPRegressor vs MLPRegressor",
+     "The single fit's 784-300-100 network with one identity output, the same "
+     "initial weights, 2 epochs of SGD on Fashion-MNIST regressing the standardised "
+     "class label: time per epoch, predict and test R2."),
     ("mlp_digits", "Single fit, small: load_digits",
      "A 64-64-10 network, 30 epochs of SGD with 64-row minibatches on load_digits, "
      "float64 and float32."),
@@ -62,6 +66,10 @@ SECTIONS = [
      "MLPHalvingGridSearchCV over epochs (resource='max_iter') of the same 27 "
      "candidates, and MLPRandomizedSearchCV with 27 draws of the learning rate and "
      "the penalty, against scikit-learn's searches."),
+    ("search_regression", "Searches: a regression grid",
+     "The same 27 candidates over ManualMLPRegressor on make_regression(2000, 20) "
+     "standardised, 5 folds: MLPGridSearchCV against GridSearchCV with "
+     "ManualMLPRegressor and with scikit-learn's MLPRegressor, float64 and float32."),
     ("perceptron", "Perceptron: PerceptronClassifier vs Perceptron",
      "5 epochs of Rosenblatt's rule, ten classes one-vs-rest, on Fashion-MNIST."),
     ("bayes", "Gaussian Bayes: GaussianBayesClassifier vs QDA and GaussianNB",

@@ -3,7 +3,9 @@
 Three estimators, each with fit / predict / predict_proba:
 
 - :class:`ManualMLPClassifier`: a multilayer perceptron with hand-written
-  backpropagation, a drop-in for :class:`sklearn.neural_network.MLPClassifier`.
+  backpropagation, a drop-in for :class:`sklearn.neural_network.MLPClassifier`;
+  :class:`ManualMLPRegressor`, its regression sibling on the same network base,
+  a drop-in for :class:`sklearn.neural_network.MLPRegressor`.
 - :class:`PerceptronClassifier`: Rosenblatt's perceptron rule.
 - :class:`GaussianBayesClassifier`: minimum-risk Bayes decisions with Gaussian
   class densities, priors and a cost matrix; its two-class boundary is a
@@ -34,6 +36,7 @@ _LAZY = {
     "DensityBayesClassifier": "._density",
     "GaussianBayesClassifier": "._bayes",
     "ManualMLPClassifier": "._mlp",
+    "ManualMLPRegressor": "._mlp",
     "MinimumRiskClassifier": "._minimum_risk",
     "PerceptronClassifier": "._perceptron",
     "QuadraticBoundary": "._bayes",
@@ -46,6 +49,7 @@ __all__ = [
     "DensityBayesClassifier",
     "GaussianBayesClassifier",
     "ManualMLPClassifier",
+    "ManualMLPRegressor",
     "MinimumRiskClassifier",
     "PerceptronClassifier",
     "QuadraticBoundary",

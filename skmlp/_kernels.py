@@ -47,8 +47,12 @@ PRE_ACTIVATION_CODES = (GELU, SILU)
 LEAKY_RELU_SLOPE = 0.01
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2PI = math.sqrt(2 * math.pi)
-LOG_LOSS, SQUARED_ERROR = 0, 1
-LOSS_CODES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
+LOG_LOSS, SQUARED_ERROR, POISSON = 0, 1, 2
+LOSS_CODES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR, "poisson": POISSON}
+# The exponential output of the Poisson regressor (the inverse of its log link):
+# an output activation only, with a code of its own far from the hidden ones'.
+EXP = 16
+ACTIVATION_CODES["exp"] = EXP
 
 _kernel = njit(nogil=True, cache=True)
 # The helpers called per element or per row, inlined where they are called (a
@@ -255,6 +259,14 @@ def _row_loss(y, t, out_activation, loss, eps):
             d = y[j] - t[j]
             total += d * d
         return 0.5 * total
+    if loss == POISSON:  # half the Poisson deviance: t ln(t / y) - t + y (0 ln 0 = 0)
+        total = 0.0
+        for j in range(y.shape[0]):
+            term = y[j] - t[j]
+            if t[j] != 0:
+                term += t[j] * np.log(t[j] / y[j])
+            total += term
+        return total
     if out_activation == SOFTMAX:
         p = y[0] * t[0]
         for j in range(1, y.shape[0]):
@@ -280,7 +292,9 @@ def output_layer(Z, params, offset, T, out_activation, loss, eps, row_scale, los
     For each network ``k`` and sample ``n``: ``y = g(z + b)`` (softmax or
     logistic) overwrites ``Z``; ``losses[k] += loss_weight[n] * L_n`` (float64);
     ``delta = (s_n / S) dL_n/da``, which is ``y - t`` for the cross-entropy
-    losses and ``(y - t) y (1 - y)`` for squared error with logistic outputs;
+    losses, squared error on identity outputs and the Poisson loss on
+    exponential ones, and ``(y - t) y (1 - y)`` for squared error with
+    logistic outputs;
     the output biases' gradient ``sum_n delta[k, n]``.
 
     Parameters
@@ -294,7 +308,7 @@ def output_layer(Z, params, offset, T, out_activation, loss, eps, row_scale, los
     T : ndarray of shape (n_samples, n_outputs)
         Targets, shared by the stack (one-hot rows for softmax).
     out_activation, loss : int
-        SOFTMAX or LOGISTIC; LOG_LOSS or SQUARED_ERROR.
+        SOFTMAX, LOGISTIC, IDENTITY or EXP; LOG_LOSS, SQUARED_ERROR or POISSON.
     eps : float
         Machine epsilon of the dtype (clips the probabilities in the log-loss).
     row_scale : ndarray of shape (n_samples,)
@@ -330,10 +344,15 @@ def _network_output(Z, bias, T, out_activation, loss, eps, row_scale, loss_weigh
             if out_activation == SOFTMAX:
                 _add(y, bias)
                 _softmax_row(y)
+            elif out_activation == EXP:
+                _add(y, bias)
+                for j in range(y.shape[0]):
+                    y[j] = np.exp(y[j])
             else:
                 _activate_row(y, bias, out_activation, y)  # logistic: nothing kept
             row = _row_loss(y, T[i], out_activation, loss, eps)
-            _output_delta_row(y, T[i], loss, row_scale[i], delta[i], bias_grad)
+            _output_delta_row(y, T[i], out_activation, loss, row_scale[i], delta[i],
+                              bias_grad)
         total += loss_weight[i] * row
     return total
 
@@ -372,10 +391,15 @@ def _softmax_cross_entropy_row(z, bias, t, eps, scale, delta, bias_grad):
 
 
 @_inline
-def _output_delta_row(y, t, loss, scale, delta, bias_grad):
-    """``delta = (y - t) [y (1 - y)] s_n / S`` and ``bias_grad += delta`` for one sample."""
+def _output_delta_row(y, t, out_activation, loss, scale, delta, bias_grad):
+    """``delta = (y - t) [y (1 - y)] s_n / S`` and ``bias_grad += delta`` for one sample.
+
+    The factor ``y (1 - y)`` only for squared error on logistic units: the
+    cross-entropies of softmax and logistic units, squared error on identity
+    units and the Poisson loss on exponential ones all have ``dL/da = y - t``.
+    """
     one = _one(scale)
-    if loss == SQUARED_ERROR:  # times the logistic unit's derivative
+    if loss == SQUARED_ERROR and out_activation == LOGISTIC:  # the unit's derivative
         for j in range(y.shape[0]):
             d = (y[j] - t[j]) * y[j]
             delta[j] = (d * (one - y[j])) * scale

@@ -17,17 +17,17 @@ the list is exactly what ``skops.io.get_untrusted_types`` asks for.
 
 from sklearn.metrics._dist_metrics import EuclideanDistance64
 from sklearn.metrics._scorer import _PassthroughScorer
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.neighbors import KDTree
 
 from ._bayes import GaussianBayesClassifier
 from ._density import DensityBayesClassifier
 from ._minimum_risk import MinimumRiskClassifier
-from ._mlp import ManualMLPClassifier
+from ._mlp import ManualMLPClassifier, ManualMLPRegressor
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._perceptron import PerceptronClassifier
 from ._perceptron import _TrainingState as _PerceptronTrainingState
-from ._training import TrainingState
+from ._training import ResumePoint
 from .datasets import UniformDisc
 from .model_selection import (
     MLPGridSearchCV,
@@ -42,6 +42,7 @@ _TYPES = (
     DensityBayesClassifier,
     MinimumRiskClassifier,
     ManualMLPClassifier,
+    ManualMLPRegressor,
     PerceptronClassifier,
     # the searches
     MLPGridSearchCV,
@@ -51,7 +52,7 @@ _TYPES = (
     # the state they keep for warm starts and partial_fit
     AdamOptimizer,
     SGDOptimizer,
-    TrainingState,
+    ResumePoint,
     _PerceptronTrainingState,
     # a known class density
     UniformDisc,
@@ -61,6 +62,7 @@ _TYPES = (
     # scikit-learn's, inside a search with the default scoring and cv
     _PassthroughScorer,
     StratifiedKFold,
+    KFold,  # a regression search's
 )
 
 #: The full names of every type that skmlp's fitted models are made of, to

@@ -28,13 +28,18 @@ groups that step in threads (:func:`thread_budget` says how many the
 process may use), BLAS then on one thread each. Every network computes
 exactly what it would compute alone, whatever the grouping.
 
-What is per network lives on the estimators, this module calls it: each
-network is a ManualMLPClassifier whose own methods do the bookkeeping of an
-epoch (``_end_epoch``: loss curve, tol / n_iter_no_change, early stopping,
-the learning-rate schedule) and catch a diverging loss (``_check_loss``). A
-network that stops or fails leaves the stack at the end of the epoch; one
-that fails in the middle of an epoch is masked until then (its row of the
-stack never touches the other networks' rows).
+What is per network is a :class:`TrainingState`, one per network, made by
+its estimator and updated here: the loss curve, the stopping counters,
+early stopping's scores and best weights, the network's optimizer (its
+learning-rate schedule) and the checks of a diverging loss
+(:class:`Divergence`). The loop calls no method of an estimator: the
+estimator hands the states down and copies their results into its fitted
+attributes at the end. What may differ between the networks of one stack
+is declared once, here (:data:`PER_NETWORK_PARAMS`); everything else the
+networks share (:class:`StackSpec`). A network that stops or fails leaves
+the stack at the end of the epoch; one that fails in the middle of an epoch
+is masked until then (its row of the stack never touches the other
+networks' rows).
 """
 
 import copy
@@ -137,12 +142,12 @@ class _Codes(NamedTuple):
     eps: object  # machine epsilon in the dtype of the parameters
 
     @classmethod
-    def of(cls, net, dtype, n_hidden):
-        names = nn._hidden_activations(net.activation, n_hidden)
+    def of(cls, spec, dtype, n_hidden):
+        names = nn._hidden_activations(spec.activation, n_hidden)
         return cls(np.array([_kernels.ACTIVATION_CODES[name] for name in names],
                             dtype=np.int64),
-                   _kernels.ACTIVATION_CODES[net.out_activation_],
-                   _kernels.LOSS_CODES[net.loss], np.finfo(dtype).eps)
+                   _kernels.ACTIVATION_CODES[spec.out_activation],
+                   _kernels.LOSS_CODES[spec.loss], np.finfo(dtype).eps)
 
     def keep_pre_activations(self):
         """Whether a hidden layer's derivative reads its pre-activations (gelu, silu)."""
@@ -265,8 +270,9 @@ class _CompiledPass:
 
     Parameters
     ----------
-    net : ManualMLPClassifier
-        Whose activations and loss the networks have.
+    spec : StackSpec
+        The networks' activations and loss (``activation``,
+        ``out_activation``, ``loss``).
     params : ndarray of shape (K, P)
         The stack's parameters, laid out by ``layout``.
     layout : ParameterLayout
@@ -277,8 +283,8 @@ class _CompiledPass:
         As in :class:`_Buffers`.
     """
 
-    def __init__(self, net, params, layout, batch_size, minibatches=True):
-        self.codes = _Codes.of(net, params.dtype, len(layout.shapes) - 1)
+    def __init__(self, spec, params, layout, batch_size, minibatches=True):
+        self.codes = _Codes.of(spec, params.dtype, len(layout.shapes) - 1)
         self.params, self.layout = params, layout
         self.grads = np.empty_like(params)
         self.coefs, _ = layout.views(params)
@@ -377,28 +383,73 @@ def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping)
     return itemsize * (copies * n_params + 2 * batch_size * sum(layer_units[1:]))
 
 
-def _per_network(nets, name):
-    return np.array([getattr(net, name) for net in nets])
+# What may differ between the networks of one stack, declared once: each
+# network has its own value of these constructor parameters, and each is
+# read here by what it is listed for (the optimizer of a solver, under that
+# optimizer's argument name; the penalty; the per-network stopping and
+# bookkeeping of TrainingState). The searches of skmlp.model_selection stack
+# candidates that differ in these only.
+PER_NETWORK_PARAMS = {
+    "alpha": {"penalty": "alpha"},
+    "learning_rate_init": {"sgd": "learning_rate_init", "adam": "learning_rate_init"},
+    "learning_rate": {"sgd": "lr_schedule"},
+    "momentum": {"sgd": "momentum"},
+    "power_t": {"sgd": "power_t"},
+    "beta_1": {"adam": "beta_1"},
+    "beta_2": {"adam": "beta_2"},
+    "epsilon": {"adam": "epsilon"},
+    "tol": {"stopping": "tol"},
+    "n_iter_no_change": {"stopping": "n_iter_no_change"},
+    "max_iter": {"stopping": "max_iter"},
+    "verbose": {"stopping": "verbose"},
+}
+# Every other constructor parameter defines the stack: its networks share it
+# (their shape, outputs and loss, the minibatches, the shuffles, the starting
+# weights, the validation split and its score). A network's estimator
+# declares nothing else: tests classify every parameter of both estimators.
+STACK_PARAMS = frozenset({
+    "hidden_layer_sizes", "activation", "solver", "batch_size", "shuffle", "random_state",
+    "warm_start", "nesterovs_momentum", "early_stopping", "validation_fraction", "max_fun",
+    "loss", "init", "class_weight", "scoring",
+})
 
 
-def _make_optimizer(nets, params, incremental):
-    """The optimizer of the networks, with one value per network of each hyperparameter."""
-    lead = nets[0]
-    if incremental and hasattr(lead, "_optimizer"):
+class StackSpec(NamedTuple):
+    """What the networks of one stack share (and the loop needs of it)."""
+
+    solver: str  # 'sgd' or 'adam' ('lbfgs' trains one network)
+    activation: str  # of the hidden units
+    out_activation: str  # of the output units
+    loss: str
+    batch_size: int  # rows per minibatch, clipped to the training rows
+    shuffle: bool
+    nesterovs_momentum: bool
+    random_state: object  # RandomState of the shuffles (after the weights and the split)
+
+
+def network_settings(params):
+    """A network's own values of :data:`PER_NETWORK_PARAMS`, from its ``get_params()``."""
+    return {name: params[name] for name in PER_NETWORK_PARAMS}
+
+
+def _per_network(states, name):
+    return np.array([state.settings[name] for state in states])
+
+
+def _make_optimizer(states, params, stack, incremental):
+    """The stack's optimizer: per network, its value of each declared parameter."""
+    if incremental and states[0].optimizer is not None:
         # A copy, so that a failed partial_fit leaves the old one intact.
-        return copy.deepcopy(lead._optimizer)
-    if lead.solver == "sgd":
-        return SGDOptimizer(params, _per_network(nets, "learning_rate_init"),
-                            _per_network(nets, "learning_rate"),
-                            _per_network(nets, "momentum"), lead.nesterovs_momentum,
-                            _per_network(nets, "power_t"))
-    return AdamOptimizer(params, _per_network(nets, "learning_rate_init"),
-                         _per_network(nets, "beta_1"), _per_network(nets, "beta_2"),
-                         _per_network(nets, "epsilon"))
+        return copy.deepcopy(states[0].optimizer)
+    values = {readers[stack.solver]: _per_network(states, name)
+              for name, readers in PER_NETWORK_PARAMS.items() if stack.solver in readers}
+    if stack.solver == "sgd":
+        return SGDOptimizer(params, nesterov=stack.nesterovs_momentum, **values)
+    return AdamOptimizer(params, **values)
 
 
 class _NetworkOptimizer:
-    """Network ``k``'s view of a stack's optimizer, for its ``_end_epoch``."""
+    """Network ``k``'s view of a stack's optimizer, for its epoch's bookkeeping."""
 
     def __init__(self, optimizer, k):
         self.optimizer, self.k = optimizer, k
@@ -414,13 +465,26 @@ class _AllFailed(Exception):
     """Every network of the stack has failed: nothing left to train."""
 
 
-class TrainingState(NamedTuple):
+class HeldOut(NamedTuple):
+    """The early-stopping validation set of a stack (its networks share it).
+
+    ``evaluate(estimator, coefs, intercepts)`` is made by the estimator:
+    the score (its ``scoring``, greater is better) and the data loss on the
+    held-out rows of the network ``estimator`` (a state's, which the loop
+    only passes on) with these weights.
+    """
+
+    rows: np.ndarray  # their indices in the training X
+    evaluate: object
+
+
+class ResumePoint(NamedTuple):
     """Where a network's stochastic training stopped: what further epochs need.
 
-    Kept by each network a fit trains (``net._training_state``), so that
-    training can go on later exactly as if it had never stopped
-    (``train_stochastic(..., resume=True)``): a successive-halving search
-    continues its survivors with it.
+    Kept by each network a fit trains, so that training can go on later
+    exactly as if it had never stopped (``train_stochastic(...,
+    resume=True)``): a successive-halving search continues its survivors
+    with it.
     """
 
     params: np.ndarray  # the network's row of parameters (not the best ones)
@@ -431,17 +495,323 @@ class TrainingState(NamedTuple):
     at_max_iter: bool  # stopped because it reached max_iter (and only then)
 
 
+# An epoch loss this many times the loss at the starting weights (or of the
+# best constant prediction, if larger) means the weights ran away.
+EXPLOSION_FACTOR = 10.0
+# partial_fit judges that on the mean loss of at least this many rows (calls
+# pooled): the loss of one row varies 50-fold in healthy training.
+STREAM_ROWS = 200
+
+
+class DivergenceError(FloatingPointError, ValueError):
+    """Training diverged: a loss or the weights not finite, or a loss that exploded.
+
+    A ``FloatingPointError``, and a ``ValueError`` as scikit-learn's MLPs
+    raise for non-finite weights, so that code written for either catches it.
+    """
+
+
+# scikit-learn's words for non-finite weights, kept in the message for code
+# that matches them.
+_NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain "
+               "large values and need to be preprocessed. ")
+
+
+class Divergence:
+    """What tells a diverging fit, and the error that names its cause and remedy.
+
+    Parameters
+    ----------
+    settings : dict
+        The network's :data:`PER_NETWORK_PARAMS` values and its ``solver``.
+    null_loss : float
+        Loss of the best constant prediction: the scale of "exploded".
+    penalty_scale : tuple of float
+        ``(alpha / S, ||W||^2)`` at the starting weights, S of a minibatch.
+    reference_loss : float or None
+        The loss at the starting weights; None: the first finite loss.
+    constant : str
+        What the best constant prediction is, for the messages.
+    pooled : tuple or None, default=None
+        partial_fit: ``(rows, summed loss)`` of the calls since the last
+        judged one (:meth:`loss_to_judge`); None for a fit.
+    """
+
+    def __init__(self, settings, null_loss, penalty_scale, reference_loss, constant,
+                 pooled=None):
+        self.settings, self.null_loss, self.penalty_scale = settings, null_loss, penalty_scale
+        self.reference_loss, self.constant, self.pooled = reference_loss, constant, pooled
+
+    def check_epoch_loss(self, loss, n_rows):
+        """The check after an epoch: on its loss, or partial_fit's pooled mean."""
+        judged = self.loss_to_judge(loss, n_rows)
+        self.check_loss(loss if judged is None else judged, epoch=judged is not None)
+
+    def loss_to_judge(self, loss, n_rows):
+        """The mean loss an explosion is judged by after an epoch, or None (not yet).
+
+        A fit's epoch loss. partial_fit pools its calls' losses, weighted by
+        their rows, until they cover :data:`STREAM_ROWS` rows: the loss of a
+        call of a few rows says little about the weights.
+        """
+        if self.pooled is None:
+            return loss
+        rows, total = self.pooled
+        rows, total = rows + n_rows, total + loss * n_rows
+        self.pooled = (rows, total) if rows < STREAM_ROWS else (0, 0.0)
+        return total / rows if rows >= STREAM_ROWS else None
+
+    def check_loss(self, loss, epoch=False):
+        """Stop with a clear error on a non-finite or exploding loss."""
+        finite = np.isfinite(loss)
+        if self.reference_loss is None and finite:
+            # The loss at the starting weights: the scale of "exploded".
+            self.reference_loss = max(loss, self.null_loss)
+        exploding = epoch and finite and loss > EXPLOSION_FACTOR * self.reference_loss
+        if finite and not exploding:
+            return
+        what = "is %s" % loss if not finite else (
+            "exploded to %.4g (it was %.4g at the starting weights)"
+            % (loss, self.reference_loss))
+        solver, blame = self.settings["solver"], self.penalty_to_blame()
+        head = "" if finite else _NON_FINITE
+        if blame:
+            raise DivergenceError(
+                "%sTraining stopped: the loss %s. alpha=%g (the L2 penalty) is too large: "
+                "%s. Lower alpha. The estimator was left as it was before this call."
+                % (head, what, self.settings["alpha"], blame))
+        step = ("learning_rate_init=%g is probably too large for solver=%r; lower it"
+                % (self.settings["learning_rate_init"], solver)) if solver != "lbfgs" else (
+                "lbfgs diverged")
+        raise DivergenceError(
+            "%sTraining stopped: the loss %s. %s, and scale the features (e.g. "
+            "StandardScaler: inputs of large magnitude saturate the units). The "
+            "estimator was left as it was before this call." % (head, what, step)
+        )
+
+    def penalty_to_blame(self):
+        """Why the L2 penalty (not the learning rate) broke the training, or ''.
+
+        The penalty's term ``alpha / (2 S) ||W||^2`` at the starting weights
+        is not finite or dwarfs the data loss; or, with SGD, the weight-decay
+        factor ``1 - eta alpha / S`` of every step is below -1, so the
+        weights grow in size at every step whatever the data.
+        """
+        lam, sq_norm = self.penalty_scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            term = lam / 2 * sq_norm
+            decay = self.settings["learning_rate_init"] * lam
+        if not np.isfinite(term) or term > EXPLOSION_FACTOR * max(self.null_loss, 1.0):
+            return ("its term alpha / (2 S) ||W||^2 is %.3g at the starting weights, "
+                    "against %.3g for the data" % (term, self.null_loss))
+        if self.settings["solver"] == "sgd" and decay > 2:
+            return ("each SGD step multiplies the weights by 1 - learning_rate_init * "
+                    "alpha / S = %.3g, which makes them grow" % (1 - decay))
+        return ""
+
+    def check_weights_finite(self, weights):
+        if not all(np.isfinite(w).all() for w in weights):
+            self.check_loss(np.nan)
+
+    def warn_if_no_better_than_constant(self, loss):
+        # Only where the constant leaves something to learn: a null loss
+        # within tol of 0 (one class, or nearly) is as good as a perfect fit.
+        if self.null_loss > self.settings["tol"] and loss >= self.null_loss:
+            penalty = self.penalty_to_blame()
+            remedy = ("alpha=%g (the L2 penalty) is too large: %s. Lower alpha"
+                      % (self.settings["alpha"], penalty)) if penalty else (
+                "Check learning_rate_init=%g (too large or too small) and scale the "
+                "features (e.g. StandardScaler)" % self.settings["learning_rate_init"])
+            warnings.warn(
+                "The final training loss %.6g is no better than the loss of always "
+                "predicting %s (%.6g): the network learned nothing. %s."
+                % (loss, self.constant, self.null_loss, remedy),
+                ConvergenceWarning,
+            )
+
+
+class TrainingState:
+    """One network's training bookkeeping, updated by the loop epoch by epoch.
+
+    The estimator makes it at the start of a fit (from its fitted attributes
+    when training continues: warm start, partial_fit) and copies its results
+    into the fitted attributes at the end (:meth:`results`). It holds the
+    loss curve, the best loss, the no-improvement count, early stopping's
+    validation scores and best weights, the network's slice of the
+    optimizer (its learning-rate schedule), the divergence checks and, after
+    a fit, where training stopped (:class:`ResumePoint`).
+
+    Parameters
+    ----------
+    settings : dict
+        The network's values of :data:`PER_NETWORK_PARAMS`, and ``solver``.
+    coefs, intercepts : list of ndarray
+        The starting weights (views of the stack's row during training).
+    divergence : Divergence
+        The checks of a diverging loss.
+    previous : dict, default=None
+        The fitted attributes of the fit this one continues (names of
+        :data:`ATTRIBUTES`'s values), None for a fresh start.
+    optimizer : object, default=None
+        The optimizer of the previous partial_fit, to continue with.
+    resume_point : ResumePoint, default=None
+        Where the previous fit stopped (``resume=True``).
+    estimator : object, default=None
+        The network's estimator, for the held-out set's ``evaluate`` (its
+        scorer may read the estimator's parameters); not used otherwise.
+    print_buffer : text stream or None, default=None
+        Where the network's epoch lines go (a search's buffer for its fit,
+        so that the lines of a stack's fits come in order); None: stdout.
+    """
+
+    # The state's fields and the fitted attributes they become.
+    ATTRIBUTES = {
+        "n_iter": "n_iter_", "t": "t_", "loss": "loss_", "loss_curve": "loss_curve_",
+        "best_loss": "best_loss_", "validation_scores": "validation_scores_",
+        "validation_loss_curve": "validation_loss_curve_",
+        "best_validation_score": "best_validation_score_",
+        "no_improvement_count": "_no_improvement_count",
+        # what a resumed fit goes on with
+        "best_coefs": "_best_coefs", "best_intercepts": "_best_intercepts",
+        "first_curve_index": "_first_curve_index",
+    }
+
+    def __init__(self, settings, coefs, intercepts, divergence, previous=None,
+                 optimizer=None, resume_point=None, estimator=None, print_buffer=None):
+        self.settings, self.coefs, self.intercepts = settings, coefs, intercepts
+        self.estimator, self.print_buffer = estimator, print_buffer
+        self.divergence, self.optimizer, self.resume_point = divergence, optimizer, resume_point
+        previous = {} if previous is None else previous
+        for field, attribute in self.ATTRIBUTES.items():
+            setattr(self, field, previous.get(attribute))
+        self.n_iter = self.n_iter or 0
+        self.t = self.t or 0
+        self.no_improvement_count = self.no_improvement_count or 0
+        self.loss_curve = list(self.loss_curve or [])
+
+    def begin(self, early_stopping, resume=False):
+        """Before the first epoch of a fit.
+
+        ``resume``: training goes on where the last fit stopped, with its
+        best weights, epoch count and curves.
+        """
+        if early_stopping:
+            if self.validation_scores is None:  # earlier fits did not stop early
+                self.validation_scores, self.best_validation_score = [], -np.inf
+                self.validation_loss_curve = []
+            self.validation_scores = list(self.validation_scores)
+            self.validation_loss_curve = list(self.validation_loss_curve)
+        elif self.best_loss is None:  # a first fit, or earlier fits stopped early
+            self.best_loss = np.inf
+        if resume:
+            return
+        self.best_coefs = [c.copy() for c in self.coefs]
+        self.best_intercepts = [b.copy() for b in self.intercepts]
+        self.first_curve_index = len(self.loss_curve)
+        self.n_iter = 0
+
+    def check_loss(self, loss, epoch=False):
+        self.divergence.check_loss(loss, epoch)
+
+    def end_epoch(self, loss, n_train, validation, optimizer):
+        """Bookkeeping after an epoch; returns True when training must stop."""
+        self.divergence.check_epoch_loss(loss, n_train)
+        self.divergence.check_weights_finite(self.coefs + self.intercepts)
+        self.n_iter += 1
+        self.t += n_train
+        self.loss = loss
+        self.loss_curve.append(loss)
+        self.update_no_improvement_count(validation)
+        if self.settings["verbose"]:
+            self.print_epoch()
+        optimizer.iteration_ends(self.t)
+        n_iter_no_change = self.settings["n_iter_no_change"]
+        if self.no_improvement_count <= n_iter_no_change:
+            return False
+        what = "Validation score" if validation is not None else "Training loss"
+        msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
+            what, self.settings["tol"], n_iter_no_change)
+        if optimizer.trigger_stopping(msg, self.settings["verbose"]):
+            return True
+        self.no_improvement_count = 0
+        return False
+
+    def update_no_improvement_count(self, validation):
+        tol = self.settings["tol"]
+        if validation is None:
+            if self.loss_curve[-1] > self.best_loss - tol:
+                self.no_improvement_count += 1
+            else:
+                self.no_improvement_count = 0
+            self.best_loss = min(self.best_loss, self.loss_curve[-1])
+            return
+        score, loss = validation.evaluate(self.estimator, self.coefs, self.intercepts)
+        self.validation_scores.append(score)
+        self.validation_loss_curve.append(loss)
+        if score < self.best_validation_score + tol:
+            self.no_improvement_count += 1
+        else:
+            self.no_improvement_count = 0
+        if score > self.best_validation_score:
+            self.best_validation_score = score
+            self.best_coefs = [c.copy() for c in self.coefs]
+            self.best_intercepts = [b.copy() for b in self.intercepts]
+
+    def print_epoch(self):
+        """MLPClassifier's verbose lines (the same text, for log parsers)."""
+        print("Iteration %d, loss = %.8f" % (self.n_iter, self.loss))
+        if self.validation_scores:
+            print("Validation score: %f" % self.validation_scores[-1])
+
+    def end(self, validation, incremental):
+        """After the last epoch: restore the best weights (early stopping)."""
+        if validation is not None:
+            self.coefs, self.intercepts = self.best_coefs, self.best_intercepts
+        if not incremental:
+            self.warn_if_loss_went_up()
+
+    def warn_if_loss_went_up(self):
+        curve = self.loss_curve[self.first_curve_index:]
+        if len(curve) >= 2 and curve[-1] > curve[0]:
+            warnings.warn(
+                "The training loss went up during fit (first epoch %.6g, last epoch "
+                "%.6g): learning_rate_init=%g is probably too large, or the features "
+                "need scaling (e.g. StandardScaler)."
+                % (curve[0], curve[-1], self.settings["learning_rate_init"]),
+                ConvergenceWarning,
+            )
+
+    def snapshot(self):
+        """The fitted attributes as they stand (a callback's fitted_estimator)."""
+        return {
+            "coefs_": [c.copy() for c in self.coefs],
+            "intercepts_": [b.copy() for b in self.intercepts],
+            "n_iter_": self.n_iter,
+            "loss_curve_": list(self.loss_curve),
+        }
+
+    def results(self):
+        """The fitted attributes the estimator copies at the end of a fit."""
+        out = {attribute: getattr(self, field) for field, attribute in self.ATTRIBUTES.items()}
+        out.update(coefs_=self.coefs, intercepts_=self.intercepts)
+        return out
+
+
 class _Stack:
     """The networks trained together: their parameters, optimizer and buffers.
 
     Parameters
     ----------
-    nets : list of ManualMLPClassifier
-        Prepared estimators (starting weights set, same network shape).
-    layer_units, batch_size, dtype :
-        Shape of the networks and of the minibatches.
+    states : list of TrainingState
+        One per network (starting weights set, same network shape).
+    layer_units : list of int
+        Units per layer, input first.
+    spec : StackSpec
+        What the networks share.
+    dtype : numpy dtype
+        dtype of X and of the parameters.
     incremental : bool
-        partial_fit: continue with the estimator's optimizer.
+        partial_fit: continue with the network's optimizer.
     collect_errors : bool
         Record the error of a network's epoch (a diverging loss, a scorer
         or callback that raises) in ``errors`` and drop the network instead
@@ -449,39 +819,41 @@ class _Stack:
     tasks : list of FitTasks or None
         Each network's callback tasks (:mod:`skmlp._callbacks`), or None for
         a network without callbacks.
+    resume : bool, default=False
+        Start from each state's :class:`ResumePoint`.
     """
 
-    def __init__(self, nets, layer_units, batch_size, dtype, incremental, collect_errors,
+    def __init__(self, states, layer_units, spec, dtype, incremental, collect_errors,
                  tasks, resume=False):
-        self.nets = list(nets)
+        self.states = list(states)
         self.tasks = list(tasks)
-        self.positions = list(range(len(self.nets)))
-        self.errors = [None] * len(self.nets)
+        self.spec = spec
+        self.positions = list(range(len(self.states)))
+        self.errors = [None] * len(self.states)
         self.collect_errors = collect_errors
-        self.alive = np.ones(len(self.nets), dtype=bool)
+        self.alive = np.ones(len(self.states), dtype=bool)
         self.referenced = False  # every network has its reference loss
         self.layout = ParameterLayout(layer_units)
-        self._batch_size = batch_size
-        self.alpha = _per_network(self.nets, "alpha").astype(np.float64)
+        self.alpha = _per_network(self.states, "alpha").astype(np.float64)
         if resume:  # where each network stopped
-            states = [net._training_state for net in self.nets]
-            self.params = np.stack([state.params for state in states])
-            self.optimizer = type(states[0].optimizer).concatenate(
-                [state.optimizer for state in states])
+            points = [state.resume_point for state in self.states]
+            self.params = np.stack([point.params for point in points])
+            self.optimizer = type(points[0].optimizer).concatenate(
+                [point.optimizer for point in points])
         else:
             self.params = self.layout.stack(
-                [(net.coefs_, net.intercepts_) for net in self.nets], dtype)
-            self.optimizer = _make_optimizer(self.nets, self.params, incremental)
+                [(state.coefs, state.intercepts) for state in self.states], dtype)
+            self.optimizer = _make_optimizer(self.states, self.params, spec, incremental)
         self.random_state = self.order = None  # set by the loop every epoch
         self._views()
 
     def _views(self):
         """Point each network's weights at its row; a fresh pass for the stack."""
         coefs, intercepts = self.layout.views(self.params)
-        for k, net in enumerate(self.nets):
-            net.coefs_ = [c[k] for c in coefs]
-            net.intercepts_ = [b[k] for b in intercepts]
-        self.step = _CompiledPass(self.nets[0], self.params, self.layout, self._batch_size)
+        for k, state in enumerate(self.states):
+            state.coefs = [c[k] for c in coefs]
+            state.intercepts = [b[k] for b in intercepts]
+        self.step = _CompiledPass(self.spec, self.params, self.layout, self.spec.batch_size)
 
     def optimizer_of(self, k):
         return _NetworkOptimizer(self.optimizer, k)
@@ -490,12 +862,12 @@ class _Stack:
         """``method(*args)`` for network k; an error in it (a diverging loss, a
         scorer or callback that raises) fails only k.
 
-        What it prints goes to the network's ``_print_buffer`` where a search
-        gave it one (its lines then come in order, not interleaved with the
-        other networks').
+        What it prints goes to the network's ``print_buffer`` (its
+        TrainingState's) where a search gave it one: its lines then come in
+        order, not interleaved with the other networks'.
         """
         try:
-            with prints_into(getattr(self.nets[k], "_print_buffer", None)):
+            with prints_into(self.states[k].print_buffer):
                 return method(*args)
         except Exception as exc:
             if not self.collect_errors:
@@ -510,17 +882,16 @@ class _Stack:
                                 np.all(np.isfinite(losses) | ~self.alive)):
             return
         for k in np.flatnonzero(self.alive):
-            net = self.nets[k]
-            self.guard(k, net._check_loss, float(losses[k]), net.solver)
+            self.guard(k, self.states[k].check_loss, float(losses[k]))
         self.referenced = True
         if not self.alive.any():
             raise _AllFailed
 
     def begin_epoch(self):
         """Open every network's epoch callback subtask."""
-        for k, (net, tasks) in enumerate(zip(self.nets, self.tasks)):
+        for k, (state, tasks) in enumerate(zip(self.states, self.tasks)):
             if tasks is not None and self.alive[k]:
-                self.guard(k, tasks.begin_epoch, net._snapshot)
+                self.guard(k, tasks.begin_epoch, state.snapshot)
 
     def end_epoch(self, losses, n_train, validation, incremental):
         """Every network's epoch bookkeeping; the ones that stop leave.
@@ -529,23 +900,24 @@ class _Stack:
         one of its callbacks returned True at the end of the epoch.
         """
         leaving = []
-        for k, net in enumerate(self.nets):
+        for k, state in enumerate(self.states):
             if not self.alive[k]:
                 continue
-            stop = self.guard(k, net._end_epoch, float(losses[k]), n_train, validation,
+            stop = self.guard(k, state.end_epoch, float(losses[k]), n_train, validation,
                               self.optimizer_of(k))
             if not self.alive[k]:
                 continue
             if self.tasks[k] is not None and self.guard(k, self.tasks[k].end_epoch,
-                                                        net._snapshot):
+                                                        state.snapshot):
                 stop = True  # asked by a callback: no max_iter warning
             if not self.alive[k]:  # a callback raised
                 continue
-            at_max_iter = not stop and not incremental and net.n_iter_ == net.max_iter
+            max_iter = state.settings["max_iter"]
+            at_max_iter = not stop and not incremental and state.n_iter == max_iter
             if at_max_iter:
                 warnings.warn(
                     "Stochastic Optimizer: Maximum iterations (%d) reached and "
-                    "the optimization hasn't converged yet." % net.max_iter,
+                    "the optimization hasn't converged yet." % max_iter,
                     ConvergenceWarning,
                 )
             if stop or at_max_iter or incremental:
@@ -553,17 +925,17 @@ class _Stack:
         for k, at_max_iter in leaving:
             self.finish(k, validation, incremental, at_max_iter)
         leaving = [k for k, _ in leaving]
-        self.keep([k for k in range(len(self.nets)) if self.alive[k] and k not in leaving])
+        self.keep([k for k in range(len(self.states)) if self.alive[k] and k not in leaving])
 
     def keep(self, index):
         """Go on with the networks ``index`` only."""
-        if len(index) == len(self.nets):
+        if len(index) == len(self.states):
             return
-        self.nets = [self.nets[k] for k in index]
+        self.states = [self.states[k] for k in index]
         self.tasks = [self.tasks[k] for k in index]
         self.positions = [self.positions[k] for k in index]
         self.alive = np.ones(len(index), dtype=bool)
-        if not self.nets:
+        if not self.states:
             return
         index = np.asarray(index)
         self.params = self.params[index]
@@ -574,21 +946,21 @@ class _Stack:
     def finish(self, k, validation, incremental, at_max_iter=False):
         """Network k is done: its own weights, the best ones with early stopping.
 
-        A fit (not partial_fit) leaves the network its :class:`TrainingState`.
+        A fit (not partial_fit) leaves the state its :class:`ResumePoint`.
         """
-        net = self.nets[k]
+        state = self.states[k]
         optimizer = self.optimizer
-        if len(self.nets) > 1:  # its own arrays, not views of the stack
-            net.coefs_ = [np.array(c) for c in net.coefs_]
-            net.intercepts_ = [np.array(b) for b in net.intercepts_]
+        if len(self.states) > 1:  # its own arrays, not views of the stack
+            state.coefs = [np.array(c) for c in state.coefs]
+            state.intercepts = [np.array(b) for b in state.intercepts]
             optimizer = self.optimizer.subset([k])
         else:
-            net._optimizer = self.optimizer
+            state.optimizer = self.optimizer
         if not incremental:
-            net._training_state = TrainingState(
+            state.resume_point = ResumePoint(
                 self.params[k].copy(), optimizer, copy.deepcopy(self.random_state),
                 self.order, None if validation is None else validation.rows, at_max_iter)
-        net._end_epochs(validation, incremental)
+        state.end(validation, incremental)
 
 
 def thread_budget():
@@ -607,18 +979,16 @@ def thread_budget():
     return max(1, min([cpus, _kernels.max_threads()] + blas))
 
 
-def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
-                     collect_errors=False, tasks=None, n_threads=1, resume=False):
-    """Train the networks of ``nets`` together with minibatch SGD or Adam.
+def train_stochastic(states, X, T, sample_weight, layer_units, spec, train, validation,
+                     incremental=False, collect_errors=False, tasks=None, n_threads=1,
+                     resume=False):
+    """Train the networks of ``states`` together with minibatch SGD or Adam.
 
     Parameters
     ----------
-    nets : list of ManualMLPClassifier
-        Estimators prepared by ``_prepare_fit`` on the same X, y and weights,
-        that agree on everything that shapes the networks and the minibatches
-        (hidden sizes, activation, loss, solver, batch size, shuffling,
-        random_state, early stopping). The first one's random state draws the
-        validation split and the shuffles.
+    states : list of TrainingState
+        One per network, made by its estimator on the same X, y and
+        weights; updated in place (their weights, curves and counters).
     X : ndarray or CSR matrix of shape (n_samples, n_features)
         Training data (shared, never copied).
     T : ndarray of shape (n_samples, n_outputs)
@@ -627,7 +997,14 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
         Sample weights.
     layer_units : list of int
         Units per layer, input first.
-    incremental : bool
+    spec : StackSpec
+        What the networks share (activations, loss, solver, minibatches,
+        the random state of the shuffles).
+    train : ndarray of int
+        The training rows, in the order the first shuffle starts from.
+    validation : HeldOut or None
+        The early-stopping set (None: stop on the training loss).
+    incremental : bool, default=False
         One epoch of partial_fit.
     collect_errors : bool, default=False
         A network whose loss diverges, or whose scorer or callback raises,
@@ -640,11 +1017,11 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
         threads (BLAS on one thread each); each network trains exactly as
         it would alone.
     resume : bool, default=False
-        Go on from where each network's last fit stopped (its
-        ``_training_state``: weights, optimizer, shuffling, validation
-        rows): all must have stopped at the same epoch, at their max_iter
-        of then, and have a larger ``max_iter`` now. They end as a fit with
-        the new ``max_iter`` would have left them.
+        Go on from where each network's last fit stopped (its state's
+        :class:`ResumePoint`: weights, optimizer): all must have stopped at
+        the same epoch, at their max_iter of then, and have a larger
+        ``max_iter`` now. They end as a fit with the new ``max_iter`` would
+        have left them.
 
     Returns
     -------
@@ -652,63 +1029,51 @@ def train_stochastic(nets, X, T, sample_weight, layer_units, incremental,
         Per network, None or the error that stopped it.
     """
     announce_compile()  # one line on stderr if the kernels are not compiled yet
-    lead = nets[0]
-    if lead.early_stopping and incremental:
-        raise ValueError("partial_fit does not support early_stopping=True")
-    tasks = [None] * len(nets) if tasks is None else list(tasks)
     if resume:
-        state = _common_state(nets)
-        train, random_state = state.order, copy.deepcopy(state.random_state)
-        validation = None if state.validation_rows is None else lead._held_out(
-            X, T, sample_weight, state.validation_rows)
-    else:
-        train, validation, random_state = np.arange(X.shape[0]), None, lead._random_state
-        if lead.early_stopping:
-            train, validation = lead._validation_split(X, T, sample_weight)
-    run = _Run(X, T, sample_weight, train, validation, layer_units,
-               lead._batch_size(train.shape[0]), incremental, collect_errors, resume)
-    for net in nets:
-        net._begin_epochs(validation, resume)
-    n_groups = min(n_threads, len(nets))
+        _check_resumable(states)
+    tasks = [None] * len(states) if tasks is None else list(tasks)
+    run = _Run(X, T, sample_weight, train, validation, layer_units, spec, incremental,
+               collect_errors, resume)
+    for state in states:
+        state.begin(validation is not None, resume)
+    n_groups = min(n_threads, len(states))
     if n_groups <= 1:
-        return run.train(nets, tasks, random_state)
-    return run.train_in_threads(nets, tasks, random_state, n_groups)
+        return run.train(states, tasks, spec.random_state)
+    return run.train_in_threads(states, tasks, spec.random_state, n_groups)
 
 
-def _common_state(nets):
-    """The training state the networks resume from (the same epoch for all)."""
-    states = [net._training_state for net in nets]
-    if not all(state.at_max_iter for state in states) or len(
-            {net.n_iter_ for net in nets}) > 1 or any(
-            net.max_iter <= net.n_iter_ for net in nets):
+def _check_resumable(states):
+    """All the networks stopped at their max_iter of then, at the same epoch."""
+    if not all(state.resume_point.at_max_iter for state in states) or len(
+            {state.n_iter for state in states}) > 1 or any(
+            state.settings["max_iter"] <= state.n_iter for state in states):
         raise ValueError(
             "Only networks that stopped at their max_iter, all at the same epoch, "
             "can resume training, and only to a larger max_iter.")
-    return states[0]
 
 
 class _Run:
     """What the networks of one call of :func:`train_stochastic` share."""
 
-    def __init__(self, X, T, sample_weight, train, validation, layer_units, batch_size,
+    def __init__(self, X, T, sample_weight, train, validation, layer_units, spec,
                  incremental, collect_errors, resume):
         self.resume = resume
         self.X, self.T, self.sample_weight = X, T, sample_weight
         self.train_rows, self.validation = train, validation
-        self.layer_units, self.batch_size = layer_units, batch_size
+        self.layer_units, self.spec = layer_units, spec
         self.incremental, self.collect_errors = incremental, collect_errors
         self.stop = threading.Event()  # set by the caller of threads to end them
 
-    def train(self, nets, tasks, random_state):
-        """Train a stack of ``nets`` to the end; their errors, in order."""
-        stack = _Stack(nets, self.layer_units, self.batch_size, self.X.dtype,
+    def train(self, states, tasks, random_state):
+        """Train a stack of ``states`` to the end; their errors, in order."""
+        stack = _Stack(states, self.layer_units, self.spec, self.X.dtype,
                        self.incremental, self.collect_errors, tasks, self.resume)
         train = self.train_rows
-        interruptible = len(nets) == 1 and not self.collect_errors
+        interruptible = len(states) == 1 and not self.collect_errors
         finished = None  # the weights and optimizer of the last finished epoch
         try:
-            while stack.nets:
-                if stack.nets[0].shuffle:
+            while stack.states:
+                if self.spec.shuffle:
                     # Shuffle the indices, never X itself (no copy of the data);
                     # each epoch reshuffles the previous order, as MLPClassifier.
                     train = shuffle(train, random_state=random_state)
@@ -731,13 +1096,13 @@ class _Run:
             stack.finish(0, self.validation, self.incremental)
         return stack.errors
 
-    def train_in_threads(self, nets, tasks, random_state, n_groups):
-        """Train ``nets`` in ``n_groups`` threads, BLAS on one thread each."""
-        groups = np.array_split(np.arange(len(nets)), n_groups)
-        errors = [None] * len(nets)
+    def train_in_threads(self, states, tasks, random_state, n_groups):
+        """Train ``states`` in ``n_groups`` threads, BLAS on one thread each."""
+        groups = np.array_split(np.arange(len(states)), n_groups)
+        errors = [None] * len(states)
         with threadpool_limits(limits=1, user_api="blas"), \
                 ThreadPoolExecutor(n_groups) as pool:
-            futures = [pool.submit(self._train_group, [nets[i] for i in group],
+            futures = [pool.submit(self._train_group, [states[i] for i in group],
                                    [tasks[i] for i in group], copy.deepcopy(random_state))
                        for group in groups]
             try:
@@ -749,10 +1114,10 @@ class _Run:
                 raise
         return errors
 
-    def _train_group(self, nets, tasks, random_state):
+    def _train_group(self, states, tasks, random_state):
         # numpy's error state is per thread: the group's as the caller's.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self.train(nets, tasks, random_state)
+            return self.train(states, tasks, random_state)
 
     def _run_epoch(self, stack, train):
         """One pass over the rows ``train`` in order; the epoch's mean loss(es).
@@ -763,7 +1128,7 @@ class _Run:
         """
         total, seen = 0.0, 0.0
         unweighted = {}
-        for batch in gen_batches(train.shape[0], self.batch_size):
+        for batch in gen_batches(train.shape[0], self.spec.batch_size):
             if self.stop.is_set():
                 raise KeyboardInterrupt
             step = _train_step(stack, self.X, self.T, self.sample_weight, train[batch],
@@ -791,16 +1156,19 @@ def _train_step(stack, X, T, sample_weight, idx, unweighted):
     return losses, batch.S
 
 
-def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
+def train_lbfgs(state, X, T, sample_weight, layer_units, spec, max_fun, iteration_end):
     """Full-batch L-BFGS-B of one network with the compiled loss and gradient.
 
     Parameters
     ----------
-    net : ManualMLPClassifier
-        Prepared estimator; its ``coefs_`` / ``intercepts_`` are the starting
-        point and become views of the solution.
-    X, T, sample_weight, layer_units :
-        As in :func:`train_stochastic`.
+    state : TrainingState
+        The network's: its ``coefs`` / ``intercepts`` are the starting point
+        and become views of the solution; its divergence checks judge every
+        loss.
+    X, T, sample_weight, layer_units, spec :
+        As in :func:`train_stochastic` (``spec``: the activations and loss).
+    max_fun : int
+        Most loss evaluations.
     iteration_end : callable
         ``iteration_end(coefs, intercepts) -> bool`` after each L-BFGS
         iteration with the weights it reached (new arrays); True stops.
@@ -812,16 +1180,16 @@ def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
     """
     announce_compile()  # one line on stderr if the kernels are not compiled yet
     layout = ParameterLayout(layer_units)
-    params = layout.stack([(net.coefs_, net.intercepts_)], X.dtype)
-    net.coefs_, net.intercepts_ = layout.views(params[0])
-    step = _CompiledPass(net, params, layout, X.shape[0], minibatches=False)
+    params = layout.stack([(state.coefs, state.intercepts)], X.dtype)
+    state.coefs, state.intercepts = layout.views(params[0])
+    step = _CompiledPass(spec, params, layout, X.shape[0], minibatches=False)
     batch = _batch(X, T, sample_weight, X.dtype, {})  # S > 0: checked by the estimator
-    alpha = np.array([float(net.alpha)])
+    alpha = np.array([float(state.settings["alpha"])])
 
     def loss_grad():
         losses = step(batch)
         _kernels.add_penalty(params, step.grads, layout.n_coefs, alpha, batch.S, losses)
-        net._check_loss(float(losses[0]), "lbfgs")
+        state.check_loss(float(losses[0]))
         return float(losses[0]), [step.grads[0]]
 
     def end(theta):
@@ -830,6 +1198,7 @@ def train_lbfgs(net, X, T, sample_weight, layer_units, iteration_end):
         coefs_k, intercepts_k = layout.views(weights)
         return iteration_end(coefs_k, intercepts_k)
 
-    return minimize_lbfgs(loss_grad, [params[0]], max_iter=net.max_iter,
-                          max_fun=net.max_fun, tol=net.tol, verbose=bool(net.verbose),
-                          iteration_end=end)
+    settings = state.settings
+    return minimize_lbfgs(loss_grad, [params[0]], max_iter=settings["max_iter"],
+                          max_fun=max_fun, tol=settings["tol"],
+                          verbose=bool(settings["verbose"]), iteration_end=end)

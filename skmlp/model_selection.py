@@ -1,16 +1,17 @@
-"""Searches over ManualMLPClassifier that train their candidates together.
+"""Searches over skmlp's MLP estimators that train their candidates together.
 
 :class:`MLPGridSearchCV`, :class:`MLPRandomizedSearchCV`,
 :class:`MLPHalvingGridSearchCV` and :class:`MLPHalvingRandomSearchCV` are
 scikit-learn's four searches (subclasses of them, same signatures,
 attributes, methods and results) for a :class:`~skmlp.ManualMLPClassifier`
-or a Pipeline ending in one. They share one engine, ``_StackedSearchCV``:
+or :class:`~skmlp.ManualMLPRegressor`, or a Pipeline ending in one. They
+share one engine, ``_StackedSearchCV``:
 ``BaseSearchCV.fit`` step for step, whose ``evaluate_candidates`` (what
 each search's ``_run_search`` calls with its candidates) groups the
 candidates that share a network shape and the minibatches, and fits each
 group on each fold as one joblib task: the preprocessing once, then the
-networks as stacks trained by the loop of every ManualMLPClassifier fit
-(:func:`skmlp._mlp.fit_stack`). Everything else (candidate generation,
+networks as stacks trained by the loop of every MLP fit
+(:func:`skmlp._network.fit_stack`). Everything else (candidate generation,
 halving rounds, scorers, ``cv_results_``, ranks, refit) is scikit-learn's.
 """
 
@@ -45,12 +46,12 @@ from sklearn.utils import indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_method_params, _num_features, _num_samples
+from sklearn.utils.validation import _check_method_params, _num_samples
 from threadpoolctl import threadpool_limits
 
 from ._callbacks import _NoCallbackContext, root_context
-from ._mlp import ManualMLPClassifier, fit_stack
-from ._training import bytes_per_network, thread_budget
+from ._network import BaseNetwork, fit_stack, stack_bytes
+from ._training import PER_NETWORK_PARAMS, thread_budget
 from ._utils import prints_into
 
 __all__ = [
@@ -60,16 +61,11 @@ __all__ = [
     "MLPRandomizedSearchCV",
 ]
 
-# Parameters that may differ between the networks of one stack: each network
-# has its own value (learning rates, penalties, optimizer constants, stopping).
-# Every other parameter (hidden sizes, activation, loss, solver, batch size,
-# shuffling, random_state, init, early stopping, class weights, ...) shapes
-# the networks or the minibatches, so candidates must agree on it to share a
-# pass; so must every parameter of the preprocessing steps.
-_PER_NETWORK_PARAMS = frozenset({
-    "alpha", "learning_rate_init", "learning_rate", "momentum", "power_t",
-    "beta_1", "beta_2", "epsilon", "tol", "n_iter_no_change", "max_iter", "verbose",
-})
+# Parameters that may differ between the networks of one stack are declared
+# beside the training loop (skmlp._training.PER_NETWORK_PARAMS): each network
+# has its own value. Every other parameter shapes the networks or the
+# minibatches, so candidates must agree on it to share a pass; so must every
+# parameter of the preprocessing steps.
 _NET_FIT_PARAMS = ("sample_weight", "coefs_init", "intercepts_init")
 _MAX_STACK_BYTES = 256 * 2**20
 _STACK_CONSTRAINTS = {"max_stack_bytes": [Interval(Integral, 1, None, closed="left")]}
@@ -171,7 +167,7 @@ class _StackedSearchCV(BaseSearchCV):
     def _groups(self, candidates):
         """Candidate indices that can share a stack, grouped; checks the input.
 
-        Raises TypeError for an estimator that is not a ManualMLPClassifier
+        Raises TypeError for an estimator that is not one of skmlp's MLPs
         or a Pipeline ending in one, ValueError for an unknown parameter
         name: before any training. Candidates that cannot be stacked (lbfgs,
         a subclass with its own ``fit``) are groups of one.
@@ -187,7 +183,7 @@ class _StackedSearchCV(BaseSearchCV):
             _final_step_name(model)  # a grid may replace the final step
             key = tuple(sorted(
                 (name, repr(value)) for name, value in params.items()
-                if _net_param(name, final_name) not in _PER_NETWORK_PARAMS))
+                if _net_param(name, final_name) not in PER_NETWORK_PARAMS))
             if not _stackable(_network(model)):
                 key = ("alone", i)
             groups[key].append(i)
@@ -195,18 +191,18 @@ class _StackedSearchCV(BaseSearchCV):
 
 
 class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
-    """GridSearchCV for ManualMLPClassifier that trains its candidates together.
+    """GridSearchCV for skmlp's MLPs that trains its candidates together.
 
     :class:`sklearn.model_selection.GridSearchCV` (a subclass of it: same
     signature, attributes, methods and results with the same arguments: same
     candidate order, splits, shuffles and starting weights from the same
     ``random_state``), for an ``estimator`` that is a
-    :class:`~skmlp.ManualMLPClassifier` or a
-    :class:`~sklearn.pipeline.Pipeline` ending in one. In each fold, the
-    candidates that differ only in per-network parameters (``alpha``,
-    ``learning_rate_init``, ``learning_rate``, ``momentum``, ``power_t``,
-    ``beta_1``, ``beta_2``, ``epsilon``, ``tol``, ``n_iter_no_change``,
-    ``max_iter``) are trained as one stack of networks: their weights stacked
+    :class:`~skmlp.ManualMLPClassifier`, a :class:`~skmlp.ManualMLPRegressor`
+    or a :class:`~sklearn.pipeline.Pipeline` ending in one. In each fold, the
+    candidates that differ only in per-network parameters (those declared
+    beside the training loop, ``skmlp._training.PER_NETWORK_PARAMS``: the
+    learning rate and its schedule, the penalty, the optimizers' constants,
+    the stopping rules) are trained as one stack of networks: their weights stacked
     along a leading axis and one pass over the minibatches for all of them,
     each with its own learning rate, penalty, optimizer state and stopping.
     A network trains bit for bit as it would alone.
@@ -228,7 +224,7 @@ class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_grid : dict or list of dict
         Parameter names (``step__param`` for a Pipeline) mapped to lists of
@@ -303,7 +299,7 @@ feature_names_in_ :
 
 
 class MLPRandomizedSearchCV(RandomizedSearchCV, _StackedSearchCV):
-    """RandomizedSearchCV for ManualMLPClassifier that trains its candidates together.
+    """RandomizedSearchCV for skmlp's MLPs that trains its candidates together.
 
     :class:`sklearn.model_selection.RandomizedSearchCV` (a subclass of it:
     same signature, attributes, methods, and the same candidates drawn from
@@ -317,7 +313,7 @@ class MLPRandomizedSearchCV(RandomizedSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_distributions : dict or list of dict
         Parameter names mapped to distributions (with an ``rvs`` method) or
@@ -389,7 +385,7 @@ feature_names_in_ :
 
 
 class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
-    """HalvingGridSearchCV for ManualMLPClassifier; survivors keep training.
+    """HalvingGridSearchCV for skmlp's MLPs; survivors keep training.
 
     scikit-learn's successive halving over a grid
     (:class:`~sklearn.model_selection.HalvingGridSearchCV`, a subclass of
@@ -412,7 +408,7 @@ class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_grid : dict or list of dict
         As in HalvingGridSearchCV; it must not contain the resource.
@@ -495,7 +491,7 @@ classes_, n_features_in_, feature_names_in_ :
 
 
 class MLPHalvingRandomSearchCV(HalvingRandomSearchCV, _StackedSearchCV):
-    """HalvingRandomSearchCV for ManualMLPClassifier; survivors keep training.
+    """HalvingRandomSearchCV for skmlp's MLPs; survivors keep training.
 
     scikit-learn's successive halving over random candidates
     (:class:`~sklearn.model_selection.HalvingRandomSearchCV`, a subclass of
@@ -506,7 +502,7 @@ class MLPHalvingRandomSearchCV(HalvingRandomSearchCV, _StackedSearchCV):
 
     Parameters
     ----------
-    estimator : ManualMLPClassifier or Pipeline ending in one
+    estimator : ManualMLPClassifier, ManualMLPRegressor or Pipeline ending in one
         The model to tune.
     param_distributions : dict or list of dict
         As in HalvingRandomSearchCV; it must not contain the resource.
@@ -728,7 +724,7 @@ class _Evaluator:
     def _cost(self, candidates, group):
         """About how much work a task of the group is (its networks' memory)."""
         net = _network(clone(self.base).set_params(**clone(candidates[group[0]], safe=False)))
-        return len(group) * _bytes_per_network(net, self.X, self.y)
+        return len(group) * stack_bytes(net, self.X, self.y)
 
     def _key(self, params):
         """A candidate's identity across halving rounds (all but the resource)."""
@@ -963,7 +959,7 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
                           f"parameters {sorted(unknown)}")
         yield list(range(len(nets))), [error] * len(nets), 0.0
         return
-    size = max(1, max_stack_bytes // max(1, _bytes_per_network(nets[0], X, y)))
+    size = max(1, max_stack_bytes // max(1, stack_bytes(nets[0], X, y)))
     for continued in (False, True):
         index = [k for k in range(len(nets)) if resume[k] == continued]
         for stack in np.array_split(index, -(-len(index) // size)) if index else []:
@@ -979,23 +975,6 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
             yield stack, errors, time.time() - start
             for k in stack:  # scored by now: the memory of a stack at a time
                 nets[k] = None
-
-
-def _bytes_per_network(net, X, y):
-    """Memory of one network of a stack training on X (as the network sees it).
-
-    0 where the network's parameters, X or y are not valid: the fits say why
-    (each candidate's error goes to ``error_score``, as in GridSearchCV).
-    """
-    try:
-        n_samples = _num_samples(X)
-        batch = min(200 if net.batch_size == "auto" else int(net.batch_size), n_samples)
-        layer_units = [_num_features(X), *net._hidden_sizes(), _n_outputs(y)]
-    except (TypeError, ValueError, OverflowError):
-        return 0
-    itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
-    return bytes_per_network([int(u) for u in layer_units], batch, itemsize, net.solver,
-                             net.early_stopping)
 
 
 class _Capture:
@@ -1051,7 +1030,7 @@ def _fit_one(model, X, y, fit_params):
 
 def _stackable(net):
     """Whether a network can train in a stack (a stochastic solver, our own fit)."""
-    return net.solver != "lbfgs" and type(net).fit is ManualMLPClassifier.fit
+    return net.solver != "lbfgs" and type(net).fit is BaseNetwork.fit
 
 
 def _continues_as_refit(model):
@@ -1066,7 +1045,7 @@ def _continues_as_refit(model):
 
 
 def _net_param(name, final_name):
-    """The ManualMLPClassifier parameter a candidate's name sets, or None."""
+    """The network's parameter a candidate's name sets, or None."""
     if not final_name:
         return name
     prefix = final_name + "__"
@@ -1074,30 +1053,20 @@ def _net_param(name, final_name):
 
 
 def _final_step_name(estimator):
-    """'' for a ManualMLPClassifier, the final step's name for a Pipeline ending in one."""
-    if isinstance(estimator, ManualMLPClassifier):
+    """'' for one of skmlp's MLPs, the final step's name for a Pipeline ending in one."""
+    if isinstance(estimator, BaseNetwork):
         return ""
-    if isinstance(estimator, Pipeline) and isinstance(estimator.steps[-1][1],
-                                                      ManualMLPClassifier):
+    if isinstance(estimator, Pipeline) and isinstance(estimator.steps[-1][1], BaseNetwork):
         return estimator.steps[-1][0]
     raise TypeError(
-        "The MLP searches train stacks of ManualMLPClassifier networks: estimator "
-        "must be a ManualMLPClassifier or a Pipeline ending in one, got "
+        "The MLP searches train stacks of skmlp's networks: estimator must be a "
+        "ManualMLPRegressor, a ManualMLPClassifier or a Pipeline ending in one, got "
         f"{estimator!r}. Use scikit-learn's search classes for other models.")
 
 
 def _network(model):
-    """The ManualMLPClassifier of a model (itself, or a Pipeline's last step)."""
+    """The network of a model (itself, or a Pipeline's last step)."""
     return model.steps[-1][1] if _final_step_name(model) else model
-
-
-def _n_outputs(y):
-    """Output units of the network for the targets y (1 for binary)."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.shape[1]
-    n_classes = len(np.unique(y))
-    return 1 if n_classes <= 2 else n_classes
 
 
 def _callback_metadata(fit_params):

@@ -20,6 +20,7 @@ from skmlp import (
     DensityBayesClassifier,
     GaussianBayesClassifier,
     ManualMLPClassifier,
+    ManualMLPRegressor,
     MinimumRiskClassifier,
     PerceptronClassifier,
 )
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 ESTIMATORS = [
     ManualMLPClassifier(),
+    ManualMLPRegressor(),
     PerceptronClassifier(),
     GaussianBayesClassifier(),
     MinimumRiskClassifier(GaussianBayesClassifier()),
@@ -84,7 +86,8 @@ def test_sklearn_extra_checks(estimator, check):
 def test_no_tag_weakens_the_checks(estimator):
     tags = estimator.__sklearn_tags__()
     assert not tags.non_deterministic
-    assert not tags.classifier_tags.poor_score
+    for role in (tags.classifier_tags, tags.regressor_tags):
+        assert role is None or not role.poor_score
     assert not tags.no_validation
     assert not tags.input_tags.allow_nan
 

@@ -31,6 +31,7 @@ OUTPUTS = {
     "logistic-log_loss-binary": ("logistic", "log_loss", "binary"),
     "logistic-log_loss-multilabel": ("logistic", "log_loss", "multilabel"),
     "logistic-squared_error": ("logistic", "squared_error", "multiclass"),
+    "identity-squared_error": ("identity", "squared_error", "real"),
 }
 SOLVERS = {
     "sgd-plain": dict(solver="sgd", momentum=0.0, nesterov=False),
@@ -42,10 +43,10 @@ TOL = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-5, ato
 
 
 class _Net:
-    """What the kernels read of an estimator."""
+    """What the kernels read of a stack (its StackSpec's activations and loss)."""
 
     def __init__(self, activation, out_activation, loss):
-        self.activation, self.out_activation_, self.loss = activation, out_activation, loss
+        self.activation, self.out_activation, self.loss = activation, out_activation, loss
 
 
 def _problem(dtype, targets, K, weighted, seed=0):
@@ -54,6 +55,8 @@ def _problem(dtype, targets, K, weighted, seed=0):
     X = rng.normal(size=(11, units[0])).astype(dtype)
     if targets == "multiclass":
         T = np.eye(3, dtype=dtype)[rng.randint(0, 3, 11)]
+    elif targets == "real":  # a regressor's
+        T = rng.normal(size=(11, units[-1])).astype(dtype)
     else:
         T = (rng.rand(11, units[-1]) > 0.5).astype(dtype)
     sample_weight = rng.uniform(0, 3, 11).astype(dtype) if weighted else None
@@ -85,10 +88,10 @@ def _compiled_step(net, units, X, T, sample_weight, networks, alpha, optimizer, 
 
 def _reference_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver):
     """nn.forward / nn.backward, then the optimizer's formulas, for one network."""
-    acts, pre = nn.forward(X, coefs, intercepts, net.activation, net.out_activation_,
+    acts, pre = nn.forward(X, coefs, intercepts, net.activation, net.out_activation,
                            return_pre_activations=True)
     loss, coef_grads, intercept_grads = nn.backward(
-        acts, T, coefs, net.activation, net.out_activation_, net.loss, alpha, sample_weight,
+        acts, T, coefs, net.activation, net.out_activation, net.loss, alpha, sample_weight,
         pre_activations=pre)
     new = []
     for w, g in zip(coefs + intercepts, coef_grads + intercept_grads):
@@ -176,6 +179,38 @@ def _check_step_against_nn(activation, output, solver, K, weighted, dtype, fused
             assert_allclose(w, ref, **TOL[dtype])
 
 
+def test_poisson_step_is_half_the_deviance_and_its_gradient():
+    # Exponential outputs, the Poisson loss: scikit-learn's half deviance at
+    # the weights, and its gradient by central differences (nn has no Poisson
+    # loss: the reference is sklearn's formula through nn.forward's linear outputs).
+    from sklearn.neural_network._base import poisson_loss
+
+    net = _Net("tanh", "exp", "poisson")
+    units, X, _, sample_weight, networks = _problem(np.float64, "real", 1, weighted=True)
+    T = np.random.RandomState(5).poisson(2.0, size=(11, units[-1])).astype(np.float64)
+    losses, grads, _, _ = _compiled_step(net, units, X, T, sample_weight, networks,
+                                         np.zeros(1), _optimizer(SOLVERS["sgd-plain"], 1))
+    coefs, intercepts = (list(map(np.copy, part)) for part in networks[0])
+
+    def objective():
+        linear = nn.forward(X, coefs, intercepts, "tanh", "identity")[-1]
+        return poisson_loss(T, np.exp(linear), sample_weight)
+
+    assert losses[0] == pytest.approx(objective(), rel=1e-12)
+    layout = ParameterLayout(units)
+    got = layout.views(grads[0])
+    for ours, params in zip(got[0] + got[1], coefs + intercepts):
+        numeric = np.empty_like(params)
+        for i in np.ndindex(params.shape):
+            keep = params[i]
+            params[i] = keep + 1e-6
+            up = objective()
+            params[i] = keep - 1e-6
+            numeric[i] = (up - objective()) / 2e-6
+            params[i] = keep
+        assert_allclose(ours, numeric, rtol=1e-6, atol=1e-8)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_cross_entropy_of_the_class_probability_is_nn_full_sum(dtype):
     # The compiled softmax loss reads only the probability of each sample's
@@ -226,9 +261,9 @@ def test_a_stack_in_threads_trains_each_network_bit_for_bit_as_alone(params, n_t
     # The search's path (fit_stack: one stack, split into threads) against
     # plain fits, every schedule: the same arithmetic for every network, on
     # both routes of the products (``big``: as if the networks were big).
-    from skmlp._mlp import fit_stack
+    from skmlp._network import fit_stack
 
-    monkeypatch.setattr("skmlp._mlp.thread_budget", lambda: n_threads)
+    monkeypatch.setattr("skmlp._network.thread_budget", lambda: n_threads)
     if big:
         monkeypatch.setattr(training, "BIG_PRODUCTS", 1)
     X, y = _digits()

@@ -21,7 +21,9 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 import skmlp._mlp as mlp_module
+import skmlp._network as network_module
 from skmlp import ManualMLPClassifier, nn
+from skmlp._training import TrainingState
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_y = np.array([0, 1, 1, 0])
@@ -580,14 +582,14 @@ def test_early_stopping_restores_the_best_weights(digits):
                               learning_rate_init=0.5, early_stopping=True,
                               n_iter_no_change=3, max_iter=100, random_state=0)
     scores = []
-    orig = ManualMLPClassifier._update_no_improvement_count
+    orig = TrainingState.update_no_improvement_count
 
     def spy(self, validation):
         orig(self, validation)
-        scores.append((self.validation_scores_[-1], [c.copy() for c in self.coefs_]))
+        scores.append((self.validation_scores[-1], [c.copy() for c in self.coefs]))
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ManualMLPClassifier, "_update_no_improvement_count", spy)
+        mp.setattr(TrainingState, "update_no_improvement_count", spy)
         clf.fit(X, y)
     best = int(np.argmax([s for s, _ in scores]))
     assert best < len(scores) - 1  # training went on after the best epoch
@@ -618,7 +620,7 @@ def test_lbfgs_warning_gives_the_reason_and_its_remedy():
     stuck = minimize_lbfgs(lambda: (float(w.sum()), [-np.ones_like(w)]), [w],
                            max_iter=50, max_fun=100, tol=1e-10)
     assert stuck.status == 2
-    text = mlp_module._lbfgs_warning(stuck)
+    text = network_module._lbfgs_warning(stuck)
     assert re.search(r"the line search found no step that lowers the loss \(scipy: "
                      r"ABNORMAL(_TERMINATION_IN_LNSRCH)?\)", text)
     assert "Increase max_iter" not in text  # more iterations would not help
@@ -628,7 +630,7 @@ def test_lbfgs_warning_gives_the_reason_and_its_remedy():
                            max_iter=1, max_fun=100, tol=1e-10)
     assert short.status == 1
     assert short.message.upper() == "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"  # "of": < 1.15
-    assert mlp_module._lbfgs_warning(short).endswith(
+    assert network_module._lbfgs_warning(short).endswith(
         f"({short.message}). Increase max_iter / max_fun or scale the features.")
 
 
@@ -733,7 +735,7 @@ def test_predict_in_chunks_gives_the_same_outputs(monkeypatch):
     X, y = _parity_data("multiclass")
     clf = _lbfgs_fit(X, y)
     whole = clf.predict_proba(X)
-    monkeypatch.setattr(mlp_module, "_PREDICT_CHUNK", 7)  # 53 rows: 8 chunks
+    monkeypatch.setattr(network_module, "_PREDICT_CHUNK", 7)  # 53 rows: 8 chunks
     # BLAS may round differently for other matrix sizes: equal to 1e-12
     assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
     assert_allclose(clf.predict_proba(sp.csc_matrix(X)), whole, rtol=1e-12)

@@ -30,6 +30,7 @@ from skmlp import (
     DensityBayesClassifier,
     GaussianBayesClassifier,
     ManualMLPClassifier,
+    ManualMLPRegressor,
     MinimumRiskClassifier,
     PerceptronClassifier,
 )
@@ -631,3 +632,34 @@ def test_uint64_labels_below_two_to_the_63_convert():
     X, y = _blobs(3, rng)
     labels = np.array([3, 2**40, 2**63 - 1], dtype=np.uint64)[y]
     assert_onnx_matches(_mlp().fit(X, labels), _test_rows(X, rng), np.float32)
+
+
+# ---------------------------------------------------------------------------
+# ManualMLPRegressor: the predictions, in the input's dtype
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("make", [
+    lambda: ManualMLPRegressor(hidden_layer_sizes=(6,), max_iter=30, random_state=0),
+    lambda: ManualMLPRegressor("poisson", (5, 3), activation="tanh", max_iter=30,
+                               random_state=0),
+    lambda: make_pipeline(StandardScaler(), ManualMLPRegressor(
+        hidden_layer_sizes=(4,), solver="lbfgs", max_iter=20, random_state=0)),
+], ids=["squared_error", "poisson-two-outputs", "pipeline-lbfgs"])
+def test_regressor_graph_predicts_as_predict(make, dtype):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    Y = np.c_[np.abs(X[:, 0]) + X[:, 1] ** 2, np.exp(0.3 * X[:, 2])]
+    model = make()
+    two = isinstance(model, ManualMLPRegressor) and model.loss == "poisson"
+    model.fit(X, Y if two else Y[:, 0])
+    session = _session(model, X.astype(dtype), options=None)
+    got = session.run(None, {session.get_inputs()[0].name: X.astype(dtype)})[0]
+    expected = model.predict(X.astype(dtype))
+    assert got.dtype == dtype and got.shape == (60, 2 if two else 1)
+    assert_allclose(got.reshape(expected.shape), expected, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def test_unfitted_regressor_is_refused_before_any_graph():
+    with pytest.raises(NotFittedError, match="not fitted"):
+        to_onnx(ManualMLPRegressor(), np.zeros((1, 3), dtype=np.float32))

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from _helpers import EpochEndCallback
 from scipy.stats import loguniform
+from sklearn.datasets import make_regression
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import (
+    GridSearchCV,
     HalvingGridSearchCV,
     HalvingRandomSearchCV,
     RandomizedSearchCV,
@@ -23,8 +25,9 @@ from sklearn.preprocessing import StandardScaler
 from test_model_selection import _assert_same_search, _mlp, digits
 
 import skmlp.model_selection as ms
-from skmlp import ManualMLPClassifier
+from skmlp import ManualMLPClassifier, ManualMLPRegressor
 from skmlp.model_selection import (
+    MLPGridSearchCV,
     MLPHalvingGridSearchCV,
     MLPHalvingRandomSearchCV,
     MLPRandomizedSearchCV,
@@ -39,7 +42,7 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 OURS = {RandomizedSearchCV: MLPRandomizedSearchCV, HalvingGridSearchCV: MLPHalvingGridSearchCV,
-        HalvingRandomSearchCV: MLPHalvingRandomSearchCV}
+        HalvingRandomSearchCV: MLPHalvingRandomSearchCV, GridSearchCV: MLPGridSearchCV}
 HALVING_ATTRIBUTES = ("n_resources_", "n_candidates_", "n_remaining_candidates_",
                       "n_iterations_", "n_required_iterations_", "n_possible_iterations_",
                       "min_resources_", "max_resources_")
@@ -255,3 +258,70 @@ def test_halving_refits_warm_started_networks_it_does_not_stack(data, estimator,
             if name == "alpha"}
     _same_as_sklearn(HalvingGridSearchCV, estimator, grid, X, y, resource=resource,
                      max_resources=6, factor=3)
+
+
+# ---------------------------------------------------------------------------
+# Regression: the same searches over ManualMLPRegressor.
+# ---------------------------------------------------------------------------
+
+def _regression_data():
+    X, y = make_regression(n_samples=150, n_features=6, noise=10.0, random_state=0)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+def _regressor(**params):
+    defaults = dict(hidden_layer_sizes=(8,), solver="sgd", batch_size=32, max_iter=6,
+                    random_state=0)
+    return ManualMLPRegressor(**{**defaults, **params})
+
+
+REGRESSION_SEARCHES = [
+    (GridSearchCV, _regressor(), {**RATES_AND_PENALTIES, "hidden_layer_sizes": [(8,), (4, 3)]},
+     {}),
+    (GridSearchCV, make_pipeline(StandardScaler(), _regressor(loss="poisson")),
+     {"manualmlpregressor__learning_rate_init": [0.003, 0.03],
+      "manualmlpregressor__alpha": [1e-4, 1.0]}, {"target": "counts"}),
+    (GridSearchCV, _regressor(solver="adam", early_stopping=True),
+     {"learning_rate_init": [1e-3, 0.05], "beta_1": [0.8, 0.9]},
+     {"scoring": "neg_mean_squared_error", "return_train_score": True}),
+    (RandomizedSearchCV, _regressor(),
+     {"learning_rate_init": loguniform(1e-3, 0.3), "alpha": loguniform(1e-5, 1.0)},
+     {"n_iter": 6, "random_state": 0}),
+    (HalvingGridSearchCV, _regressor(tol=0.0), RATES_AND_PENALTIES,
+     {"resource": "max_iter", "max_resources": 9}),
+    (HalvingGridSearchCV, make_pipeline(StandardScaler(), _regressor()),
+     {f"manualmlpregressor__{name}": values for name, values in RATES_AND_PENALTIES.items()},
+     {"resource": "manualmlpregressor__max_iter", "max_resources": 9}),
+]
+
+
+@pytest.mark.parametrize("theirs_class, estimator, space, search_params", REGRESSION_SEARCHES,
+                         ids=["grid", "pipeline-poisson", "early-stopping-adam", "randomized",
+                              "halving-max_iter", "pipeline-halving-max_iter"])
+def test_regression_searches_as_sklearn(theirs_class, estimator, space, search_params):
+    X, y = _regression_data()
+    search_params = dict(search_params)
+    if search_params.pop("target", None) == "counts":
+        y = np.random.RandomState(0).poisson(np.exp(0.5 * y))
+    ours, theirs = _same_as_sklearn(theirs_class, estimator, space, X, y, **search_params)
+    assert ours.best_estimator_.predict(X).dtype == np.float64
+
+
+def test_regression_halving_over_max_iter_continues_the_survivors(monkeypatch):
+    X, y = _regression_data()
+    resumed = []
+    fit_stack = ms.fit_stack
+
+    def recording_fit_stack(nets, *args, resume=False, **kwargs):
+        if resume:
+            resumed.append([(net.max_iter, net.n_iter_) for net in nets])
+        return fit_stack(nets, *args, resume=resume, **kwargs)
+
+    monkeypatch.setattr(ms, "fit_stack", recording_fit_stack)
+    _same_as_sklearn(HalvingGridSearchCV, _regressor(tol=0.0), RATES_AND_PENALTIES, X, y,
+                     resource="max_iter", max_resources=9)
+    # rounds 1 and 2 continue 3 then 1 survivor per fold from 1 then 3 epochs
+    assert sorted(len(nets) for nets in resumed) == [1, 1, 1, 3, 3, 3]
+    for nets in resumed:
+        previous, now = (1, 3) if len(nets) == 3 else (3, 9)
+        assert all(pair == (now, previous) for pair in nets)

@@ -1,14 +1,15 @@
-"""scikit-learn's own MLP tests, run against ManualMLPClassifier.
+"""scikit-learn's own MLP tests, run against ManualMLPClassifier and ManualMLPRegressor.
 
 The test module ``sklearn/neural_network/tests/test_mlp.py`` of the installed
 scikit-learn (the wheels ship it) is read at collection time, its import of
-``MLPClassifier`` is rewritten to ``ManualMLPClassifier`` and its test
-functions are collected here, each one by its own name. A drop-in must pass
-every classifier test; the only tests left out are listed in ``EXCLUDED``
-with the reason.
+``MLPClassifier`` and ``MLPRegressor`` is rewritten to skmlp's estimators and
+its test functions are collected here, each one by its own name. A drop-in
+must pass every test; the only tests left out are listed in ``EXCLUDED``
+with the reason (they read scikit-learn's private attributes).
 """
 
 import inspect
+import os
 import types
 from pathlib import Path
 
@@ -16,16 +17,14 @@ import pytest
 import sklearn
 from threadpoolctl import threadpool_limits
 
-from skmlp import ManualMLPClassifier
+from skmlp import ManualMLPClassifier, ManualMLPRegressor
 
 SOURCE = Path(sklearn.__file__).parent / "neural_network" / "tests" / "test_mlp.py"
 SKLEARN_IMPORT = "from sklearn.neural_network import MLPClassifier, MLPRegressor"
 OUR_IMPORT = (
-    "from sklearn.neural_network import MLPRegressor; "
-    "from skmlp import ManualMLPClassifier as MLPClassifier"
+    "from skmlp import ManualMLPClassifier as MLPClassifier, "
+    "ManualMLPRegressor as MLPRegressor"
 )
-# Tests parametrized over both estimators keep only the classifier case.
-BOTH = "[MLPClassifier, MLPRegressor]"
 
 # The suite fits unscaled digits with sklearn's default learning rate and few
 # epochs (random_state=None): there our extra warning that the network learned
@@ -42,30 +41,24 @@ pytestmark = [
         ":sklearn.exceptions.ConvergenceWarning"),
 ]
 
-REGRESSOR_ONLY = "regressor-only: exercises MLPRegressor alone (skmlp has no regressor)"
+PRIVATE = "probes MLPClassifier's private _loss_grad_lbfgs"
+NAN_ON_PURPOSE = "expects NaN weights and scores after divergence: skmlp raises instead"
 EXCLUDED = {
     # Calls MLPClassifier's private _loss_grad_lbfgs(packed_theta, X, Y, ...),
     # an internal of its L-BFGS packing that skmlp does not have; skmlp's
     # gradients are checked by finite differences in tests/test_nn.py
     # (nn.check_gradients) for every activation, loss and output.
-    "test_gradient": "probes MLPClassifier's private _loss_grad_lbfgs",
-    "test_lbfgs_regression": REGRESSOR_ONLY,
-    "test_lbfgs_regression_maxfun": REGRESSOR_ONLY,
-    "test_multioutput_regression": REGRESSOR_ONLY,
-    "test_partial_fit_regression": REGRESSOR_ONLY,
-    "test_nonfinite_params": REGRESSOR_ONLY,
-    "test_shuffle": REGRESSOR_ONLY,
-    "test_mlp_regressor_dtypes_casting": REGRESSOR_ONLY,
-    "test_mlp_loading_from_joblib_partial_fit": REGRESSOR_ONLY,
-    "test_mlp_diverging_loss": REGRESSOR_ONLY,
-    "test_mlp_sample_weight_with_early_stopping": REGRESSOR_ONLY,
-    "test_mlp_vs_poisson_glm_equivalent": REGRESSOR_ONLY,
-    "test_minimum_input_sample_size": REGRESSOR_ONLY,
+    "test_gradient": PRIVATE,
+    # Fits with learning_rate_init=1 until the weights are NaN and asserts a
+    # NaN validation score: skmlp stops such a fit with its divergence error
+    # (a FloatingPointError and ValueError naming the remedy) and leaves the
+    # estimator as it was, never NaN weights; tests/test_mlp.py checks that.
+    "test_mlp_diverging_loss": NAN_ON_PURPOSE,
 }
 
 
 def _load_sklearn_suite():
-    """The installed test_mlp.py, executed with ManualMLPClassifier as MLPClassifier."""
+    """The installed test_mlp.py, executed with skmlp's estimators as scikit-learn's."""
     text = SOURCE.read_text()
     if text.count(SKLEARN_IMPORT) != 1:
         raise AssertionError(
@@ -73,7 +66,7 @@ def _load_sklearn_suite():
             "tests/test_sklearn_mlp_suite.py for this scikit-learn version."
         )
     # Same number of lines, so tracebacks point at the right lines of SOURCE.
-    text = text.replace(SKLEARN_IMPORT, OUR_IMPORT).replace(BOTH, "[MLPClassifier]")
+    text = text.replace(SKLEARN_IMPORT, OUR_IMPORT)
     module = types.ModuleType("sklearn_test_mlp_on_skmlp")
     module.__file__ = str(SOURCE)
     exec(compile(text, str(SOURCE), "exec"), module.__dict__)
@@ -87,6 +80,15 @@ if SOURCE.exists():
             globals()[_name] = _test
 else:
     SUITE = None
+
+
+_SEED = os.environ.get("SKLEARN_TESTS_GLOBAL_RANDOM_SEED", "42")
+
+
+@pytest.fixture(params=[int(_SEED) if _SEED.isdigit() else 42])
+def global_random_seed(request):
+    """scikit-learn's fixture of the same name (its conftest is not ours): one seed."""
+    return request.param
 
 
 @pytest.fixture(autouse=True)
@@ -105,13 +107,14 @@ def test_the_sklearn_suite_is_installed():
     collected = [n for n in vars(SUITE) if n.startswith("test_")]
     assert len(collected) - len(EXCLUDED) >= 25
     assert SUITE.MLPClassifier is ManualMLPClassifier
+    assert SUITE.MLPRegressor is ManualMLPRegressor
 
 
-def test_exclusions_are_current_and_regressor_only():
+def test_exclusions_are_current_and_read_private_attributes():
     if SUITE is None:
         pytest.fail(f"{SOURCE} is missing")
     for name, reason in EXCLUDED.items():
         assert name in vars(SUITE), f"{name} is no longer in scikit-learn's test_mlp.py"
-        if reason == REGRESSOR_ONLY:
-            assert "MLPClassifier" not in inspect.getsource(vars(SUITE)[name]), name
+        source = inspect.getsource(vars(SUITE)[name])
+        assert "._" in source if reason == PRIVATE else "np.nan" in source, name
 
