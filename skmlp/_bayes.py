@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._callbacks import CallbackSupportMixin, FitTasks
+from ._callbacks import CallbackSupportMixin, fit_transaction
 from ._risk import (
     MinimumRiskMixin,
     PosteriorMixin,
@@ -46,7 +46,7 @@ from ._risk import (
     on_host,
     to_numpy,
 )
-from ._utils import all_or_nothing, check_class_labels, float_dtypes
+from ._utils import check_class_labels, float_dtypes
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -847,8 +847,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         # predictions run there.
         xp, _, device = get_namespace_and_device(X)
         X, y, sample_weight = on_host(X, y, sample_weight)
-        tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
-        with all_or_nothing(self):
+        with fit_transaction(self, X, y, sample_weight, max_epochs=0):  # one pass: no epochs
             X, y = validate_data(self, X, y, dtype=float_dtypes(X))
             check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
@@ -860,7 +859,6 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             stats, fourth = self._chunk_statistics(X, y_index, sample_weight, len(classes))
             self._finish(classes, stats, X.dtype, fourth)
             move_fitted_arrays(self, xp, device)
-            tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -887,8 +885,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         first_call = not hasattr(self, "_statistics")
         xp, _, device = get_namespace_and_device(X)
         X, y, classes, sample_weight = on_host(X, y, classes, sample_weight)
-        tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
-        with all_or_nothing(self):
+        with fit_transaction(self, X, y, sample_weight, max_epochs=0):
             X, y = validate_data(self, X, y, dtype=float_dtypes(X), reset=first_call)
             check_class_labels(y)
             if not first_call:
@@ -910,7 +907,6 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             except _NoVariance:  # as after one row: keep the statistics, no model yet
                 self._keep_unfinished(all_classes, stats, fourth)
             move_fitted_arrays(self, xp, device)
-            tasks.end()
         return self
 
     def _keep_unfinished(self, classes, stats, fourth):

@@ -9,6 +9,8 @@ so the estimators' code is the same on both and has no version checks.
 
 import contextlib
 
+from ._utils import all_or_nothing
+
 
 class _NoCallbackContext:
     """A callback context with no callbacks: every hook is a no-op."""
@@ -48,6 +50,31 @@ def root_context(estimator, **kwargs):
 
 
 __all__ = ["CallbackSupportMixin", "FitTasks", "root_context"]
+
+
+@contextlib.contextmanager
+def fit_transaction(estimator, X, y, sample_weight, max_epochs):
+    """One fit or partial_fit as a transaction: its callback tasks, all or nothing.
+
+    Every estimator's fit runs in this block: it yields the fit's
+    :class:`FitTasks`; when the block ends the root task closes (a callback
+    that raises there fails the fit too), and on any error (bad input,
+    diverging training, an interrupt, a callback) the estimator's attributes
+    are put back as they were, so no half-fitted model is left behind.
+
+    Parameters
+    ----------
+    estimator : CallbackSupportMixin estimator
+        The estimator being fitted.
+    X, y, sample_weight :
+        The data as given to fit, for the callbacks' hooks.
+    max_epochs : int
+        Epoch subtasks the fit may open (0 for a one-pass fit).
+    """
+    tasks = FitTasks(estimator, X, y, sample_weight, max_epochs)
+    with all_or_nothing(estimator):
+        yield tasks
+        tasks.end()
 
 
 class FitTasks:

@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._callbacks import CallbackSupportMixin, FitTasks
+from ._callbacks import CallbackSupportMixin, fit_transaction
 from ._risk import (
     MinimumRiskMixin,
     PosteriorMixin,
@@ -29,7 +29,7 @@ from ._risk import (
     log_or_minus_inf,
     on_host,
 )
-from ._utils import all_or_nothing, check_class_labels
+from ._utils import check_class_labels
 
 
 def _check_known_densities(density, n_classes, X):
@@ -272,8 +272,7 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
             The fitted estimator.
         """
         X, y, sample_weight = on_host(X, y, sample_weight)  # numpy densities
-        tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
-        with all_or_nothing(self):
+        with fit_transaction(self, X, y, sample_weight, max_epochs=0):  # one pass: no epochs
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
             check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
@@ -287,7 +286,6 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
             self.densities_ = self._densities(X, y_index, sample_weight, classes, counts)
             self.classes_ = classes
             self.class_count_ = counts
-            tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
     def _set_priors_and_costs(self, counts, classes):

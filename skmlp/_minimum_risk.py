@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from ._callbacks import CallbackSupportMixin, FitTasks
+from ._callbacks import CallbackSupportMixin, fit_transaction
 from ._risk import (
     MinimumRiskMixin,
     check_decision_costs,
@@ -29,7 +29,7 @@ from ._risk import (
     shift_priors,
     to_numpy,
 )
-from ._utils import all_or_nothing, check_class_labels
+from ._utils import check_class_labels
 
 
 class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimatorMixin,
@@ -164,8 +164,8 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
         self : MinimumRiskClassifier
             The fitted estimator.
         """
-        tasks = FitTasks(self, X, y, sample_weight, max_epochs=1)  # the estimator's fit
-        with all_or_nothing(self):
+        # One subtask: the estimator's fit.
+        with fit_transaction(self, X, y, sample_weight, max_epochs=1) as tasks:
             y = _check_y(y)  # 1-d, finite
             check_class_labels(y)
             fit_params = {}
@@ -183,7 +183,6 @@ class MinimumRiskClassifier(CallbackSupportMixin, MinimumRiskMixin, MetaEstimato
             for name in ("n_features_in_", "feature_names_in_"):
                 if hasattr(estimator, name):
                     setattr(self, name, getattr(estimator, name))
-            tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
     def _set_priors_and_costs(self, classes, y, sample_weight):

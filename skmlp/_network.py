@@ -39,7 +39,7 @@ from sklearn.utils.validation import (
 )
 
 from . import nn
-from ._callbacks import CallbackSupportMixin, FitTasks
+from ._callbacks import CallbackSupportMixin, FitTasks, fit_transaction
 from ._training import (
     Divergence,
     HeldOut,
@@ -51,7 +51,7 @@ from ._training import (
     train_lbfgs,
     train_stochastic,
 )
-from ._utils import all_or_nothing, float_dtypes, weights_in_dtype
+from ._utils import float_dtypes, weights_in_dtype
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Fitted attributes of the stochastic solvers only (an lbfgs fit drops them).
@@ -188,10 +188,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     def _transaction(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
         """Run a fit; on any error put the estimator back as it was."""
-        tasks = FitTasks(self, X, y, sample_weight, max_epochs=1 if incremental else self.max_iter)
-        with all_or_nothing(self):
+        max_epochs = 1 if incremental else self.max_iter
+        with fit_transaction(self, X, y, sample_weight, max_epochs) as tasks:
             self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks)
-            tasks.end()  # a callback that raises here fails the fit too
         return self
 
     def _hidden_sizes(self):

@@ -42,10 +42,9 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
 from . import _kernels
-from ._callbacks import CallbackSupportMixin, FitTasks
+from ._callbacks import CallbackSupportMixin, fit_transaction
 from ._compile_notice import announce as announce_compile
 from ._utils import (
-    all_or_nothing,
     check_class_labels,
     class_weight_per_sample,
     weights_in_dtype,
@@ -535,10 +534,10 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : PerceptronClassifier
             The fitted estimator.
         """
-        tasks = FitTasks(self, X, y, sample_weight, max_epochs=self.max_iter)
-        return self._atomically(
-            tasks, self._fit, X, y, coef_init, intercept_init, sample_weight
-        )
+        with fit_transaction(self, X, y, sample_weight, self.max_iter) as tasks:
+            self._one_blas_thread(self._fit, X, y, coef_init, intercept_init, sample_weight,
+                                  tasks)
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -565,22 +564,20 @@ class PerceptronClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : PerceptronClassifier
             The updated estimator.
         """
-        tasks = FitTasks(self, X, y, sample_weight, max_epochs=1)
-        return self._atomically(tasks, self._partial_fit, X, y, classes, sample_weight)
-
-    def _atomically(self, tasks, method, *args):
-        """Run a fitting method; on any error restore the estimator as it was.
-
-        ``method(*args, tasks)`` calls the callbacks' epoch hooks of ``tasks``.
-        """
-        # The products are small (blocks of _BLOCK_SIZE rows): one BLAS thread
-        # is faster, and far faster when other processes load the cores
-        # (OpenBLAS threads then wait on each other).
-        with all_or_nothing(self):
-            with _blas_controller().limit(limits=1, user_api="blas"):
-                method(*args, tasks)
-            tasks.end()  # a callback failing here fails the fit: all or nothing
+        with fit_transaction(self, X, y, sample_weight, 1) as tasks:
+            self._one_blas_thread(self._partial_fit, X, y, classes, sample_weight, tasks)
         return self
+
+    @staticmethod
+    def _one_blas_thread(method, *args):
+        """``method(*args)`` with BLAS on one thread.
+
+        The products are small (blocks of _BLOCK_SIZE rows): one BLAS thread
+        is faster, and far faster when other processes load the cores
+        (OpenBLAS threads then wait on each other).
+        """
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            method(*args)
 
 
     def _fit(self, X, y, coef_init, intercept_init, sample_weight, tasks):
