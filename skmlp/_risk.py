@@ -16,15 +16,32 @@ from numbers import Real
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn import get_config
 from sklearn.utils import get_tags
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     _logsumexp,
-    check_same_namespace,
     get_namespace_and_device,
     move_to,
 )
 from sklearn.utils.validation import check_is_fitted
+
+try:
+    from sklearn.utils._array_api import check_same_namespace
+except ImportError:  # scikit-learn < 1.9: the same check, briefly
+    def check_same_namespace(X, estimator, *, attribute, method):
+        if not get_config()["array_api_dispatch"]:
+            return
+        fit_xp, _, fit_device = get_namespace_and_device(getattr(estimator, attribute))
+        X_xp, _, X_device = get_namespace_and_device(X)
+        if (X_xp == fit_xp and X_device == fit_device) or (
+                _is_numpy_namespace(fit_xp) and _is_numpy_namespace(X_xp)):
+            return
+        raise ValueError(
+            f"Inputs passed to {type(estimator).__name__}.{method}() must use the same "
+            f"namespace and the same device as those passed to fit(): fit used "
+            f"{fit_xp.__name__} on {fit_device}, {method} {X_xp.__name__} on {X_device}."
+        )
 
 # ---------------------------------------------------------------------------
 # Array namespaces (scikit-learn's array API support): the functions below
