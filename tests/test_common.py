@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import scipy
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import estimator_checks
@@ -94,6 +95,10 @@ def test_no_tag_weakens_the_checks(estimator):
 
 @pytest.mark.skipif(
     os.environ.get("SCIPY_ARRAY_API") == "1", reason="already running with it set"
+)
+@pytest.mark.skipif(
+    tuple(int(p) for p in scipy.__version__.split(".")[:2]) < (1, 14),
+    reason="scikit-learn refuses array_api_dispatch with SciPy < 1.14",
 )
 def test_checks_pass_with_scipy_array_api():
     # SCIPY_ARRAY_API must be set before scipy is first imported, hence a
