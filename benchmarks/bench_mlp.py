@@ -1,4 +1,5 @@
-"""ManualMLPClassifier vs sklearn's MLPClassifier, plus numpy's matmul throughput.
+"""ManualMLPClassifier vs sklearn's MLPClassifier, plus numpy's matmul throughput;
+ManualMLPRegressor vs MLPRegressor on the same network (``run_regressor``).
 
 Both train 784-300-100-10 (ReLU, softmax), solver='sgd' with momentum 0.9
 (Nesterov, the default of both), batch 200, learning_rate_init 0.01, alpha 1e-4, the
@@ -91,8 +92,9 @@ def matmul_epoch_time(X, shapes, batch_size, dtype, repeat=3):
 
 
 # ---------------------------------------------------------------- fits
-def sklearn_initial_weights(params, X, y):
-    """The initial weights MLPClassifier(**params) draws, through public API only.
+def sklearn_initial_weights(params, X, y, estimator=None):
+    """The initial weights MLPClassifier(**params) (or ``estimator``) draws, through public
+    API only.
 
     A one-epoch fit with learning rate 1e-300 on a small subset draws the same
     initial weights (they depend on random_state, not on the data) and leaves
@@ -100,7 +102,8 @@ def sklearn_initial_weights(params, X, y):
     """
     from sklearn.neural_network import MLPClassifier
 
-    probe = MLPClassifier(**{**params, "learning_rate_init": 1e-300, "max_iter": 1})
+    estimator = estimator or MLPClassifier
+    probe = estimator(**{**params, "learning_rate_init": 1e-300, "max_iter": 1})
     n = min(len(y), 2000)
     quiet(lambda: probe.fit(X[:n].astype(np.float64), y[:n]))
     return [c.copy() for c in probe.coefs_], [b.copy() for b in probe.intercepts_]
@@ -202,6 +205,69 @@ def run(data, epochs, report: Report, repeat=3, trace=True):
                  f"{diff:+.2f} points", abs(diff) <= 0.5)
     report.check("MLP predict_proba vs sklearn's best dtype", ">= 2x faster",
                  f"{proba_speedup:.2f}x", proba_speedup >= 2, ratio=proba_speedup, goal=2)
+
+
+def run_regressor(data, epochs, report: Report, repeat=3, trace=True):
+    """ManualMLPRegressor vs MLPRegressor: the single-fit comparison's network, one output.
+
+    784-300-100-1 (ReLU, identity output, squared error), the comparison's SGD
+    settings and the same initial weights (MLPRegressor's); the target is the
+    image's class label standardised, a real value to regress. sklearn in float64 and
+    float32, ours in float32.
+    """
+    from sklearn.neural_network import MLPRegressor
+
+    from skmlp import ManualMLPRegressor
+
+    name, X_train, labels_train, X_test, labels_test = data
+    mean, std = labels_train.mean(), labels_train.std()
+    y_train, y_test = (labels_train - mean) / std, (labels_test - mean) / std
+    n, d = X_train.shape
+    shapes = layer_shapes(d, HIDDEN, 1)
+    params = mlp_params(epochs)
+    coefs0, intercepts0 = sklearn_initial_weights(params, X_train, y_train, MLPRegressor)
+    init = dict(coefs_init=coefs0, intercepts_init=intercepts0)
+    cases = [
+        ("sklearn MLPRegressor", np.float64, lambda: MLPRegressor(**params), {}),
+        ("sklearn MLPRegressor", np.float32, lambda: MLPRegressor(**params), {}),
+        ("skmlp ManualMLPRegressor", np.float32, lambda: ManualMLPRegressor(**params), init),
+    ]
+    Xs = {dtype: X_train.astype(dtype, copy=False) for _, dtype, _, _ in cases}
+    models = [make() for _, _, make, _ in cases]
+    fits = [lambda model=model, X=Xs[dtype], kwargs=kwargs: model.fit(X, y_train, **kwargs)
+            for model, (_, dtype, _, kwargs) in zip(models, cases)]
+    fit_times = [turn.seconds for turn in in_turns(fits, repeat)]
+    rows, results = [], {}
+    for (label, dtype, make, fit_kwargs), model, fit_s in zip(cases, models, fit_times):
+        X_eval = X_test.astype(dtype, copy=False)
+        predict_s, _ = best_time(lambda: model.predict(X_eval), repeat=repeat, budget=5.0)
+        r2 = model.score(X_eval, y_test)
+        epoch_s = fit_s / model.n_iter_
+        peak = fit_peak(make, Xs[dtype], y_train, fit_kwargs) if trace else None
+        results[(label, np.dtype(dtype).name)] = (epoch_s, r2)
+        rows.append([label, np.dtype(dtype).name, model.n_iter_, fmt_s(epoch_s),
+                     f"{epoch_flops(n, shapes) / epoch_s / 1e9:.1f}", fmt_s(predict_s),
+                     f"{r2:.4f}", fmt_mib(peak), np.dtype(model.coefs_[0].dtype).name,
+                     fmt_others(fit_s, predict_s)])
+    del Xs
+    report.start("mlp_regressor", f"Regressor {d}-{'-'.join(map(str, HIDDEN))}-1: relu, "
+                 f"identity output, squared error, sgd momentum 0.9 (nesterov), batch 200, "
+                 f"lr 0.01, alpha 1e-4, {epochs} epochs, same initial weights; {name} "
+                 f"(target: the class label, standardised): train {n}x{d}, test "
+                 f"{len(y_test)}")
+    report.table(["estimator", "X dtype", "epochs", f"fit s/epoch (best of {repeat})",
+                  "GFLOP/s", "predict s", "test R2", "fit peak MiB", "coef dtype",
+                  "others %"], rows)
+    sk = {k[1]: v for k, v in results.items() if k[0].startswith("sklearn")}
+    best_dtype = min(sk, key=lambda k: sk[k][0])
+    ours = results[("skmlp ManualMLPRegressor", "float32")]
+    speedup = sk[best_dtype][0] / ours[0]
+    report.note(f"ratio sklearn/skmlp: epoch {speedup:.2f}x (sklearn best dtype {best_dtype})")
+    report.check(f"Regressor fit ({epochs} epochs, float32) vs MLPRegressor's best dtype",
+                 ">= 1.5x faster", f"{speedup:.2f}x", speedup >= 1.5, ratio=speedup, goal=1.5)
+    diff = ours[1] - sk[best_dtype][1]
+    report.check(f"Regressor test R2 vs MLPRegressor ({best_dtype})", "within 0.01",
+                 f"{diff:+.4f}", abs(diff) <= 0.01)
 
 
 def run_digits(report: Report, repeat=5):

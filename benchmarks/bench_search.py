@@ -13,13 +13,18 @@ numpy floor: the time of the bare numpy calls every SGD step of the grid needs
 (``_floor_steps``), run the fastest of several ways, and from it the largest speed-up
 a search made of these numpy calls could show against each GridSearchCV.
 
+The regression grid (``--part regression``): the same 27 candidates over
+ManualMLPRegressor against GridSearchCV(MLPRegressor), on make_regression(2000, 20)
+with X and y standardised, 5 folds, sgd, batch 64, 30 epochs, tol=0, float64 and
+float32, n_jobs 1.
+
 The family of searches (``--part family``), on the same float64 data, 5 folds, sgd,
 batch 64: MLPHalvingGridSearchCV over epochs (resource='max_iter', max_resources=30,
 factor=3) and MLPRandomizedSearchCV (27 draws of learning_rate_init and alpha for a
 (64,) network, 30 epochs), each against scikit-learn's search with ManualMLPClassifier
 and with MLPClassifier.
 
-    python benchmarks/bench_search.py [--quick] [--part grid|family|all]
+    python benchmarks/bench_search.py [--quick] [--part grid|family|regression|all]
                                       [--profile float64|float32]
 """
 
@@ -219,12 +224,86 @@ def numpy_floor(X, y, grid, folds, epochs, batch_size=64):
     return total, ways
 
 def run(quick, report: Report, n_jobs_list=(1, 2), part="all"):
-    """The grid searches (idle, then under load) and the halving / randomized ones."""
+    """The grid searches (idle, then under load), the halving / randomized ones, and
+    the regression grid."""
     if part in ("grid", "all"):
         times = run_grid(quick, report, n_jobs_list)
         run_under_load(quick, report, times)
     if part in ("family", "all"):
         run_family(quick, report, n_jobs_list[:1])
+    if part in ("regression", "all"):
+        run_regression(quick, report, n_jobs_list[:1])
+
+
+def load_regression(dtype, quick=False):
+    """make_regression(2000, 20), X and y standardised (400 rows with quick)."""
+    from sklearn.datasets import make_regression
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_regression(n_samples=400 if quick else 2000, n_features=20, noise=10.0,
+                           random_state=0)
+    return (StandardScaler().fit_transform(X).astype(dtype),
+            ((y - y.mean()) / y.std()).astype(dtype))
+
+
+def regression_searches(grid, folds, epochs, n_jobs):
+    """name -> a function making the unfitted regression search."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPRegressor
+
+    from skmlp import ManualMLPRegressor
+    from skmlp.model_selection import MLPGridSearchCV
+
+    params = dict(solver="sgd", batch_size=64, max_iter=epochs, tol=0.0, random_state=0)
+    return {
+        "MLPGridSearchCV": lambda: MLPGridSearchCV(
+            ManualMLPRegressor(**params), grid, cv=folds, n_jobs=n_jobs),
+        "GridSearchCV(ManualMLPRegressor)": lambda: GridSearchCV(
+            ManualMLPRegressor(**params), grid, cv=folds, n_jobs=n_jobs),
+        "GridSearchCV(MLPRegressor)": lambda: GridSearchCV(
+            MLPRegressor(**params), grid, cv=folds, n_jobs=n_jobs),
+    }
+
+
+def run_regression(quick, report: Report, n_jobs_list=(1,)):
+    """The regression grid searches: the table and the targets (6x float64, 8x float32)."""
+    grid, folds, epochs = (QUICK_GRID, 2, 3) if quick else (GRID, 5, 30)
+    report.start("search_regression", "Regression grid search, make_regression(2000, 20) "
+                 "standardised: " + " x ".join(f"{k} {v}" for k, v in grid.items())
+                 + f", {folds} folds, sgd, batch 64, max_iter={epochs}, tol=0, "
+                 "random_state=0")
+    rows, times, best = [], {}, {}
+    for dtype in (np.float64, np.float32):
+        X, y = load_regression(dtype, quick)
+        quiet(lambda: regression_searches(grid, 2, 2, 1)["MLPGridSearchCV"]().fit(X, y))
+        for n_jobs in n_jobs_list:
+            _warm_up(n_jobs)
+            makers = regression_searches(grid, folds, epochs, n_jobs)
+            turns = in_turns([lambda make=make: make().fit(X, y) for make in makers.values()],
+                             rounds=1 if quick else ROUNDS)
+            for name, (seconds, cpu_seconds, search, peak) in zip(makers, turns):
+                key = (np.dtype(dtype).name, n_jobs, name)
+                times[key], best[key] = seconds, search.best_params_
+                rows.append([key[0], n_jobs, name, fmt_s(seconds), "", fmt_s(cpu_seconds),
+                             _short(search.best_params_), f"{search.best_score_:.4f}",
+                             f"{peak:.0f}"])
+    for row in rows:  # speed-up of MLPGridSearchCV over each search of its block
+        ours = times[(row[0], row[1], "MLPGridSearchCV")]
+        row[4] = f"{times[(row[0], row[1], row[2])] / ours:.2f}"
+    report.table(["data", "n_jobs", "search", "time s", "x vs this", "CPU s", "best params",
+                  "best score", "peak RSS MiB"], rows)
+    for n_jobs in n_jobs_list:
+        for dtype, goal in (("float64", 6), ("float32", 8)):
+            ours, theirs = (dtype, n_jobs, "MLPGridSearchCV"), (
+                dtype, n_jobs, "GridSearchCV(MLPRegressor)")
+            speedup = times[theirs] / times[ours]
+            report.check(f"Regression grid ({dtype}, n_jobs={n_jobs}) vs "
+                         "GridSearchCV(MLPRegressor)", f">= {goal}x faster",
+                         f"{speedup:.2f}x", speedup >= goal, ratio=speedup, goal=goal)
+            same = best[ours] == best[theirs]
+            report.check(f"Regression grid ({dtype}) best_params_ as "
+                         "GridSearchCV(MLPRegressor)", "the same",
+                         "the same" if same else "differ", same)
 
 
 def _busy():
@@ -482,8 +561,10 @@ def main(argv=None):
                         help="joblib workers (repeatable; default 1 and 2)")
     parser.add_argument("--profile", choices=["float64", "float32"],
                         help="instead: profile one MLPGridSearchCV (n_jobs=1) on this dtype")
-    parser.add_argument("--part", choices=["grid", "family", "all"], default="all",
-                        help="the grid searches, the halving / randomized ones, or both")
+    parser.add_argument("--part", choices=["grid", "family", "regression", "all"],
+                        default="all",
+                        help="the grid searches, the halving / randomized ones, the "
+                             "regression grid, or all")
     args = parser.parse_args(argv)
     report = Report(" ".join(["python benchmarks/bench_search.py",
                               *(sys.argv[1:] if argv is None else argv)]))

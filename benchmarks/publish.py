@@ -51,6 +51,10 @@ SECTIONS = [
      "One 784-300-100-10 network, the same initial weights, 2 epochs of SGD on "
      "Fashion-MNIST: time per epoch, matrix-product throughput, predict_proba, "
      "accuracy and memory."),
+    ("mlp_regressor", "Single fit: ManualMLPRegressor vs MLPRegressor",
+     "The single fit's 784-300-100 network with one identity output, the same "
+     "initial weights, 2 epochs of SGD on Fashion-MNIST regressing the standardised "
+     "class label: time per epoch, predict and test R2."),
     ("regularisers", "Dropout, decoupled weight decay and the cosine schedule",
      "A 784-256-128-10 network, batch 200, 20 epochs, float32 on Fashion-MNIST: "
      "ManualMLPClassifier with adam, without and with dropout 0.2, weight_decay and "
@@ -67,6 +71,10 @@ SECTIONS = [
      "MLPHalvingGridSearchCV over epochs (resource='max_iter') of the same 27 "
      "candidates, and MLPRandomizedSearchCV with 27 draws of the learning rate and "
      "the penalty, against scikit-learn's searches."),
+    ("search_regression", "Searches: a regression grid",
+     "The same 27 candidates over ManualMLPRegressor on make_regression(2000, 20) "
+     "standardised, 5 folds: MLPGridSearchCV against GridSearchCV with "
+     "ManualMLPRegressor and with scikit-learn's MLPRegressor, float64 and float32."),
     ("perceptron", "Perceptron: PerceptronClassifier vs Perceptron",
      "5 epochs of Rosenblatt's rule, ten classes one-vs-rest, on Fashion-MNIST."),
     ("bayes", "Gaussian Bayes: GaussianBayesClassifier vs QDA and GaussianNB",

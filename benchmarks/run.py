@@ -101,6 +101,7 @@ def run_speed(args, report):
     trace = not args.no_trace
     if "mlp" in only:
         bench_mlp.run(data, args.epochs or 2, report, args.repeat, trace)
+        bench_mlp.run_regressor(data, args.epochs or 2, report, args.repeat, trace)
         bench_mlp.run_digits(report, repeat=2 if args.quick else 5)
     if "perceptron" in only:
         bench_perceptron.run(data, 5, report, args.repeat, trace, seeds=1 if args.quick else 10)

@@ -47,6 +47,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 nn.draw(worked, ax=axes[0])
 axes[0].set_title("worked example\n" + axes[0].get_title(), fontsize=10)
 nn.draw(xor, ax=axes[1], sample=3)
-axes[1].set_title("XOR at the start of training, input (1, 1)\n" + axes[1].get_title(), fontsize=10)
+axes[1].set_title("XOR at the start of training, input (1, 1)\n" + axes[1].get_title(),
+                  fontsize=10)
 fig.tight_layout()
 plt.show()

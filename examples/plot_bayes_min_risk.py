@@ -40,7 +40,8 @@ COLORS = ["k", "tab:green", "tab:red", "tab:purple"]
 # The covariance model that matches each data set: one shared covariance
 # ('tied': exact lines) or one variance per class ('spherical').
 PROBLEMS = [("s1 = s2 = 1, 'tied': lines", (1.0, 1.0), "tied"),
-            ("s1 = 1, s2 = sqrt(2), 'spherical': circles", (1.0, np.sqrt(2.0)), "spherical")]
+            ("s1 = 1, s2 = sqrt(2), 'spherical': circles", (1.0, np.sqrt(2.0)),
+             "spherical")]
 
 xx, yy = np.meshgrid(np.linspace(-4, 7, 300), np.linspace(-4, 9, 300))
 grid = np.c_[xx.ravel(), yy.ravel()]
@@ -64,8 +65,9 @@ for ax, legend_ax, (title, sigmas, covariance_type) in zip(axes, legend_axes, PR
     ax.set(xlabel="x0", ylabel="x1", aspect="equal",
            xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
     ax.set_title(title, fontsize=12)
+    ax.tick_params(labelsize=11)
     legend_ax.axis("off")
-    legend_ax.legend(handles=handles, loc="upper center", fontsize=10, ncol=1,
+    legend_ax.legend(handles=handles, loc="upper center", fontsize=11, ncol=1,
                      borderaxespad=0)
 fig.suptitle("Minimum-risk Bayes boundaries on two Gaussian classes (500 + 500 points)",
              fontsize=13)

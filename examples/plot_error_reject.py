@@ -12,7 +12,8 @@ rate against the share of doubts is the error-reject curve (Chow, 1970).
 
 Here on scikit-learn's 8x8 digits (half for training, half held out), for
 :class:`~skmlp.GaussianBayesClassifier` (one shared covariance with
-Ledoit-Wolf shrinkage: LinearDiscriminantAnalysis's model) and for :class:`~skmlp.MinimumRiskClassifier` over a fitted
+Ledoit-Wolf shrinkage: LinearDiscriminantAnalysis's model) and for
+:class:`~skmlp.MinimumRiskClassifier` over a fitted
 :class:`~skmlp.ManualMLPClassifier` (frozen: the reject option only changes the
 decisions, not the model). Left: the error rate (wrong decisions over all
 held-out digits) against the rejection rate, as lambda varies. Right: the
@@ -48,7 +49,8 @@ models = {
 }
 lambdas = np.r_[np.linspace(0.01, 0.5, 25), 0.6, 0.75, 0.9]
 
-fig, (curve, cost) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
+# 9.2 inches: shown about 690 px wide in the docs, its 10 pt text is 10 px or more.
+fig, (curve, cost) = plt.subplots(1, 2, figsize=(9.2, 4.8), layout="constrained")
 for (name, model), color in zip(models.items(), ["C0", "C1"]):
     error_rate, reject_rate, expected_cost = [], [], []
     for lam in lambdas:
@@ -57,7 +59,8 @@ for (name, model), color in zip(models.items(), ["C0", "C1"]):
         error_rate.append(np.mean(~doubt & (decided != y_test)))
         reject_rate.append(np.mean(doubt))
         expected_cost.append(error_rate[-1] + lam * reject_rate[-1])
-    always = 1 - model.set_params(reject_cost=None).fit(X_train, y_train).score(X_test, y_test)
+    model.set_params(reject_cost=None).fit(X_train, y_train)
+    always = 1 - model.score(X_test, y_test)
     curve.plot(reject_rate, error_rate, "o-", color=color, ms=3, label=name)
     cost.plot(lambdas, expected_cost, "o-", color=color, ms=3, label=name)
     cost.axhline(always, color=color, ls="--", lw=1)
@@ -69,11 +72,11 @@ for (name, model), color in zip(models.items(), ["C0", "C1"]):
           f"expected cost {expected_cost[k]:.3f}")
 curve.set(xlabel="rejection rate (share of held-out digits in doubt)",
           ylabel="error rate (wrong decisions / all digits)",
-          title="Error-reject curve (Chow's rule, λ from 0.9 down to 0.01)")
+          title="Error-reject curve\n(Chow's rule, λ from 0.9 down to 0.01)")
 cost.set(xlabel="λ, the cost of a doubt (an error costs 1)",
-         ylabel="expected cost per digit", title="Errors at 1, doubts at λ "
+         ylabel="expected cost per digit", title="Errors at 1, doubts at λ\n"
          "(dashed: always decide)")
 for ax in (curve, cost):
     ax.grid(alpha=0.3)
-    ax.legend()
+curve.legend(loc="upper right")  # the same colours on the right
 plt.show()

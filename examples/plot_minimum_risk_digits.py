@@ -39,10 +39,11 @@ with warnings.catch_warnings():
 
 cost = 1.0 - np.eye(10)
 cost[1, 8] = 20.0  # C[i, j]: deciding i when the truth is j
-careful = MinimumRiskClassifier(FrozenEstimator(mlp), cost_matrix=cost).fit(X_train, y_train)
+careful = MinimumRiskClassifier(FrozenEstimator(mlp), cost_matrix=cost)
+careful.fit(X_train, y_train)
 
 # Sized and lettered to be read at the docs' column width (text of 10 px or more).
-fig, axes = plt.subplots(1, 2, figsize=(11, 6), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(11, 6.6), layout="constrained")
 for ax, (name, model) in zip(axes, [("ManualMLPClassifier (0-1 cost)", mlp),
                                      ("MinimumRiskClassifier, C[1, 8] = 20", careful)]):
     pred = model.predict(X_test)
@@ -57,5 +58,6 @@ for ax, (name, model) in zip(axes, [("ManualMLPClassifier (0-1 cost)", mlp),
                  f"8 read as 1: {matrix[8, 1]}, total cost {total_cost:.0f}", fontsize=13)
     print(f"{name}: accuracy {np.mean(pred == y_test):.3f}, 8 -> 1: {matrix[8, 1]}, "
           f"total cost {total_cost:.0f}")
-fig.suptitle("Held-out digits: rows are the true digit, columns the decision", fontsize=14)
+fig.suptitle("Held-out digits: rows are the true digit, columns the decision",
+             fontsize=14)
 plt.show()

@@ -61,7 +61,7 @@ for k, i in enumerate(wrong):
     ax_img.imshow(X_test[i].reshape(28, 28), cmap="gray_r")
     ax_img.set_title(f"{y_test[i]} -> {y_pred[i]}", fontsize=13)
     ax_img.axis("off")
-fig.suptitle("784-300-100-10 network: loss curve; misclassified test digits (true -> predicted)",
-             fontsize=14)
+fig.suptitle("784-300-100-10 network: loss curve; misclassified test digits "
+             "(true -> predicted)", fontsize=14)
 fig.tight_layout()
 plt.show()

@@ -48,7 +48,8 @@ with warnings.catch_warnings():
         hidden_layer_sizes=(32,), max_iter=40, random_state=0)).fit(X_train, y_train)
 cost = 1.0 - np.eye(10)
 cost[1, 8] = 20.0  # deciding 1 when the truth is 8
-model = MinimumRiskClassifier(FrozenEstimator(pipe), cost_matrix=cost).fit(X_train, y_train)
+model = MinimumRiskClassifier(FrozenEstimator(pipe), cost_matrix=cost)
+model.fit(X_train, y_train)
 
 # %%
 # Save and load with skops: only trusted types are built from the file.

@@ -51,7 +51,8 @@ def animate_updates(X, y, clf, title, frames=None, interval=400):
         line.set_data(*_line_points(w, b, (x0, x1), (y0, y1)))
         ring.set_data([X[u["sample"][i], 0]], [X[u["sample"][i], 1]])
         d, y_out = u["target"][i, 0], u["output"][i, 0]
-        ax.set_title(f"{title}\nepoch {u['epoch'][i]}, update {i + 1} of {len(u['sample'])}: "
+        n_updates = len(u["sample"])
+        ax.set_title(f"{title}\nepoch {u['epoch'][i]}, update {i + 1} of {n_updates}: "
                      f"d = {d:+d}, y = {y_out:+d}", fontsize=10)
         return region, line, ring
 
@@ -74,7 +75,8 @@ def _line_points(w, b, xlim, ylim):
 # The logical AND
 # ---------------
 X_and, y_and = make_logic_gate("and")
-clf_and = PerceptronClassifier(shuffle=False, tol=None, record_updates=True).fit(X_and, y_and)
+clf_and = PerceptronClassifier(shuffle=False, tol=None, record_updates=True)
+clf_and.fit(X_and, y_and)
 print("AND: updates per epoch", np.bincount(clf_and.updates_["epoch"])[1:],
       "errors_", clf_and.errors_)
 anim_and = animate_updates(X_and, y_and, clf_and, "AND")
@@ -84,7 +86,8 @@ anim_and = animate_updates(X_and, y_and, clf_and, "AND")
 # --------------------------------
 # Three epochs over 100 points; every seventh update is a frame.
 X_gauss, y_gauss = make_gaussian_classes((50, 50), random_state=0)
-clf_gauss = PerceptronClassifier(max_iter=3, tol=None, record_updates=True, random_state=0)
+clf_gauss = PerceptronClassifier(max_iter=3, tol=None, record_updates=True,
+                                 random_state=0)
 clf_gauss.fit(X_gauss, y_gauss)
 n_updates = len(clf_gauss.updates_["sample"])
 print("Gaussian classes:", n_updates, "updates, errors_ per epoch", clf_gauss.errors_)

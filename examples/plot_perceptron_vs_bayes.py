@@ -37,6 +37,7 @@ The lower panels are the per-epoch training errors ``errors_``.
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from skmlp import GaussianBayesClassifier, PerceptronClassifier
 from skmlp.datasets import make_gaussian_classes, make_uniform_discs
@@ -90,12 +91,16 @@ def draw_setting(ax_data, ax_curve, X, y, models, bayes_boundary, title):
     ax_data.set(xlim=(-5, 6), ylim=(-5, 7), title=title, aspect="equal")
     rate = np.asarray(plain.errors_) / len(y)
     ax_curve.plot(np.arange(1, len(rate) + 1), rate, color="tab:red")
-    ax_curve.set(xlabel="epoch", ylabel="training error rate", ylim=(0, None))
+    ax_curve.set(xlabel="epoch", ylabel="error rate", ylim=(0, None))
+    ax_curve.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # whole epochs
 
 
+# Lettered to be read at the docs' column width (text of 10 px or more): a
+# 13-inch figure is shown about 690 px wide.
+@plt.rc_context({"font.size": 15})
 def plot_family(name, settings, sampler):
     fig, axes = plt.subplots(
-        2, len(settings), figsize=(5 * len(settings), 8),
+        2, len(settings), figsize=(4.4 * len(settings), 7.4),
         gridspec_kw={"height_ratios": [3, 1]},
     )
     for column, (title, sizes, sigmas, bayes_boundary) in enumerate(settings):
@@ -109,12 +114,17 @@ def plot_family(name, settings, sampler):
         Line2D([], [], color="tab:green", label="averaged perceptron"),
         Line2D([], [], color="black", ls="--", label="exact Bayes boundary (discs)"),
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=4)
+    fig.legend(handles=handles, loc="lower center", ncol=2)
     fig.suptitle(f"{name}: class 1 (blue) around (1, 2), class 2 (orange) around (0, 0)")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     return fig
 
 
 plot_family("Gaussian classes", SETTINGS["Gaussians"], make_gaussian_classes)
+plt.show()
+
+# %%
+# The same three settings with uniform discs instead of Gaussians (dashed:
+# the exact Bayes boundary of the discs).
 plot_family("Uniform discs", SETTINGS["Uniform discs"], make_uniform_discs)
 plt.show()

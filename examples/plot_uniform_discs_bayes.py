@@ -64,6 +64,7 @@ for ax, (title, sigma2, sizes, line_c) in zip(axes, PARTS):
     ax.legend(loc="lower left", fontsize=11)
     print(f"{title}: priors {np.round(clf.class_prior_, 3)}, posterior on the overlap "
           f"{np.round(overlap, 3)}")
-fig.suptitle("Exact minimum-risk regions for uniform discs (blue: class 1, orange: class 2)",
+fig.suptitle("Exact minimum-risk regions for uniform discs "
+             "(blue: class 1, orange: class 2)",
              fontsize=13)
 plt.show()

@@ -2,7 +2,8 @@
 XOR with a 2-2-1 network: decision regions and hidden-unit lines
 =================================================================
 
-No single line separates XOR, but two hidden logistic units can: ``a1 = g(-10 + 20 x1 + 20 x2)`` fires above the line
+No single line separates XOR, but two hidden logistic units can:
+``a1 = g(-10 + 20 x1 + 20 x2)`` fires above the line
 ``x1 + x2 = 0.5`` (OR), ``a2 = g(30 - 20 x1 - 20 x2)`` fires below
 ``x1 + x2 = 1.5`` (NAND), and the output ``g(-30 + 20 a1 + 20 a2)`` is their
 AND.
@@ -47,8 +48,13 @@ def draw(ax, coefs, intercepts, title):
         b = intercepts[0][j]
         ax.plot(x1, -(w1 * x1 + b) / w2, "--", label=f"hidden unit {j + 1}")
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=120, zorder=3)
-    ax.set(xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), xlabel="$x_1$", ylabel="$x_2$", title=title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set(xlim=(-0.5, 1.5), ylim=(-0.5, 1.5))
+    ax.set_xlabel("$x_1$", fontsize=12)
+    ax.set_ylabel("$x_2$", fontsize=12)
+    ax.set_title(title, fontsize=13)
+    ax.set(xticks=[0, 0.5, 1], yticks=[0, 0.5, 1])  # few ticks: legible at the docs' width
+    ax.tick_params(labelsize=11)
+    ax.legend(loc="upper right", fontsize=11)
 
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))

@@ -54,7 +54,8 @@ def draw(frame):
         model, X, response_method="predict_proba", grid_resolution=40, eps=0.5,
         cmap="coolwarm", vmin=0, vmax=1, alpha=0.7, ax=ax_regions)
     ax_regions.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=120)
-    ax_regions.set(title=f"P(class 1) after {epoch} epochs", xlabel="$x_1$", ylabel="$x_2$")
+    ax_regions.set(title=f"P(class 1) after {epoch} epochs", xlabel="$x_1$",
+                   ylabel="$x_2$")
     loss_so_far.set_data(np.arange(1, epoch + 1), model.loss_curve_)
     return ax_regions, loss_so_far
 

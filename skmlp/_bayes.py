@@ -38,12 +38,15 @@ from ._risk import (
     PosteriorMixin,
     as_namespace_of,
     check_decision_costs,
+    check_input_namespace,
     class_priors,
     labels_at,
     minimum_risk_index,
+    move_fitted_arrays,
     on_host,
+    to_numpy,
 )
-from ._utils import all_or_nothing, check_class_labels, native_byte_order
+from ._utils import all_or_nothing, check_class_labels, float_dtypes
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -93,9 +96,9 @@ def _class_statistics(X, y_index, sample_weight, n_classes, covariance_type):
     diagonals (K, d) for 'diag' and 'spherical'. One pass over X: the rows of
     a class are gathered a block at a time (never a float64 copy of all of
     X; 'diag' and 'spherical' blocks of float32 X stay float32), scaled to
-    z, each block centred on its own mean (scatter B'B of the sqrt(w) scaled block: a symmetric matrix
-    product; for diagonals w'(B*B)) and merged into the running class
-    statistics by :func:`_chan_merge`.
+    z, each block centred on its own mean (scatter B'B of the sqrt(w) scaled
+    block: a symmetric matrix product; for diagonals w'(B*B)) and merged into
+    the running class statistics by :func:`_chan_merge`.
 
     Why z: with |z| <= 1 the squares neither overflow (X near 1e154, or
     float32 X near 1e19) nor underflow (X near 1e-160), and scaling by a
@@ -766,6 +769,13 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     ``covariance_type``, or ``shrinkage`` to or from 'auto', between calls
     is a ValueError: the kept statistics are those of the old setting.
 
+    Under scikit-learn's array API dispatch
+    (``sklearn.set_config(array_api_dispatch=True)``) the estimator takes
+    arrays of any array API library: the statistics are summed on the host
+    in float64, the fitted arrays are then kept in the training data's
+    namespace and device, and every prediction method computes there and
+    returns arrays of the input's namespace and device.
+
     Examples
     --------
     >>> import numpy as np
@@ -804,6 +814,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        tags.array_api_support = True
         return tags
 
     def __sklearn_is_fitted__(self):
@@ -832,12 +843,13 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             The fitted estimator.
         """
         # Array API inputs: the statistics are summed on the host (the model is
-        # small); predictions run in the namespace and on the device of X.
+        # small), the fitted arrays then moved to X's namespace and device;
+        # predictions run there.
+        xp, _, device = get_namespace_and_device(X)
         X, y, sample_weight = on_host(X, y, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
-            X, y = validate_data(self, native_byte_order(X), y,
-                                 dtype=[np.float64, np.float32])
+            X, y = validate_data(self, X, y, dtype=float_dtypes(X))
             check_class_labels(y)
             classes, y_index = np.unique(y, return_inverse=True)
             if len(classes) < 2:
@@ -847,6 +859,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
                 )
             stats, fourth = self._chunk_statistics(X, y_index, sample_weight, len(classes))
             self._finish(classes, stats, X.dtype, fourth)
+            move_fitted_arrays(self, xp, device)
             tasks.end()  # a callback failing here fails the fit: all or nothing
         return self
 
@@ -872,11 +885,11 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             (posterior 0) until they get samples.
         """
         first_call = not hasattr(self, "_statistics")
+        xp, _, device = get_namespace_and_device(X)
         X, y, classes, sample_weight = on_host(X, y, classes, sample_weight)
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)
         with all_or_nothing(self):
-            X, y = validate_data(self, native_byte_order(X), y,
-                                 dtype=[np.float64, np.float32], reset=first_call)
+            X, y = validate_data(self, X, y, dtype=float_dtypes(X), reset=first_call)
             check_class_labels(y)
             if not first_call:
                 self._check_same_statistics()
@@ -896,6 +909,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
                 self._finish(all_classes, stats, X.dtype, fourth)
             except _NoVariance:  # as after one row: keep the statistics, no model yet
                 self._keep_unfinished(all_classes, stats, fourth)
+            move_fitted_arrays(self, xp, device)
             tasks.end()
         return self
 
@@ -918,11 +932,12 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             if len(classes) < 2:
                 raise ValueError(f"partial_fit needs at least 2 classes; got {len(classes)} class")
             return classes
-        if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
+        fitted = to_numpy(self.classes_)
+        if classes is not None and not np.array_equal(unique_labels(classes), fitted):
             raise ValueError(
-                f"classes {list(classes)} differ from the first call's {self.classes_.tolist()}"
+                f"classes {list(classes)} differ from the first call's {fitted.tolist()}"
             )
-        return self.classes_
+        return fitted
 
     def _statistics_type(self):
         """'full' also for 'tied' with shrinkage='auto': each class's covariance
@@ -954,6 +969,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
+        if not np.any(sample_weight):  # scikit-learn >= 1.9 checks it in _check_sample_weight
+            raise ValueError("Sample weights must contain at least one non-zero number.")
         stats = _class_statistics(X, y_index, sample_weight, n_classes,
                                   self._statistics_type())
         fourth = None
@@ -1015,19 +1032,18 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     def _validated(self, X):
         check_is_fitted(self)
         xp, _, _ = get_namespace_and_device(X)
-        return validate_data(self, native_byte_order(X), reset=False,
-                             dtype=[xp.float64, xp.float32])
+        return validate_data(self, X, reset=False, dtype=float_dtypes(X, xp))
 
     def _joint_log_likelihood(self, X):
-        active = self.class_count_ > 0
+        active = to_numpy(self.class_count_) > 0
         xp, _, _ = get_namespace_and_device(X)
         log_gaussian = _log_gaussian if _is_numpy_namespace(xp) else _log_gaussian_xp
         log_density = log_gaussian(
-            X, self._statistics[1], self._precision_factors, self._log_det,
-            self._covariance_type, active,
+            X, self._statistics[1], to_numpy(self._precision_factors),
+            to_numpy(self._log_det), self._covariance_type, active,
         )
         with np.errstate(divide="ignore"):
-            log_prior = np.where(active, np.log(self.class_prior_), -np.inf)
+            log_prior = np.where(active, np.log(to_numpy(self.class_prior_)), -np.inf)
         return log_density + as_namespace_of(log_prior, log_density)
 
     def predict_joint_log_proba(self, X):
@@ -1043,6 +1059,7 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         jll : ndarray of shape (n_samples, n_classes)
             Joint log-likelihoods, in the dtype of X.
         """
+        check_input_namespace(self, X, "predict_joint_log_proba")
         return self._joint_log_likelihood(self._validated(X))
 
     def decision_function(self, X):
@@ -1068,7 +1085,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             ``decision_boundary((reject_label, classes_[1]))`` for two classes.
         """
         check_is_fitted(self)
-        if len(self.classes_) != 2:
+        check_input_namespace(self, X, "decision_function")
+        if self.classes_.shape[0] != 2:
             return super().decision_function(X)
         jll = self.predict_joint_log_proba(X)
         xp, _, _ = get_namespace_and_device(jll)
@@ -1095,7 +1113,8 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
             strictly below the risks of the classes.
         """
         check_is_fitted(self)
-        if len(self.classes_) != 2:
+        check_input_namespace(self, X, "predict")
+        if self.classes_.shape[0] != 2:
             return super().predict(X)
         score = self.decision_function(X)
         xp, _, _ = get_namespace_and_device(score)
@@ -1108,12 +1127,12 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
 
     def _log_cost_ratio(self, i, j):
         """ln (C[i, j] - C[j, j]) / (C[j, i] - C[i, i]): the cost term of j vs i."""
-        C = self.cost_matrix_
+        C = to_numpy(self.cost_matrix_)
         return np.log(C[i, j] - C[j, j]) - np.log(C[j, i] - C[i, i])
 
     def _precision_terms(self, k):
         """Lambda_k = Sigma_k^{-1} (d, d) and Lambda_k mu_k, mu_k' Lambda_k mu_k."""
-        P, mu = self._precision_factors, self._statistics[1][k]
+        P, mu = to_numpy(self._precision_factors), self._statistics[1][k]
         if self._covariance_type == "full":
             P = P[k]
         if self._covariance_type in ("full", "tied"):
@@ -1125,8 +1144,9 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
     def _pair_indices(self, classes):
         """Indices of a pair of decisions: classes, or the reject label (index K)."""
         labels = self._decision_labels()
+        fitted = to_numpy(self.classes_)
         if classes is None:
-            if len(self.classes_) != 2:
+            if len(fitted) != 2:
                 raise ValueError(
                     "with more than two classes, name the pair: classes=(a, b)"
                 )
@@ -1137,9 +1157,9 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         for label in classes:
             hits = np.flatnonzero(labels == label)
             if not hits.size:
-                doubt = " or reject_label" if len(labels) > len(self.classes_) else ""
+                doubt = " or reject_label" if len(labels) > len(fitted) else ""
                 raise ValueError(
-                    f"{label!r} is not one of classes_ {self.classes_.tolist()}{doubt}")
+                    f"{label!r} is not one of classes_ {fitted.tolist()}{doubt}")
             indices.append(int(hits[0]))
         if indices[0] == indices[1]:
             raise ValueError("classes must be two different labels")
@@ -1191,17 +1211,19 @@ class GaussianBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskM
         else:
             A = -0.5 * (lam_j - lam_i)
         linear = lam_mu_j - lam_mu_i
+        classes, log_det = to_numpy(self.classes_), to_numpy(self._log_det)
         with np.errstate(divide="ignore"):
-            log_prior = np.log(np.where(self.class_count_ > 0, self.class_prior_, 0.0))
+            log_prior = np.log(np.where(to_numpy(self.class_count_) > 0,
+                                        to_numpy(self.class_prior_), 0.0))
         for never, other in ((i, j), (j, i)):
             if np.isneginf(log_prior[never]):  # no "... + inf = 0" equation
                 raise ValueError(
                     f"there is no decision boundary between {labels[a].tolist()!r} "
                     f"and {labels[b].tolist()!r}: class "
-                    f"{self.classes_[never].tolist()!r} has prior 0 (or no samples "
-                    f"yet), so it is never preferred to {self.classes_[other].tolist()!r}"
+                    f"{classes[never].tolist()!r} has prior 0 (or no samples "
+                    f"yet), so it is never preferred to {classes[other].tolist()!r}"
                 )
-        c = (-0.5 * (quad_j - quad_i) - 0.5 * (self._log_det[j] - self._log_det[i])
+        c = (-0.5 * (quad_j - quad_i) - 0.5 * (log_det[j] - log_det[i])
              + log_prior[j] - log_prior[i] + np.log(gain[j]) - np.log(-gain[i]))
         names = getattr(self, "feature_names_in_", None)
         return QuadraticBoundary(A, linear, c, feature_names=names,

@@ -27,6 +27,7 @@ from ._risk import (
     check_decision_costs,
     class_priors,
     log_or_minus_inf,
+    on_host,
 )
 from ._utils import all_or_nothing, check_class_labels
 
@@ -270,6 +271,7 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
         self : DensityBayesClassifier
             The fitted estimator.
         """
+        X, y, sample_weight = on_host(X, y, sample_weight)  # numpy densities
         tasks = FitTasks(self, X, y, sample_weight, max_epochs=0)  # one pass: no epochs
         with all_or_nothing(self):
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
@@ -307,6 +309,7 @@ class DensityBayesClassifier(CallbackSupportMixin, PosteriorMixin, MinimumRiskMi
 
     def _validated(self, X):
         check_is_fitted(self)
+        X, = on_host(X)  # the densities are numpy estimators: numpy results
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
 
     def predict_joint_log_proba(self, X):

@@ -67,7 +67,8 @@ class TrainingCurveDisplay:
         Parameters
         ----------
         estimator : fitted estimator
-            A ManualMLPClassifier trained by 'sgd' or 'adam' (``loss_curve_``)
+            A ManualMLPClassifier or ManualMLPRegressor trained by 'sgd' or
+            'adam' (``loss_curve_``)
             or a PerceptronClassifier (``errors_``); or a Pipeline ending in
             one (its final step is plotted); or a fitted search with
             ``refit=True``, such as MLPGridSearchCV or GridSearchCV (its
@@ -171,6 +172,7 @@ def _no_curve_message(model, name, kind):
     elif kind == "validation_score":
         why = "the validation curves are recorded with early_stopping=True"
     else:
-        why = ("the curves are recorded by a ManualMLPClassifier trained with "
+        why = ("the curves are recorded by a ManualMLPClassifier or ManualMLPRegressor "
+               "trained with "
                "solver='sgd' or 'adam', and errors_ by a PerceptronClassifier")
     return f"{name} has no {attributes} to plot: {why}."

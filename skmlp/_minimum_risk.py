@@ -26,8 +26,8 @@ from ._risk import (
     check_posteriors,
     class_priors,
     log_or_minus_inf,
-    to_numpy,
     shift_priors,
+    to_numpy,
 )
 from ._utils import all_or_nothing, check_class_labels
 

@@ -115,7 +115,10 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         Print MLPClassifier's lines per epoch: ``Iteration N, loss = ...``
         and, with early stopping, ``Validation score: ...``.
     warm_start : bool, default=False
-        Start from the weights of the previous fit.
+        Start from the weights of the previous fit. Unlike MLPClassifier, a
+        warm start (or a later partial_fit) refuses targets of another kind
+        than the previous fit's (multilabel against binary or multiclass),
+        whose output units mean something else, with a ValueError.
     momentum : float, default=0.9
         SGD momentum, in [0, 1].
     nesterovs_momentum : bool, default=True
@@ -243,8 +246,10 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
     - Negative sample weights are rejected; a minibatch whose weights are all
       0 is skipped.
     - With ``init='glorot_uniform_sklearn'`` and the same ``random_state``
-      the weights, shuffling and validation split are MLPClassifier's, and
-      the training follows the same trajectory (up to rounding).
+      the weights and shuffling are MLPClassifier's, and the training
+      follows the same trajectory (up to rounding); so does early stopping,
+      except for multiclass targets, whose validation split is stratified
+      here (above) and not in MLPClassifier.
 
     As in MLPClassifier, the epoch loss is the mean of the minibatch losses
     weighted by minibatch size, and scipy's L-BFGS-B may evaluate the loss
@@ -352,8 +357,8 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
-            All the classes; required at the first call (not for
-            multilabel y).
+            All the classes; required at the first call. For multilabel y,
+            the indices of its columns, ``np.arange(n_labels)``.
 
         Returns
         -------
@@ -443,16 +448,41 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         return self.loss == "squared_error" and self._label_binarizer.y_type_ == "multiclass"
 
     def _chunk_output(self, X):
-        """Multiclass squared_error: the logistic outputs divided by their row sum
-        (what predict_proba returns and predict takes the argmax of)."""
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: handled below
+            output = self._forward_output(X, self.coefs_, self.intercepts_)
+            overflowed = ~np.isfinite(output).all(axis=1)
+            if overflowed.any():
+                output[overflowed] = self._overflowed_output(X[overflowed])
+        return output
+
+    def _forward_output(self, X, coefs, intercepts):
+        """The outputs; multiclass squared_error: the logistic outputs divided by
+        their row sum (what predict_proba returns and predict takes the argmax of)."""
         if not self._multiclass_squared_error():
-            return super()._chunk_output(X)
+            return nn.forward(X, coefs, intercepts, self.activation,
+                              self.out_activation_)[-1]
         # y_k / sum_j y_j with y = expit(a) is softmax(log expit(a)): in log
         # space no row is 0 / 0, even where every expit(a_k) underflows (the
         # limit there is softmax(a)) or rounds to 1.
-        logits = nn.forward(X, self.coefs_, self.intercepts_, self.activation,
-                            "identity")[-1]
+        logits = nn.forward(X, coefs, intercepts, self.activation, "identity")[-1]
         return nn.softmax(log_expit(logits, out=logits))
+
+    def _overflowed_output(self, X):
+        """Outputs of rows whose pass overflowed float32 (inf - inf is NaN), in float64.
+
+        Finite inputs of float32 data may make units beyond its range; float64
+        holds them, and the outputs (probabilities) fit float32 again.
+        """
+        if X.dtype == np.float32:
+            output = self._forward_output(
+                X.astype(np.float64), [c.astype(np.float64) for c in self.coefs_],
+                [b.astype(np.float64) for b in self.intercepts_])
+            if np.isfinite(output).all():
+                return output
+        raise ValueError(
+            "X has %d row(s) so large that the network's units overflow float64: no "
+            "probability can be computed for them. Scale the features as in training "
+            "(e.g. StandardScaler)." % X.shape[0])
 
     def _out_activation(self):
         multiclass = self._label_binarizer.y_type_ == "multiclass"
@@ -469,9 +499,27 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
+            self._check_same_target_kind(y, incremental)
             self._check_same_classes(y)
         # Targets in the dtype of X (cast by the base): float32 data trains in float32.
         return y, self._label_binarizer.transform(y)
+
+    def _check_same_target_kind(self, y, incremental):
+        """A continued fit must have the previous fit's kind of targets.
+
+        The output units of a multilabel network are one yes/no per label,
+        those of a multiclass one a choice among the classes: the same
+        numbers mean other things (MLPClassifier continues anyway).
+        """
+        kind = "multilabel" if y.ndim == 2 else "multiclass or binary"
+        previous = ("multilabel" if self._label_binarizer.y_type_.startswith("multilabel")
+                    else "multiclass or binary")
+        if kind != previous:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"{how} continues a network fitted on {previous} targets, but y is "
+                f"{kind}: the output units would mean something else. Fit with "
+                "warm_start=False to start afresh.")
 
     def _check_same_classes(self, y):
         classes = unique_labels(y)

@@ -18,6 +18,7 @@ of one kind as one stack (the searches of :mod:`skmlp.model_selection`).
 """
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -51,7 +52,7 @@ from ._training import (
     train_lbfgs,
     train_stochastic,
 )
-from ._utils import all_or_nothing, weights_in_dtype
+from ._utils import all_or_nothing, float_dtypes, weights_in_dtype
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Fitted attributes of the stochastic solvers only (an lbfgs fit drops them).
@@ -122,7 +123,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 stays float32, CSR/CSC matrices accepted.
+            Training data; float32 stays float32, big-endian too (where
+            scikit-learn's MLPs train it in float64); CSR/CSC matrices accepted.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets: class labels or a multilabel indicator matrix for the
             classifier, real values for the regressor.
@@ -180,7 +182,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(
             self, X, accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32), reset=False,
+            dtype=float_dtypes(X), reset=False,
         )
 
     def _output(self, X):
@@ -231,7 +233,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """Validate X and y; return X, y and the target matrix T (in X's dtype)."""
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=reset, y_numeric=self._Y_NUMERIC,
+            dtype=float_dtypes(X), reset=reset, y_numeric=self._Y_NUMERIC,
         )
         y, T = self._targets(y, incremental)
         return X, y, T.astype(X.dtype, copy=False)
@@ -265,6 +267,14 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 sample_weight * target_weight)
         if sample_weight is not None and not sample_weight.any():
             raise ValueError("Sample weights must contain at least one non-zero number.")
+        with np.errstate(over="ignore"):  # an overflowing sum is the error below
+            total = None if sample_weight is None else sample_weight.sum()
+        if total is not None and not np.isfinite(total):
+            raise ValueError(
+                "sample_weight (times class_weight) sums to more than float64 holds (the "
+                "largest weight is %.3g): the loss, a weighted mean, overflows. Rescale the "
+                "weights: dividing them and alpha by the same number gives the same fit."
+                % sample_weight.max())
         if sample_weight is not None and np.all(sample_weight == 1):
             return None  # the unweighted code path is the same loss, faster
         return None if sample_weight is None else weights_in_dtype(sample_weight, X.dtype)
@@ -390,6 +400,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         state = TrainingState(self._settings(), coefs, intercepts, divergence,
                               previous=None if first_pass else vars(self),
                               optimizer=getattr(self, "_optimizer", None), estimator=self,
+                              print_buffer=getattr(self, "_print_buffer", None),
                               dropout_rng=self._dropout_rng(rates, incremental))
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
@@ -406,7 +417,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if not any(rate > 0 for rate in rates):
             return None
         if incremental and getattr(self, "_dropout_generator", None) is not None:
-            return self._dropout_generator
+            # a copy: a failed call leaves the generator as it was
+            return copy.deepcopy(self._dropout_generator)
         return np.random.default_rng(self._random_state.get_state()[1])
 
     def _settings(self):
@@ -431,7 +443,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                                 getattr(self, "_reference_loss", None), self._CONSTANT)
         state = TrainingState(self._settings(), self.coefs_, self.intercepts_, divergence,
                               previous=vars(self), resume_point=self._resume_point,
-                              estimator=self)
+                              estimator=self,
+                              print_buffer=getattr(self, "_print_buffer", None))
         return (X.tocsr() if sp.issparse(X) else X), T, sample_weight, layer_units, state
 
     def _resumes(self):
@@ -439,12 +452,16 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         point = getattr(self, "_resume_point", None)
         return point is not None and point.at_max_iter and self.max_iter > self.n_iter_
 
-    def _schedule_reads_max_iter(self):
+    def _retrains_for_a_larger_max_iter(self):
         """Whether training cannot go on to a larger max_iter, so that it retrains:
         the learning rates of earlier epochs depend on max_iter ('cosine'), or
         the dropout masks' generator is not kept where training stopped."""
+        try:
+            dropping = bool(np.any(np.asarray(self.dropout, dtype=float) > 0))
+        except (TypeError, ValueError):  # a bad value: its fit says why
+            dropping = False
         return self.solver in _STOCHASTIC_SOLVERS and (
-            self.learning_rate == "cosine" or np.any(np.asarray(self.dropout, dtype=float) > 0))
+            self.learning_rate == "cosine" or dropping)
 
     def _reset_state(self, T, layer_units):
         """Start the fitted attributes afresh (first fit, no warm start)."""
@@ -568,7 +585,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _validation_split(self, X, T, sample_weight):
         """Indices of the training rows, and the held-out set (a HeldOut)."""
         indices = np.arange(X.shape[0])
-        train, val = train_test_split(indices, stratify=self._stratify(T),
+        stratify = self._stratify(T)
+        if stratify is not None:
+            self._check_stratified_split(stratify)
+        train, val = train_test_split(indices, stratify=stratify,
                                       random_state=self._random_state,
                                       test_size=self.validation_fraction)
         if val.shape[0] < 2:
@@ -587,6 +607,24 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _stratify(self, T):
         """The labels the validation split keeps the proportions of, or None."""
         return None
+
+    def _check_stratified_split(self, stratify):
+        """A clear error where the stratified split cannot give each side every class.
+
+        (A class of one member is left to train_test_split, whose error names it.)
+        """
+        counts = np.unique(stratify.ravel(), return_counts=True)[1]
+        n_samples, n_classes = len(stratify), len(counts)
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        if counts.min() < 2 or min(n_val, n_samples - n_val) >= n_classes:
+            return
+        raise ValueError(
+            "early_stopping holds out validation_fraction=%g of the %d rows, %d row(s), "
+            "and trains on %d: a stratified split needs each side to have at least one "
+            "row of each of the %d classes. Raise validation_fraction to at least %.3g "
+            "(and at most %.3g), fit more rows, or set early_stopping=False."
+            % (self.validation_fraction, n_samples, n_val, n_samples - n_val, n_classes,
+               n_classes / n_samples, 1 - n_classes / n_samples))
 
     def _held_out(self, X, T, sample_weight, val):
         """The early-stopping validation set of the rows ``val`` (a HeldOut)."""

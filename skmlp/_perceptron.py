@@ -42,8 +42,8 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
 
 from . import _kernels
-from ._compile_notice import announce as announce_compile
 from ._callbacks import CallbackSupportMixin, FitTasks
+from ._compile_notice import announce as announce_compile
 from ._utils import (
     all_or_nothing,
     check_class_labels,

@@ -12,16 +12,19 @@ knows an estimator: the functions take and return arrays, of numpy or, under
 scikit-learn's array API dispatch, of the input's namespace and device.
 """
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils import get_tags
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     _logsumexp,
+    check_same_namespace,
     get_namespace_and_device,
     move_to,
 )
 from sklearn.utils.validation import check_is_fitted
-
 
 # ---------------------------------------------------------------------------
 # Array namespaces (scikit-learn's array API support): the functions below
@@ -50,6 +53,28 @@ def on_host(*arrays):
                 array = move_to(array, xp=np, device="cpu")
         moved.append(array)
     return moved
+
+
+def move_fitted_arrays(estimator, xp, device):
+    """Move the fitted numeric numpy arrays of ``estimator`` to ``xp`` on ``device``.
+
+    scikit-learn's convention under array API dispatch: fitted arrays live
+    where the training data did (string ``classes_`` stay numpy, which array
+    API libraries cannot hold). Nothing is moved for numpy (or list) data.
+    """
+    if _is_numpy_namespace(xp):
+        return
+    for name, value in list(vars(estimator).items()):
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            setattr(estimator, name, xp.asarray(value, device=device))
+
+
+def check_input_namespace(estimator, X, method):
+    """scikit-learn's ``check_same_namespace`` of X and the fitted arrays, for
+    the estimators that keep them where the training data were (those tagged
+    ``array_api_support``); nothing for the others, which take any input."""
+    if get_tags(estimator).array_api_support:
+        check_same_namespace(X, estimator, attribute="class_count_", method=method)
 
 
 def as_namespace_of(values, like):
@@ -201,7 +226,7 @@ def check_reject_cost(reject_cost, n_classes):
     >>> check_reject_cost([0.1, -1.0], 2)
     Traceback (most recent call last):
     ...
-    ValueError: reject_cost must be finite and non-negative (the cost of a doubt when the truth is each class); got [ 0.1 -1. ]
+    ValueError: reject_cost must be finite and non-negative (the cost of a doubt ...
     """
     if reject_cost is None:
         return None
@@ -237,11 +262,13 @@ def check_reject_label(reject_label, classes):
     """
     classes = np.asarray(classes)
     strings = classes.dtype.kind in "USO" and all(isinstance(c, str) for c in classes)
-    if strings != isinstance(reject_label, str):
-        kind = "a string, as the class labels are" if strings else \
-            "a number, as the class labels are"
-        raise ValueError(f"reject_label={reject_label!r} must be {kind} "
-                         f"{classes.tolist()}: predict returns one array of labels")
+    numbers = classes.dtype.kind in "biuf"
+    if (strings and not isinstance(reject_label, str)) or (
+            numbers and not isinstance(reject_label, Real)):
+        kind = "a string" if strings else "a number"
+        raise ValueError(f"reject_label={reject_label!r} must be {kind}, as the class "
+                         f"labels are {classes.tolist()}: predict returns one array of "
+                         "labels")
     if reject_label in classes.tolist():
         raise ValueError(
             f"reject_label={reject_label!r} is one of the classes {classes.tolist()}; a "
@@ -285,7 +312,8 @@ def decision_cost_matrix(cost, reject_cost):
            [1. , 0. ],
            [0.2, 0.2]])
     """
-    return cost if reject_cost is None else np.vstack([cost, reject_cost])
+    cost = to_numpy(cost)
+    return cost if reject_cost is None else np.vstack([cost, to_numpy(reject_cost)])
 
 
 def decision_labels(classes, reject_cost, reject_label):
@@ -556,6 +584,7 @@ class PosteriorMixin:
             decided (zero prior, or no samples yet), the log-priors where no
             class has density.
         """
+        check_input_namespace(self, X, "predict_log_proba")
         return log_posteriors(self.predict_joint_log_proba(X), self.class_prior_)
 
     def predict_proba(self, X):
@@ -571,6 +600,7 @@ class PosteriorMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Rows summing to 1, never NaN.
         """
+        check_input_namespace(self, X, "predict_proba")
         log_proba = self.predict_log_proba(X)
         xp, _, _ = get_namespace_and_device(log_proba)
         return xp.exp(log_proba)
@@ -597,6 +627,7 @@ class MinimumRiskMixin:
             ``predict_proba(X) @ reject_cost_``.
         """
         check_is_fitted(self)
+        check_input_namespace(self, X, "predict_risk")
         return conditional_risk(self.predict_proba(X), self._decision_costs())
 
     def _decision_costs(self):
@@ -625,6 +656,7 @@ class MinimumRiskMixin:
             doubts where the risk of doubt (the last column of
             ``predict_risk``) is below them all.
         """
+        check_input_namespace(self, X, "decision_function")
         risk = self.predict_risk(X)[:, :self.classes_.shape[0]]
         return binary_decision(risk) if risk.shape[1] == 2 else -risk
 
@@ -643,4 +675,5 @@ class MinimumRiskMixin:
             cheaper than every decision (only with ``reject_cost`` set).
         """
         check_is_fitted(self)
+        check_input_namespace(self, X, "predict")
         return labels_at(self._decision_labels(), minimum_risk_index(self.predict_risk(X)))

@@ -51,8 +51,12 @@ class BackpropTrace:
     coefs, intercepts : list of ndarray
         The weights :math:`W^{(l)}` (fan_in, fan_out) and biases
         :math:`b^{(l)}` (fan_out,) of the pass.
-    activation, out_activation, loss_name : str
-        The hidden and output activations and the loss.
+    activation : str or list of str
+        The hidden activation(s), as given.
+    out_activation, loss_name : str
+        The output activation and the loss.
+    layer_activations : list of str
+        The activation of each layer ``l = 1, ..., L``, the output's last.
     alpha : float
         The L2 penalty (``alpha / (2 S) sum_l ||W_l||^2``).
     sample_weight : ndarray of shape (n_samples,) or None
@@ -81,9 +85,10 @@ class BackpropTrace:
     T: np.ndarray
     coefs: list
     intercepts: list
-    activation: str
+    activation: str | list
     out_activation: str
     loss_name: str
+    layer_activations: list
     alpha: float
     sample_weight: np.ndarray | None
     pre_activations: list
@@ -148,8 +153,8 @@ def trace(X, T, coefs, intercepts, activation="relu", out_activation="softmax",
 
     Runs :func:`skmlp.nn.forward` and :func:`skmlp.nn.backward` (the same
     functions, the same arguments) and keeps the pre-activations
-    :math:`a^{(l)} = x^{(l-1)} W^{(l)} + b^{(l)}` (each layer's linear part,
-    computed by :func:`~skmlp.nn.forward` on that layer alone), the outputs,
+    :math:`a^{(l)} = x^{(l-1)} W^{(l)} + b^{(l)}` (forward's
+    ``return_pre_activations=True``), the outputs,
     the loss, the deltas and the gradients. With a ``learning_rate``
     :math:`\eta` it also takes one plain gradient-descent step,
     :math:`W \leftarrow W - \eta\, \partial E / \partial W` (biases alike).
@@ -165,8 +170,9 @@ def trace(X, T, coefs, intercepts, activation="relu", out_activation="softmax",
         ``coefs[l]`` of shape (fan_in, fan_out): the weights :math:`W^{(l+1)}`.
     intercepts : list of array-like
         ``intercepts[l]`` of shape (fan_out,): the biases :math:`b^{(l+1)}`.
-    activation : str, default='relu'
-        Hidden-layer activation, a key of :data:`skmlp.nn.DERIVATIVES`.
+    activation : str or list of str, default='relu'
+        Hidden-layer activation, a key of :data:`skmlp.nn.DERIVATIVES`, or
+        one per hidden layer.
     out_activation : str, default='softmax'
         Output activation, a key of :data:`skmlp.nn.ACTIVATIONS`.
     loss : {'log_loss', 'squared_error'}, default='log_loss'
@@ -211,15 +217,12 @@ def trace(X, T, coefs, intercepts, activation="relu", out_activation="softmax",
     coefs = [np.array(W, dtype=nn._float_dtype(X)) for W in coefs]
     intercepts = [np.array(b, dtype=nn._float_dtype(X)) for b in intercepts]
     _check_learning_rate(learning_rate)
-    acts = nn.forward(X, coefs, intercepts, activation, out_activation)
-    pre_activations = [
-        nn.forward(A, [W], [b], activation, "identity")[-1]
-        for A, W, b in zip(acts[:-1], coefs, intercepts)
-    ]
+    acts, pre_activations = nn.forward(X, coefs, intercepts, activation, out_activation,
+                                       return_pre_activations=True)
     deltas = [np.empty_like(A) for A in acts[1:]]
     value, coef_grads, intercept_grads = nn.backward(
         acts, T, coefs, activation, out_activation, loss, alpha, sample_weight,
-        deltas=deltas)
+        deltas=deltas, pre_activations=pre_activations)
     updated = {}
     if learning_rate is not None:
         updated = {
@@ -230,6 +233,7 @@ def trace(X, T, coefs, intercepts, activation="relu", out_activation="softmax",
     return BackpropTrace(
         X=acts[0], T=np.asarray(T), coefs=coefs, intercepts=intercepts,
         activation=activation, out_activation=out_activation, loss_name=loss,
+        layer_activations=nn._check_activations(activation, out_activation, len(coefs) - 1),
         alpha=float(alpha),
         sample_weight=None if sample_weight is None else np.asarray(sample_weight),
         pre_activations=pre_activations, activations=acts,
@@ -276,18 +280,26 @@ def _header(tr):
     sizes = "-".join(str(n) for n in [tr.X.shape[1]] + [W.shape[1] for W in tr.coefs])
     n = tr.X.shape[0]
     return [
-        f"Backpropagation, one pass: a {sizes} network, {tr.activation} hidden units, "
+        f"Backpropagation, one pass: a {sizes} network, {_hidden_names(tr)} hidden units, "
         f"{tr.out_activation} output, loss {tr.loss_name}; {n} sample{'s' * (n != 1)}",
         "(a row per sample; W^(l)[i, j]: from unit i of layer l-1 to unit j of layer l)"
         if n != 1 else "(W^(l)[i, j]: from unit i of layer l-1 to unit j of layer l)",
     ]
 
 
+def _hidden_names(tr):
+    """The hidden activation, or each hidden layer's, for the header."""
+    names = tr.layer_activations[:-1]
+    if not names:
+        return "no"
+    return names[0] if len(set(names)) == 1 else "/".join(names)
+
+
 def _forward_lines(tr):
     L = tr.n_layers
     names = ["x^(0)"]
     for l in range(1, L + 1):
-        f = tr.out_activation if l == L else tr.activation
+        f = tr.layer_activations[l - 1]
         out = f"o = x^({l})" if l == L else f"x^({l})"
         names += [f"a^({l}) = x^({l - 1}) W^({l}) + b^({l})", f"{out} = {f}(a^({l}))"]
     names.append("t")
@@ -319,10 +331,10 @@ def _backward_lines(tr):
     lines, rows = ["", "Backward pass (δ^(l) = ∂E/∂a^(l))"], []
     for l in range(L, 0, -1):
         if l == L:
-            delta = (f"δ^({l}) = o − t" if _cancels(tr)
-                     else f"δ^({l}) = (o − t) ⊙ {tr.out_activation}'(a^({l}))")
+            delta = f"δ^({l}) = {_output_delta_formula(tr)}"
         else:
-            delta = f"δ^({l}) = δ^({l + 1}) W^({l + 1})ᵀ ⊙ {tr.activation}'(a^({l}))"
+            f = tr.layer_activations[l - 1]
+            delta = f"δ^({l}) = δ^({l + 1}) W^({l + 1})ᵀ ⊙ {f}'(a^({l}))"
         penalty = f" + (α/S) W^({l})" if tr.alpha else ""
         rows += [(delta, _samples(tr.deltas[l - 1])),
                  (f"∂E/∂W^({l}) = x^({l - 1})ᵀ δ^({l}){penalty}", tr.coef_grads[l - 1]),
@@ -336,9 +348,13 @@ def _samples(A):
     return A[0] if A.shape[0] == 1 else A
 
 
-def _cancels(tr):
-    """Whether the output delta is o - t (the output's derivative cancels)."""
-    return tr.loss_name == "log_loss" or tr.out_activation == "identity"
+def _output_delta_formula(tr):
+    """∂E/∂a of the output layer, as nn.backward computes it (before s_n / S)."""
+    if tr.loss_name == "log_loss" or tr.out_activation == "identity":
+        return "o − t"  # the output's derivative cancels
+    if tr.out_activation == "softmax":  # the softmax Jacobian applied to o - t
+        return "o ⊙ ((o − t) − Σ_k (o_k − t_k) o_k)"
+    return f"(o − t) ⊙ {tr.out_activation}'(a^({tr.n_layers}))"
 
 
 def _update_lines(tr):

@@ -59,6 +59,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from . import _kernels, nn
 from ._compile_notice import announce as announce_compile
 from ._optimizers import AdamOptimizer, SGDOptimizer, minimize_lbfgs, unpack
+from ._utils import prints_into
 
 
 class ParameterLayout:
@@ -714,6 +715,9 @@ class TrainingState:
     estimator : object, default=None
         The network's estimator, for the held-out set's ``evaluate`` (its
         scorer may read the estimator's parameters); not used otherwise.
+    print_buffer : text stream or None, default=None
+        Where the network's epoch lines go (a search's buffer for its fit,
+        so that the lines of a stack's fits come in order); None: stdout.
     dropout_rng : numpy.random.Generator, default=None
         The network's own generator of dropout masks (None without dropout).
     """
@@ -731,10 +735,11 @@ class TrainingState:
     }
 
     def __init__(self, settings, coefs, intercepts, divergence, previous=None,
-                 optimizer=None, resume_point=None, estimator=None, dropout_rng=None):
+                 optimizer=None, resume_point=None, estimator=None, print_buffer=None,
+                 dropout_rng=None):
         self.settings, self.coefs, self.intercepts = settings, coefs, intercepts
+        self.estimator, self.print_buffer = estimator, print_buffer
         self.dropout_rng = dropout_rng
-        self.estimator = estimator
         self.divergence, self.optimizer, self.resume_point = divergence, optimizer, resume_point
         previous = {} if previous is None else previous
         for field, attribute in self.ATTRIBUTES.items():
@@ -937,9 +942,15 @@ class _Stack:
 
     def guard(self, k, method, *args):
         """``method(*args)`` for network k; an error in it (a diverging loss, a
-        scorer or callback that raises) fails only k."""
+        scorer or callback that raises) fails only k.
+
+        What it prints goes to the network's ``print_buffer`` (its
+        TrainingState's) where a search gave it one: its lines then come in
+        order, not interleaved with the other networks'.
+        """
         try:
-            return method(*args)
+            with prints_into(self.states[k].print_buffer):
+                return method(*args)
         except Exception as exc:
             if not self.collect_errors:
                 raise

@@ -1,6 +1,8 @@
 """Helpers shared by the estimators (no math here)."""
 
 import contextlib
+import sys
+import threading
 
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
@@ -131,22 +133,87 @@ def weights_in_dtype(sample_weight, dtype):
     return sample_weight.astype(dtype)
 
 
-def native_byte_order(X):
-    """X with its floating dtype in the machine's byte order (a copy only if needed).
+def float_dtypes(X, xp=np):
+    """The ``dtype`` to pass to ``validate_data``: float32 stays float32, whatever its byte order.
 
-    ``validate_data(..., dtype=[np.float64, np.float32])`` keeps only native
-    dtypes: big-endian float32 ('>f4' on a little-endian machine) would
-    silently become float64. Swapping the bytes first keeps float32 float32
-    whatever its byte order. Anything without a non-native float dtype (lists,
-    DataFrames, sparse matrices, native arrays) is returned as it is.
+    The one place that reads X's byte order, for every estimator.
+
+    scikit-learn keeps X's dtype where it is in the list and casts to the
+    first one otherwise; a big-endian float32 (``'>f4'``) is not
+    ``np.float32``, so with ``[np.float64, np.float32]`` it would become
+    float64 (scikit-learn's own estimators do so). Here it becomes native
+    float32; everything else as scikit-learn: float64 kept, other dtypes
+    cast to float64. ``xp`` is X's array namespace (array API inputs have no
+    byte order: their float32 is ``xp.float32``).
 
     Examples
     --------
     >>> import numpy as np
-    >>> native_byte_order(np.ones(2, dtype=">f4")).dtype == np.float32
-    True
+    >>> float_dtypes(np.zeros(2, dtype=">f4"))
+    (<class 'numpy.float32'>, <class 'numpy.float64'>)
+    >>> float_dtypes([[1, 2]])
+    (<class 'numpy.float64'>, <class 'numpy.float32'>)
     """
     dtype = getattr(X, "dtype", None)
-    if isinstance(X, np.ndarray) and dtype.kind == "f" and not dtype.isnative:
-        return X.astype(dtype.newbyteorder("="))
-    return X
+    dtypes = getattr(X, "dtypes", None)  # a DataFrame's columns
+    if dtype is None and dtypes is not None and len(set(dtypes)) == 1:
+        dtype = next(iter(dtypes))
+    if isinstance(dtype, np.dtype):
+        float32 = dtype.kind == "f" and dtype.itemsize == 4
+    else:
+        float32 = dtype is not None and dtype == xp.float32
+    return (xp.float32, xp.float64) if float32 else (xp.float64, xp.float32)
+
+
+class _ThreadStdout:
+    """``sys.stdout`` while some thread prints into a buffer (:func:`prints_into`).
+
+    Writes go to the writing thread's buffer if it has one, else to the
+    stream it stands in for; everything else is the stream's.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        buffer = getattr(_PRINTS, "buffer", None)
+        return (self.stream if buffer is None else buffer).write(text)
+
+    def flush(self):
+        if getattr(_PRINTS, "buffer", None) is None:
+            self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+_PRINTS = threading.local()  # .buffer: where this thread's prints go
+_PRINTS_LOCK = threading.Lock()
+_PRINTS_USERS = [0]  # blocks of prints_into running now, in every thread
+
+
+@contextlib.contextmanager
+def prints_into(buffer):
+    """What this thread prints within the block goes to ``buffer`` (a text stream).
+
+    For output that must come in a set order although it is made at once in
+    several threads (a search's fits): each fit prints into its own buffer,
+    written out later in order. Other threads print as before. None: no
+    change.
+    """
+    if buffer is None:
+        yield
+        return
+    with _PRINTS_LOCK:
+        if _PRINTS_USERS[0] == 0 and not isinstance(sys.stdout, _ThreadStdout):
+            sys.stdout = _ThreadStdout(sys.stdout)
+        _PRINTS_USERS[0] += 1
+    previous, _PRINTS.buffer = getattr(_PRINTS, "buffer", None), buffer
+    try:
+        yield
+    finally:
+        _PRINTS.buffer = previous
+        with _PRINTS_LOCK:
+            _PRINTS_USERS[0] -= 1
+            if _PRINTS_USERS[0] == 0 and isinstance(sys.stdout, _ThreadStdout):
+                sys.stdout = sys.stdout.stream

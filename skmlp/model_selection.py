@@ -17,6 +17,7 @@ halving rounds, scorers, ``cv_results_``, ranks, refit) is scikit-learn's.
 
 import contextlib
 import copy
+import io
 import time
 import traceback
 from collections import defaultdict
@@ -51,6 +52,7 @@ from threadpoolctl import threadpool_limits
 from ._callbacks import _NoCallbackContext, root_context
 from ._network import BaseNetwork, fit_stack, stack_bytes
 from ._training import PER_NETWORK_PARAMS, thread_budget
+from ._utils import prints_into
 
 __all__ = [
     "MLPGridSearchCV",
@@ -400,8 +402,10 @@ class MLPHalvingGridSearchCV(HalvingGridSearchCV, _StackedSearchCV):
     optimizer state, learning-rate schedule, shuffles, stopping counters),
     which is the network a fresh fit with the larger ``max_iter`` gives: the
     same search, and each network trains ``max_resources`` epochs at most
-    once. For every other resource (``'n_samples'``, another parameter) each
-    round's candidates train from scratch, as scikit-learn does.
+    once. For every other resource (``'n_samples'``, another parameter), and
+    for networks that are not stacked ('lbfgs', a subclass with its own
+    ``fit``, whatever their ``warm_start``), each round's candidates train
+    from scratch, as scikit-learn does.
 
     Parameters
     ----------
@@ -698,7 +702,25 @@ class _Evaluator:
                 if model is not None:
                     fitted[self._key(candidates[i]), split].append(model)
         self.fitted = fitted
+        self._report(candidates, n_splits, out)
         return out
+
+    def _report(self, candidates, n_splits, out):
+        """Each fit's lines in GridSearchCV's order (candidates, then splits).
+
+        The ``[CV ...]`` lines around what the fit printed; with
+        ``error_score='raise'``, the first failed fit in that order raises.
+        """
+        for i, params in enumerate(candidates):
+            for split in range(n_splits):
+                result = out[i * n_splits + split]
+                progress = (i, len(candidates), split, n_splits)
+                _print_cv_line("START", self.settings, progress, params)
+                print(result.pop("_printed"), end="")
+                error = result.pop("_exception", None)
+                if error is not None and self.settings.error_score == "raise":
+                    raise error
+                _print_cv_line("END", self.settings, progress, params, result)
 
     def _cost(self, candidates, group):
         """About how much work a task of the group is (its networks' memory)."""
@@ -763,19 +785,27 @@ def _fit_and_score_stack(base, X, y, split, candidates, contexts, settings):
               clone(base).set_params(**clone(params, safe=False))
               for params, survivor in zip(candidates.params, candidates.survivors)]
     resume = [survivor is not None for survivor in candidates.survivors]
-    progress = [(i, candidates.n_candidates, split.index, split.n_splits)
-                for i in candidates.indices]
     hook_args = dict(estimator=settings.caller, X=data.X_train, y=data.y_train,
                      metadata=_callback_metadata(fit_params))
+    # What a verbose network prints, kept to be printed in GridSearchCV's order.
+    printed = [io.StringIO() if _network(model).verbose else None for model in models]
 
     @contextlib.contextmanager
     def fitting(stack, targets):
-        """The candidates' callback tasks begin; theirs propagate to what trains."""
+        """The candidates' callback tasks begin; theirs propagate to what trains.
+
+        Each fit prints into its buffer: a stack of one all along, the
+        networks of a larger one in their epochs' bookkeeping (skmlp._training).
+        """
         with contextlib.ExitStack() as propagated:
             for k, target in zip(stack, targets):
-                _print_cv_line("START", settings, progress[k], candidates.params[k])
                 propagated.enter_context(contexts[k].propagate_callback_context(target))
                 contexts[k].call_on_fit_task_begin(**hook_args)
+                if len(stack) > 1:
+                    target._print_buffer = printed[k]
+                    propagated.callback(target.__dict__.pop, "_print_buffer", None)
+            propagated.enter_context(prints_into(printed[stack[0]] if len(stack) == 1
+                                                 else None))
             yield
 
     results, kept = [None] * len(models), [None] * len(models)
@@ -783,10 +813,10 @@ def _fit_and_score_stack(base, X, y, split, candidates, contexts, settings):
                           settings.max_stack_bytes, fitting)
     for stack, errors, fit_time in fits:
         for k, error in zip(stack, errors):
-            results[k] = _scored(models[k], error, fit_time, data, settings,
-                                 candidates.params[k], progress[k])
+            results[k] = _scored(models[k], error, fit_time, data, settings)
+            results[k]["_printed"] = "" if printed[k] is None else printed[k].getvalue()
             contexts[k].call_on_fit_task_end(**hook_args)
-            if error is None and settings.keep_models:
+            if error is None and settings.keep_models and _continues_as_refit(models[k]):
                 kept[k] = models[k]
             models[k] = None  # let go before the next stack trains
     return results, kept
@@ -811,18 +841,20 @@ class _ScoringData(NamedTuple):
     score_params_train: dict
 
 
-def _scored(model, error, fit_time, data, settings, params, progress):
-    """The result of one fit, as scikit-learn's ``_fit_and_score`` gives it."""
+def _scored(model, error, fit_time, data, settings):
+    """The result of one fit, as scikit-learn's ``_fit_and_score`` gives it.
+
+    A failed fit's exception is kept too (``_exception``), for
+    ``error_score='raise'``, which raises the first in GridSearchCV's order.
+    """
     scorer, error_score = settings.scorer, settings.error_score
     if error is not None:
-        if error_score == "raise":
-            raise error
         if isinstance(error_score, Number) and isinstance(scorer, _MultimetricScorer):
             scores = {name: error_score for name in scorer._scorers}
         else:
             scores = error_score
         result = {"fit_error": "".join(traceback.format_exception(error)),
-                  "test_scores": scores, "score_time": 0.0}
+                  "test_scores": scores, "score_time": 0.0, "_exception": error}
         if settings.return_train_score:
             result["train_scores"] = scores.copy() if isinstance(scores, dict) else scores
     else:
@@ -834,7 +866,6 @@ def _scored(model, error, fit_time, data, settings, params, progress):
             result["train_scores"] = _score(model, data.X_train, data.y_train, scorer,
                                             data.score_params_train, error_score)
     result.update(n_test_samples=_num_samples(data.X_test), fit_time=fit_time)
-    _print_cv_line("END", settings, progress, params, result)
     return result
 
 
@@ -930,8 +961,9 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
         yield list(range(len(nets))), [error] * len(nets), 0.0
         return
     size = max(1, max_stack_bytes // max(1, stack_bytes(nets[0], X, y)))
-    # A cosine schedule spans max_iter: with a larger one, earlier epochs change too.
-    resume = [resume[k] and not nets[k]._schedule_reads_max_iter() for k in range(len(nets))]
+    # A cosine schedule spans max_iter (a larger one changes the earlier epochs too),
+    # and dropout's generator is not kept where training stopped: these retrain.
+    resume = [resume[k] and not nets[k]._retrains_for_a_larger_max_iter() for k in range(len(nets))]
     for continued in (False, True):
         index = [k for k in range(len(nets)) if resume[k] == continued]
         for stack in np.array_split(index, -(-len(index) // size)) if index else []:
@@ -1003,6 +1035,17 @@ def _fit_one(model, X, y, fit_params):
 def _stackable(net):
     """Whether a network can train in a stack (a stochastic solver, our own fit)."""
     return net.solver != "lbfgs" and type(net).fit is BaseNetwork.fit
+
+
+def _continues_as_refit(model):
+    """Whether a model a halving round fitted may continue to a larger max_iter.
+
+    Only a network the stacked loop trains, which resumes from its training
+    state exactly as a refit would go. Any other (lbfgs, a subclass's own
+    ``fit``) is refitted, as HalvingGridSearchCV does: with
+    ``warm_start=True`` its fit would go on from where the last round left it.
+    """
+    return _stackable(_network(model))
 
 
 def _net_param(name, final_name):

@@ -36,7 +36,8 @@ element-wise product:
      - ``deltas[-1] = acts[-1] - T``
    * - :math:`\delta^{(l)} = \delta^{(l+1)} W \odot f'(a^{(l)})`
      - ``deltas[l] @ coefs[l].T``, then ``DERIVATIVES[f](acts[l], ...)``:
-       :math:`f'` is written from the output :math:`x^{(l)}`
+       :math:`f'` is written from the output :math:`x^{(l)}` (for gelu and
+       silu, ``PRE_ACTIVATION_DERIVATIVES[f]`` from :math:`a^{(l)}`)
    * - :math:`\partial E / \partial W = \frac{1}{N} x^\top \delta + \lambda W`
      - ``coef_grads[l] = acts[l].T @ deltas[l] + (alpha / S) * coefs[l]``
    * - :math:`\partial E / \partial b = \frac{1}{N} \sum_n \delta_n`
@@ -379,13 +380,16 @@ def _check_dropout(dropout, dropout_masks, layer_shapes):
     return [float(rate) for rate in rates], masks
 
 
-def _dropped_out(A, mask, rate):
-    """Inverted dropout ``A * mask / (1 - rate)`` as a new array of A's dtype (A if no mask)."""
+def _dropped_out(A, mask, rate, out=None):
+    """Inverted dropout ``A * mask / (1 - rate)`` in A's dtype (A itself if no mask).
+
+    Into ``out`` if given (``out=A``: in place), else a new array.
+    """
     if mask is None:
         return A
-    thinned = A * np.asarray(mask).astype(A.dtype, copy=False)
-    thinned /= 1 - rate
-    return thinned
+    out = np.multiply(A, np.asarray(mask).astype(A.dtype, copy=False), out=out)
+    out /= 1 - rate
+    return out
 
 
 def _check_loss(loss, out_activation):
@@ -896,9 +900,8 @@ def backward(
         _layer_gradients(inputs, deltas[l], coefs[l], lam, coef_grads[l], intercept_grads[l])
         if l > 0:  # no delta for the input layer
             np.matmul(deltas[l], _T(coefs[l]), out=deltas[l - 1])
-            if masks[l] is not None:  # back through the thinning: the same factor
-                deltas[l - 1] *= np.asarray(masks[l]).astype(deltas[l - 1].dtype, copy=False)
-                deltas[l - 1] /= 1 - rates[l]
+            # back through the thinning: the same factor m / (1 - rate)
+            _dropped_out(deltas[l - 1], masks[l], rates[l], out=deltas[l - 1])
             _derivative(names[l - 1], acts[l], Z[l - 1], deltas[l - 1])
     return value, coef_grads, intercept_grads
 
@@ -1041,4 +1044,9 @@ def check_gradients(
     )
 
 from ._trace import BackpropTrace, draw, trace  # noqa: E402  (the teaching views)
+
 __all__ += ["BackpropTrace", "draw", "trace"]
+# Documented (and linked by the gallery) as skmlp.nn's: their public home.
+for _public in (BackpropTrace, draw, trace):
+    _public.__module__ = __name__
+del _public

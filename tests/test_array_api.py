@@ -16,6 +16,7 @@ import sys
 
 import numpy as np
 import pytest
+import scipy
 from numpy.testing import assert_allclose, assert_array_equal
 
 SCIPY_ARRAY_API = os.environ.get("SCIPY_ARRAY_API") == "1"
@@ -24,6 +25,8 @@ needs_dispatch = pytest.mark.skipif(
 
 
 @pytest.mark.skipif(SCIPY_ARRAY_API, reason="this is the subprocess")
+@pytest.mark.skipif(tuple(map(int, scipy.__version__.split(".")[:2])) < (1, 14),
+                    reason="scikit-learn's array API dispatch needs scipy >= 1.14")
 def test_array_api_suite_in_a_subprocess():
     pytest.importorskip("array_api_strict")
     env = dict(os.environ, SCIPY_ARRAY_API="1")
@@ -109,7 +112,42 @@ def test_gaussian_bayes_follows_the_input_namespace_and_device(params, dispatch)
         _assert_like_input(getattr(clf, method)(_strict(rows)), expected)
     if "reject_cost" in params:
         assert np.any(reference.predict(rows) == -1)
-    assert_allclose(clf.covariances_, reference.covariances_, rtol=1e-12)
+    # fitted arrays live where the training data did (scikit-learn's convention)
+    for name in ("means_", "covariances_", "class_prior_", "class_count_", "classes_",
+                 "cost_matrix_"):
+        _assert_like_input(getattr(clf, name), getattr(reference, name), rtol=1e-12)
+
+
+@needs_dispatch
+@pytest.mark.parametrize("params", [{}, {"covariance_type": "tied", "shrinkage": "auto"},
+                                    {"covariance_type": "diag", "reject_cost": 0.2}])
+def test_scikit_learns_array_api_checks_pass(params):
+    # scikit-learn's own checks of an estimator tagged array_api_support: the
+    # fitted attributes' namespace, device and dtype, every method's output,
+    # and a clear error for inputs of another namespace than fit's
+    from sklearn.utils.estimator_checks import (
+        check_array_api_input,
+        check_array_api_same_namespace,
+    )
+    clf = GaussianBayesClassifier(**params)
+    assert sklearn.utils.get_tags(clf).array_api_support
+    for device_name, dtype_name in (("CPU_DEVICE", "float64"), ("device1", "float32")):
+        for check_values in (False, True):
+            check_array_api_input("GaussianBayesClassifier", clf, "array_api_strict",
+                                  device_name=device_name, dtype_name=dtype_name,
+                                  check_values=check_values)
+    check_array_api_same_namespace("GaussianBayesClassifier", clf, "array_api_strict")
+
+
+@needs_dispatch
+def test_partial_fit_under_dispatch_equals_numpy(dispatch):
+    X, y = _iris()
+    clf, reference = GaussianBayesClassifier(), GaussianBayesClassifier()
+    for part in np.array_split(np.random.RandomState(2).permutation(len(y)), 3):
+        clf.partial_fit(_strict(X[part]), _strict(y[part]), classes=_strict([0, 1, 2]))
+        reference.partial_fit(X[part], y[part], classes=[0, 1, 2])
+    _assert_like_input(clf.predict_proba(_strict(X)), reference.predict_proba(X))
+    _assert_like_input(clf.means_, reference.means_, rtol=1e-12)
 
 
 @needs_dispatch
@@ -193,3 +231,43 @@ def test_risk_functions_follow_the_input_namespace(dispatch):
     _assert_like_input(check_posteriors(_strict(proba), 3, "model"), proba)
     with pytest.raises(ValueError, match="model returned negative values"):
         check_posteriors(_strict(proba - 0.5), 3, "model")
+
+
+@needs_dispatch
+def test_density_bayes_takes_array_api_inputs_and_answers_in_numpy(dispatch):
+    # its densities are scikit-learn estimators without array API support:
+    # inputs are moved to the host, results are numpy (as documented)
+    from skmlp import DensityBayesClassifier
+    X, y = _iris()
+    reference = DensityBayesClassifier(reject_cost=0.2).fit(X, y)
+    clf = DensityBayesClassifier(reject_cost=0.2).fit(_strict(X), _strict(y))
+    proba = clf.predict_proba(_strict(X))
+    assert isinstance(proba, np.ndarray)
+    assert_allclose(proba, reference.predict_proba(X), rtol=1e-12)
+    assert_array_equal(clf.predict(_strict(X)), reference.predict(X))
+
+
+@needs_dispatch
+def test_onnx_export_of_a_model_fitted_on_array_api_arrays_says_how(dispatch):
+    pytest.importorskip("skl2onnx")
+    from skl2onnx import to_onnx
+    from sklearn.utils._array_api import move_estimator_to
+
+    import skmlp.onnx  # noqa: F401  (registers the converters)
+    X, y = _iris()
+    clf = GaussianBayesClassifier(reject_cost=0.2).fit(_strict(X), _strict(y))
+    with pytest.raises(ValueError, match="fitted on arrays of array_api_strict .*"
+                                         "move_estimator_to"):
+        to_onnx(clf, X[:1].astype(np.float32))
+    moved = move_estimator_to(clf, np, "cpu")
+    with sklearn.config_context(array_api_dispatch=False):
+        onx = to_onnx(moved, X[:1].astype(np.float32), options={"zipmap": False})
+        assert_array_equal(moved.predict(X), GaussianBayesClassifier(reject_cost=0.2)
+                           .fit(X, y).predict(X))
+    import onnxruntime as ort
+    session = ort.InferenceSession(onx.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    rows = X.astype(np.float32)
+    labels = session.run(None, {session.get_inputs()[0].name: rows})[0]
+    with sklearn.config_context(array_api_dispatch=False):
+        assert_array_equal(labels, moved.predict(rows))

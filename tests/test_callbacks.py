@@ -347,3 +347,30 @@ def test_callback_failing_at_the_end_of_fit_fails_it_all_or_nothing(
     else:
         with pytest.raises(NotFittedError):
             est.predict(X)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_regressor_epochs_are_subtasks_whose_snapshots_predict_as_shorter_fits(solver, iris):
+    # The regressor's fit goes through the same callback machinery: one epoch
+    # subtask per epoch (lbfgs: per iteration), snapshots that predict as the
+    # model stood, a callback returning True stops it cleanly.
+    from skmlp import ManualMLPRegressor
+
+    X, y = iris
+    target = X[:, 0] - X[:, 1] + 0.1 * y
+
+    def make(**params):
+        return ManualMLPRegressor(**{**dict(hidden_layer_sizes=(6,), solver=solver,
+                                            max_iter=12, learning_rate_init=0.01,
+                                            random_state=0), **params})
+
+    recorder, monitor = Recorder(stop_at=5), callback.ScoringMonitor(scoring="r2")
+    est = _fit(make().set_callbacks(recorder, monitor), X, target)
+    assert est.n_iter_ == 5 and len(recorder.epochs("end")) == 5
+    snapshot = recorder.epochs("end")[2][3]
+    shorter = _fit(make(max_iter=3), X, target)
+    assert_allclose(snapshot.predict(X), shorter.predict(X), rtol=1e-12)
+    rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
+    scores = [r["r2"] for r in rows]
+    assert scores == [c[3].score(X, target) for c in recorder.epochs("end")]
+    assert_allclose(est.predict(X), _fit(make(max_iter=5), X, target).predict(X))

@@ -31,7 +31,8 @@ def _problems(tmp_path, body, head=HEAD):
 
 
 def test_a_clean_page_passes(tmp_path):
-    body = ('<p>The package grew out of a course; the textbook <span class="math notranslate">\\(\\lambda\\)</span> is '
+    body = ('<p>The package grew out of a course; the textbook '
+            '<span class="math notranslate">\\(\\lambda\\)</span> is '
             '<code>alpha / S</code>; Seeds the initial weights; <code>"\\n".join(x)</code>'
             '</p><pre>random_state=0  # seeds the shuffles</pre>')
     assert _problems(tmp_path, body) == []

@@ -233,3 +233,21 @@ def test_display_epoch_ticks_are_whole_numbers(iris, epochs):
              if display.ax_.get_xlim()[0] <= t <= display.ax_.get_xlim()[1]]
     assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
     plt.close("all")
+
+
+def test_display_plots_the_regressor_curves(iris):
+    from skmlp import ManualMLPRegressor
+
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = ManualMLPRegressor(hidden_layer_sizes=(5,), solver="sgd", early_stopping=True,
+                                 max_iter=15, random_state=0).fit(X, X[:, 0] + 0.1 * y)
+    display = TrainingCurveDisplay.from_estimator(est)
+    assert [line.get_label() for line in display.lines_] == [
+        "training loss", "validation loss"]
+    assert_array_equal(display.lines_[0].get_ydata(), est.loss_curve_)
+    assert_array_equal(display.lines_[1].get_ydata(), est.validation_loss_curve_)
+    scores = TrainingCurveDisplay.from_estimator(est, kind="validation_score")
+    assert_array_equal(scores.lines_[0].get_ydata(), est.validation_scores_)  # R2
+    plt.close("all")

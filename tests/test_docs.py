@@ -206,7 +206,8 @@ def test_part_g_ties_make_line_and_disc_equally_good(sigma2, p1, c):
 # ----------------------------------------------------------------------------
 ROOT = DOCS.parent
 # words after "pip install", on its line or wrapped to the next (a Markdown line break)
-_PIP = re.compile(r"pip install((?:(?:[ \t]+|\n(?=\S))(?:-e\b|--[\w-]+|\"[^\"\s]*\"|[\w.\-\[\],]+))+)")
+_PIP = re.compile(r"pip install((?:(?:[ \t]+|\n(?=\S))"
+                  r"(?:-e\b|--[\w-]+|\"[^\"\s]*\"|[\w.\-\[\],]+))+)")
 
 
 def _hint_files():

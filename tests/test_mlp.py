@@ -996,12 +996,13 @@ def _one_row_stream(est, X, y, n_calls):
 
 
 def test_one_row_partial_fit_stream_is_not_a_false_divergence():
-    # One row's loss varies 50-fold in healthy training; the stream trains as MLPClassifier's, row for row.
+    # One row's loss varies 50-fold in healthy training; the stream trains as
+    # MLPClassifier's, row for row.
     X, y = load_iris(return_X_y=True)
     X, y = sk_shuffle(StandardScaler().fit_transform(X), y, random_state=0)
     params = dict(solver="sgd", learning_rate_init=0.05, random_state=0)
-    ours = _one_row_stream(ManualMLPClassifier(**params), X, y, 450)
-    theirs = _one_row_stream(MLPClassifier(**params), X, y, 450)
+    ours = _one_row_stream(ManualMLPClassifier(**params), X, y, 240)
+    theirs = _one_row_stream(MLPClassifier(**params), X, y, 240)
     assert_allclose(ours, theirs, rtol=1e-9)
     assert ours.max() > 10 * ours[:10].min()
 
@@ -1010,7 +1011,7 @@ def test_one_row_partial_fit_stream_that_diverges_is_stopped():
     X, y = load_iris(return_X_y=True)
     clf = ManualMLPClassifier(solver="sgd", learning_rate_init=10.0, random_state=0)
     with pytest.raises(FloatingPointError, match="exploded"):
-        _one_row_stream(clf, X[::7], y[::7], 450)
+        _one_row_stream(clf, X[::7], y[::7], 220)
 
 
 @pytest.mark.parametrize("size", [float("inf"), float("nan"), 2**70, -float("inf")])
@@ -1221,9 +1222,11 @@ def test_bad_training_feature_values_are_clear_errors_at_fit(params, match, regr
     assert not hasattr(model, "coefs_")
 
 
-def test_cosine_halving_survivors_retrain_with_the_larger_max_iter():
-    # The cosine schedule of epoch e depends on max_iter: a survivor cannot go on,
-    # it retrains, and ends as a fresh fit with the larger max_iter.
+@pytest.mark.parametrize("feature", [dict(learning_rate="cosine"), dict(dropout=0.2)],
+                         ids=["cosine", "dropout"])
+def test_cosine_and_dropout_halving_survivors_retrain_with_the_larger_max_iter(feature):
+    # The cosine schedule of epoch e depends on max_iter, and dropout's generator is
+    # not kept: a survivor retrains, and ends as a fresh fit with the larger max_iter.
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingGridSearchCV
 
@@ -1231,8 +1234,8 @@ def test_cosine_halving_survivors_retrain_with_the_larger_max_iter():
 
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    base = ManualMLPClassifier((5,), solver="adam", learning_rate="cosine",
-                               learning_rate_init=0.05, random_state=0, tol=0.0)
+    base = ManualMLPClassifier((5,), solver="adam", learning_rate_init=0.05,
+                               random_state=0, tol=0.0, **feature)
     grid = {"weight_decay": [0.0, 0.1, 0.3]}
     args = dict(resource="max_iter", max_resources=9, min_resources=3, factor=3, cv=3,
                 scoring="neg_log_loss",
@@ -1402,3 +1405,139 @@ def test_dropout_in_partial_fit_goes_on_with_the_same_generator():
         fits.append(clf.coefs_[0])
     assert_array_equal(fits[0], fits[1])  # reproducible
     assert not np.allclose(fits[0], fits[2])  # and the calls draw new masks
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_warm_start_refuses_another_kind_of_target(method):
+    X, y = load_iris(return_X_y=True)
+    Y = np.column_stack([y == 0, y == 1, y == 2]).astype(int)  # one label each
+    Y[::5, 0] = 1  # some rows with two labels: multilabel
+    for first, then in ((Y, y), (y, Y)):
+        clf = ManualMLPClassifier((5,), solver="sgd", max_iter=2, warm_start=True,
+                                  random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, first)
+        before = [w.copy() for w in clf.coefs_]
+        with pytest.raises(ValueError, match=r"(warm_start=True|partial_fit) continues a "
+                                             r"network fitted on .* targets, but y is "):
+            getattr(clf, method)(X, then)
+        _assert_same_weights(clf.coefs_, before, rtol=0)
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_float32_rows_whose_units_overflow_get_float64_probabilities(activation):
+    # Large weights and X * 1e37 (finite in float32): the output units
+    # overflow float32, and the softmax of inf - inf would be NaN.
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(0, 1, (4, 100)), rng.normal(0, 1, (100, 3))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier(activation=activation, solver="sgd",
+                                  learning_rate_init=1e-9, max_iter=1,
+                                  random_state=0).fit(X, y, coefs_init=coefs)
+    rows = X * np.float32(1e37)
+    with np.errstate(over="ignore"):
+            logits = nn.forward(rows, clf.coefs_, clf.intercepts_, activation, "identity")[-1]
+    assert not np.isfinite(logits).all()  # the case at hand
+    expected = nn.forward(rows.astype(np.float64), [c.astype(np.float64) for c in clf.coefs_],
+                          [b.astype(np.float64) for b in clf.intercepts_], activation,
+                          "softmax")[-1]
+    proba = clf.predict_proba(rows)
+    assert proba.dtype == np.float32
+    assert_allclose(proba, expected, atol=1e-7)
+    assert_array_equal(clf.predict(rows), clf.classes_[expected.argmax(axis=1)])
+    with pytest.raises(ValueError, match=r"X has 150 row\(s\) so large that the "
+                                         r"network's units overflow float64"):
+        clf.predict_proba(rows.astype(np.float64) * 1e270)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_big_endian_float32_stays_float32(solver):
+    # Better than MLPClassifier, which trains '>f4' data in float64.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        native = ManualMLPClassifier(**params).fit(X, y)
+        swapped = ManualMLPClassifier(**params).fit(X.astype(">f4"), y)
+    assert all(w.dtype == np.float32 for w in _weights(swapped))
+    _assert_same_weights(_weights(swapped), _weights(native), rtol=0)
+    proba = swapped.predict_proba(X.astype(">f4"))
+    assert proba.dtype == np.float32
+    assert_array_equal(proba, native.predict_proba(X))
+
+
+def test_weights_whose_sum_overflows_are_named_not_the_learning_rate():
+    X, y = load_iris(return_X_y=True)
+    clf = ManualMLPClassifier((5,), max_iter=2)
+    with pytest.raises(ValueError, match=r"sample_weight \(times class_weight\) sums to "
+                                         r"more than float64 holds \(the largest weight "
+                                         r"is 1e\+307\).*Rescale the weights"):
+        clf.fit(X, y, sample_weight=np.full(150, 1e307))
+    assert not hasattr(clf, "coefs_")
+
+
+def test_rescaling_the_weights_and_alpha_together_gives_the_same_fit():
+    # The remedy the message above gives.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = ManualMLPClassifier(alpha=1e-2, **params).fit(X, y, sample_weight=np.full(150, 2.0))
+        b = ManualMLPClassifier(alpha=1e-2 / 8, **params).fit(X, y,
+                                                              sample_weight=np.full(150, 0.25))
+    _assert_same_weights(_weights(a), _weights(b), rtol=1e-6, atol=1e-9)
+
+
+def test_early_stopping_on_small_multiclass_data_names_validation_fraction():
+    X, y = load_iris(return_X_y=True)
+    rows = np.r_[0:4, 50:54, 100:104]  # 12 rows, 3 classes: 0.1 holds out 2 rows
+    clf = ManualMLPClassifier((5,), early_stopping=True, max_iter=2)
+    with pytest.raises(ValueError, match=r"early_stopping holds out validation_fraction=0.1 "
+                                         r"of the 12 rows, 2 row\(s\).*each of the 3 "
+                                         r"classes. Raise validation_fraction to at least "
+                                         r"0.25"):
+        clf.fit(X[rows], y[rows])
+    with warnings.catch_warnings():  # the remedy works
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.set_params(validation_fraction=0.25).fit(X[rows], y[rows])
+    assert len(clf.validation_scores_) == 2
+
+
+def test_multilabel_partial_fit_takes_the_label_indices_as_its_docstring_says():
+    X, y = load_iris(return_X_y=True)
+    Y = np.column_stack([y == 0, y == 1, y >= 1]).astype(int)
+    doc = ManualMLPClassifier.partial_fit.__doc__
+    assert ("For multilabel y, the indices of its columns, ``np.arange(n_labels)``"
+            in " ".join(doc.split()))
+    clf = ManualMLPClassifier((5,), solver="sgd", random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, Y)
+    clf.partial_fit(X, Y, classes=np.arange(3)).partial_fit(X, Y)
+    assert clf.predict(X).shape == Y.shape and len(clf.loss_curve_) == 2
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_glorot_uniform_sklearn_early_stopping_is_mlpclassifiers_but_multiclass(n_classes):
+    # What the Notes say: the same training as MLPClassifier, validation split
+    # included, except that a multiclass split is stratified here.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    keep = y < n_classes
+    X, y = X[keep], y[keep]
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", early_stopping=True,
+                  validation_fraction=0.2, max_iter=5, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = MLPClassifier(**params).fit(X, y)
+        ours = ManualMLPClassifier(init="glorot_uniform_sklearn", **params).fit(X, y)
+    same = np.allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+    assert same == (n_classes == 2)
+    notes = ManualMLPClassifier.__doc__.split("Notes")[1]
+    assert "except for multiclass targets, whose validation split is stratified" in (
+        " ".join(notes.split()))

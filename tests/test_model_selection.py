@@ -1,6 +1,7 @@
 """MLPGridSearchCV gives GridSearchCV's results with the same arguments."""
 
 import re
+import sys
 import tracemalloc
 import warnings
 
@@ -580,3 +581,45 @@ def test_explicit_validation_data_reaches_every_stacked_network(data):
     _assert_same_search(ours, theirs, X)
     best = ours.best_estimator_
     assert best.best_validation_score_ == pytest.approx(best.score(X_val, y_val), abs=1e-12)
+
+
+# ------------------------------------------------------ GridSearchCV's order
+
+
+def _output_lines(text):
+    """Every line a search printed, in order, without its times."""
+    return [re.sub(r"\.+|total time=.*", "", line) for line in text.splitlines()]
+
+
+def test_error_score_raise_raises_the_first_failure_in_gridsearchcvs_order(data):
+    # The larger network's task trains first (the largest first); its error
+    # is not the first in GridSearchCV's order.
+    X, y = data
+    grid = [{"hidden_layer_sizes": [(4,)], "learning_rate_init": [1e3]},
+            {"hidden_layer_sizes": [(64, 64)], "learning_rate_init": [1e4]}]
+    errors = []
+    for search_class in (GridSearchCV, MLPGridSearchCV):
+        with pytest.raises(FloatingPointError) as excinfo:
+            search_class(_mlp(), grid, cv=3, error_score="raise").fit(X, y)
+        errors.append(str(excinfo.value))
+    assert errors[1] == errors[0]
+    assert "learning_rate_init=1000 " in errors[0]
+
+
+@pytest.mark.parametrize("search_verbose, net_verbose", [(3, False), (10, False), (0, True),
+                                                         (3, True)])
+def test_verbose_output_comes_in_gridsearchcvs_order(data, capsys, search_verbose,
+                                                     net_verbose):
+    # Stacked networks' epoch lines are not interleaved; the [CV ...] lines
+    # follow the candidates, then the splits, whatever order the tasks ran in.
+    X, y = data
+    grid = {"hidden_layer_sizes": [(4,), (16, 16)], "learning_rate_init": [0.01, 0.1],
+            "alpha": [1e-4, 1e-2]}
+    estimator = _mlp(max_iter=3, verbose=net_verbose)
+    output = []
+    for search_class in (GridSearchCV, MLPGridSearchCV):
+        search_class(estimator, grid, cv=3, verbose=search_verbose).fit(X, y)
+        output.append(_output_lines(capsys.readouterr().out))
+        assert type(sys.stdout).__name__ != "_ThreadStdout"  # put back
+    assert len(output[0]) > 12
+    assert output[1] == output[0]

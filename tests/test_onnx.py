@@ -15,6 +15,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import ndtr
 from skl2onnx import to_onnx
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -29,6 +30,7 @@ from skmlp import (
     DensityBayesClassifier,
     GaussianBayesClassifier,
     ManualMLPClassifier,
+    ManualMLPRegressor,
     MinimumRiskClassifier,
     PerceptronClassifier,
 )
@@ -188,6 +190,39 @@ def test_mlp_matches_predict(activation, loss, target, dtype):
     mlp = _mlp(activation=activation, loss=loss).fit(X, y)
     assert_onnx_matches(mlp, _test_rows(X, rng), dtype)
     assert_onnx_matches(_tie_outputs(mlp), _test_rows(X, rng), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "gelu", "softplus", "silu",
+                                        ["gelu", "elu"], ["relu", "silu"]])
+def test_mlp_new_and_per_layer_activations_match_predict(activation, loss, target, dtype):
+    rng = np.random.RandomState(1)
+    X, y = _blobs(3, rng)
+    y = y % 2 if target == "binary" else y
+    mlp = ManualMLPClassifier(hidden_layer_sizes=(6, 5), activation=activation, loss=loss,
+                              max_iter=15, random_state=0).fit(X, y)
+    assert_onnx_matches(mlp, _test_rows(X, rng), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gelu_graph_is_z_phi_z_over_the_whole_line(dtype):
+    # The graph's normal distribution function (no double Erf in onnxruntime)
+    # against scipy's ndtr, tails and the far-off inputs included.
+    from skl2onnx.algebra.onnx_ops import OnnxIdentity
+
+    ops = skmlp.onnx._ops.Ops(skmlp.onnx.MIN_OPSET, dtype)
+    graph = OnnxIdentity(skmlp.onnx._ops.activation(ops, "gelu", "z"), output_names=["y"],
+                         op_version=ops.opset)
+    z = np.r_[np.linspace(-12, 12, 4001), -1e3, 1e3, -40, 40].astype(dtype)[:, None]
+    session = ort.InferenceSession(graph.to_onnx({"z": z}).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    expected = z.astype(np.float64) * ndtr(z.astype(np.float64))
+    got = session.run(None, {"z": z})[0]
+    assert got.dtype == dtype
+    tol = dict(rtol=1e-13, atol=1e-15) if dtype == np.float64 else dict(rtol=1e-6, atol=1e-7)
+    assert_allclose(got, expected, **tol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -590,3 +625,52 @@ def test_other_unconvertible_models_are_clear_errors():
         to_onnx(mlp, X[:1], target_opset=12)
     with pytest.raises(ValueError, match="fitted on one class"):
         to_onnx(_mlp().fit(X, np.zeros(len(X), dtype=int)), X[:1])
+
+
+@pytest.mark.parametrize("big", [np.uint64(2**63), np.uint64(2**64 - 1)])
+def test_labels_beyond_int64_are_a_clear_error(big):
+    rng = np.random.RandomState(16)
+    X, y = _blobs(3, rng)
+    labels = np.array([3, 2**40, big], dtype=np.asarray(big).dtype)[y]
+    clf = _mlp().fit(X, labels)
+    with pytest.raises(ValueError, match=r"fitted on labels up to .*beyond int64, the "
+                                         r"type of ONNX's integer labels"):
+        to_onnx(clf, X[:1].astype(np.float32))
+
+
+def test_uint64_labels_below_two_to_the_63_convert():
+    rng = np.random.RandomState(16)
+    X, y = _blobs(3, rng)
+    labels = np.array([3, 2**40, 2**63 - 1], dtype=np.uint64)[y]
+    assert_onnx_matches(_mlp().fit(X, labels), _test_rows(X, rng), np.float32)
+
+
+# ---------------------------------------------------------------------------
+# ManualMLPRegressor: the predictions, in the input's dtype
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("make", [
+    lambda: ManualMLPRegressor(hidden_layer_sizes=(6,), max_iter=30, random_state=0),
+    lambda: ManualMLPRegressor("poisson", (5, 3), activation="tanh", max_iter=30,
+                               random_state=0),
+    lambda: make_pipeline(StandardScaler(), ManualMLPRegressor(
+        hidden_layer_sizes=(4,), solver="lbfgs", max_iter=20, random_state=0)),
+], ids=["squared_error", "poisson-two-outputs", "pipeline-lbfgs"])
+def test_regressor_graph_predicts_as_predict(make, dtype):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    Y = np.c_[np.abs(X[:, 0]) + X[:, 1] ** 2, np.exp(0.3 * X[:, 2])]
+    model = make()
+    two = isinstance(model, ManualMLPRegressor) and model.loss == "poisson"
+    model.fit(X, Y if two else Y[:, 0])
+    session = _session(model, X.astype(dtype), options=None)
+    got = session.run(None, {session.get_inputs()[0].name: X.astype(dtype)})[0]
+    expected = model.predict(X.astype(dtype))
+    assert got.dtype == dtype and got.shape == (60, 2 if two else 1)
+    assert_allclose(got.reshape(expected.shape), expected, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def test_unfitted_regressor_is_refused_before_any_graph():
+    with pytest.raises(NotFittedError, match="not fitted"):
+        to_onnx(ManualMLPRegressor(), np.zeros((1, 3), dtype=np.float32))

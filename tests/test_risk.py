@@ -353,6 +353,7 @@ def test_rejecting_at_lambda_0_2_lowers_the_expected_cost_on_fresh_data():
                                               r"\[0, 1, 2\]; a doubt would read as"),
     ({"reject_cost": 0.1, "reject_label": "doubt"}, "reject_label='doubt' must be a number, "
                                                     "as the class labels are"),
+    ({"reject_cost": 0.1, "reject_label": None}, "reject_label=None must be a number"),
 ])
 def test_bad_reject_option_is_a_clear_error(name, params, match):
     clf = _three_rejecting_models(**params)[name]

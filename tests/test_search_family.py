@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from test_model_selection import _assert_same_search, _mlp, digits
 
 import skmlp.model_selection as ms
-from skmlp import ManualMLPRegressor
+from skmlp import ManualMLPClassifier, ManualMLPRegressor
 from skmlp.model_selection import (
     MLPGridSearchCV,
     MLPHalvingGridSearchCV,
@@ -206,8 +206,8 @@ def test_survivors_train_each_epoch_once(data):
 @pytest.mark.parametrize("theirs_class, space, search_params", [
     (RandomizedSearchCV, {"hidden_layer_sizes": ["abc", None, (8,)],
                           "learning_rate_init": [0.01, 0.1]}, {"n_iter": 4}),
-    (HalvingGridSearchCV, {"batch_size": ["big", 32], **RATES_AND_PENALTIES},
-     {"resource": "max_iter", "max_resources": 9}),
+    (HalvingGridSearchCV, {"batch_size": ["big", 32], "alpha": [1e-4, 1e-2]},
+     {"resource": "max_iter", "max_resources": 4, "factor": 2}),
     (HalvingRandomSearchCV, {"hidden_layer_sizes": [(float("inf"),), (8,)],
                              "learning_rate_init": loguniform(1e-3, 0.3)},
      {"n_candidates": 6}),
@@ -233,6 +233,31 @@ def test_one_dimensional_X_is_sklearns_error(data, theirs_class):
         errors.append(excinfo.value)
     assert type(errors[1]) is type(errors[0])
     assert re.sub(r"\d+", "N", str(errors[1]))[:200] == re.sub(r"\d+", "N", str(errors[0]))[:200]
+
+
+class _OwnFitMLP(ManualMLPClassifier):
+    """A subclass with its own fit: fitted one by one, never stacked."""
+
+    def fit(self, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+        return super().fit(X, y, sample_weight, coefs_init, intercepts_init)
+
+
+@pytest.mark.parametrize("estimator, resource", [
+    (_mlp(solver="lbfgs", warm_start=True), "max_iter"),
+    (_OwnFitMLP((8,), solver="sgd", batch_size=32, warm_start=True, random_state=0),
+     "max_iter"),
+    (make_pipeline(StandardScaler(), _mlp(solver="lbfgs", warm_start=True)),
+     "manualmlpclassifier__max_iter"),
+], ids=["lbfgs", "own-fit", "pipeline-lbfgs"])
+def test_halving_refits_warm_started_networks_it_does_not_stack(data, estimator, resource):
+    # Their fit would continue from the last round's weights, where
+    # HalvingGridSearchCV refits: continuing is only for stacked networks.
+    X, y = data
+    prefix = resource[:-len("max_iter")]
+    grid = {prefix + name: values for name, values in RATES_AND_PENALTIES.items()
+            if name == "alpha"}
+    _same_as_sklearn(HalvingGridSearchCV, estimator, grid, X, y, resource=resource,
+                     max_resources=6, factor=3)
 
 
 # ---------------------------------------------------------------------------

@@ -112,6 +112,49 @@ def test_trace_is_forward_and_backward():
     assert f"S = {weights.sum():g}" in text
 
 
+def test_softmax_output_delta_with_squared_error_is_the_jacobian_product():
+    rng = np.random.default_rng(1)
+    X, T = rng.normal(size=(1, 2)), np.array([[0.0, 1.0, 0.0]])
+    tr = trace(X, T, [rng.normal(size=(2, 3))], [np.zeros(3)], "relu", "softmax",
+               "squared_error")
+    o = tr.activations[-1]
+    jacobian = np.diag(o[0]) - np.outer(o[0], o[0])  # do_k / da_j of the softmax
+    assert_allclose(tr.deltas[-1][0], jacobian @ (o - T)[0])
+    assert "δ^(1) = o ⊙ ((o − t) − Σ_k (o_k − t_k) o_k)" in str(tr)
+
+
+def test_one_activation_per_hidden_layer_is_printed_per_layer():
+    rng = np.random.default_rng(2)
+    coefs = [rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 1))]
+    tr = trace(rng.normal(size=(1, 2)), [[1.0]], coefs, [np.zeros(3), np.zeros(3), np.zeros(1)],
+               ["tanh", "relu"], "logistic", "log_loss")
+    assert tr.layer_activations == ["tanh", "relu", "logistic"]
+    h1, h2 = tr.activations[1], tr.activations[2]
+    assert_allclose(h1, np.tanh(tr.pre_activations[0]))
+    assert_allclose(h2, np.maximum(tr.pre_activations[1], 0))
+    text = str(tr)
+    assert "tanh/relu hidden units" in text
+    assert "x^(1) = tanh(a^(1))" in text and "x^(2) = relu(a^(2))" in text
+    assert "⊙ relu'(a^(2))" in text and "⊙ tanh'(a^(1))" in text
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "gelu", "softplus", "silu"])
+def test_trace_of_every_hidden_activation_is_forward_and_backward(activation):
+    # gelu and silu are differentiated from the pre-activations: trace passes them
+    rng = np.random.default_rng(3)
+    X, T = rng.normal(size=(3, 2)), np.eye(2)[[0, 1, 1]]
+    coefs, intercepts = [rng.normal(size=(2, 3)), rng.normal(size=(3, 2))], [np.zeros(3),
+                                                                              np.zeros(2)]
+    tr = trace(X, T, coefs, intercepts, activation)
+    acts, pre = nn.forward(X, coefs, intercepts, activation, return_pre_activations=True)
+    loss, coef_grads, _ = nn.backward(acts, T, coefs, activation, pre_activations=pre)
+    assert tr.loss == loss
+    for mine, theirs in zip(tr.pre_activations + tr.coef_grads, pre + coef_grads):
+        assert_array_equal(mine, theirs)
+    assert nn.check_gradients(X, T, coefs, intercepts, activation) < 1e-6
+    assert f"x^(1) = {activation}(a^(1))" in str(tr)
+
+
 def test_trace_does_not_modify_its_inputs_and_keeps_float32():
     X = X_WORKED.astype(np.float32)
     coefs = [W.astype(np.float32) for W in COEFS_WORKED]

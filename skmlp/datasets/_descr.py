@@ -39,8 +39,8 @@ unchanged, same rows in the same order, as ``skmlp/datasets/data/mnist_5k.npz``
                         target=table[:, -1])
     EOF
 
-It is the data skmlp's demo (``python -m skmlp``) trains on: a 784-300-100-10 network reaches about 0.94-0.96 test accuracy
-on a stratified 4000/1000 split.
+It is the data skmlp's demo (``python -m skmlp``) trains on: a 784-300-100-10
+network reaches about 0.94-0.96 test accuracy on a stratified 4000/1000 split.
 
 .. rubric:: References
 

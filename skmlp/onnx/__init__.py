@@ -1,7 +1,9 @@
 """ONNX export of the skmlp estimators, through skl2onnx.
 
 Importing this module registers a converter with skl2onnx for each of
-:class:`~skmlp.ManualMLPClassifier`, :class:`~skmlp.PerceptronClassifier`,
+:class:`~skmlp.ManualMLPClassifier`, :class:`~skmlp.ManualMLPRegressor`
+(its one output: the predictions, shape ``(N, n_outputs_)``),
+:class:`~skmlp.PerceptronClassifier`,
 :class:`~skmlp.GaussianBayesClassifier`, :class:`~skmlp.DensityBayesClassifier`
 and :class:`~skmlp.MinimumRiskClassifier`; then ``skl2onnx.to_onnx(model, X)``
 converts them, alone or in a Pipeline, and onnxruntime runs the result::
@@ -37,13 +39,22 @@ except ImportError as error:  # pragma: no cover - the message is the point
         'onnxruntime (or, from a clone of skmlp, the onnx extra: pip install ".[onnx]")'
     ) from error
 
+from .. import ManualMLPRegressor
 from ..model_selection import (
     MLPGridSearchCV,
     MLPHalvingGridSearchCV,
     MLPHalvingRandomSearchCV,
     MLPRandomizedSearchCV,
 )
-from ._convert import CONVERTERS, MIN_OPSET, parse, shape_calculator
+from ._convert import (
+    CONVERTERS,
+    MIN_OPSET,
+    convert_regressor,
+    parse,
+    parse_regressor,
+    regressor_shape,
+    shape_calculator,
+)
 
 SEARCHES = (MLPGridSearchCV, MLPRandomizedSearchCV, MLPHalvingGridSearchCV,
             MLPHalvingRandomSearchCV)
@@ -71,6 +82,10 @@ def _refuse_search(scope, model, inputs, custom_parsers=None):
 def _never_converted(scope, operator, container):  # pragma: no cover - the parser refuses
     raise TypeError("a search is not converted: convert its best_estimator_")
 
+
+# The regressor: one output, the predictions (N, n_outputs), no options.
+update_registered_converter(ManualMLPRegressor, "SkmlpManualMLPRegressor", regressor_shape,
+                            convert_regressor, parser=parse_regressor)
 
 for _search in SEARCHES:
     update_registered_converter(_search, f"Skmlp{_search.__name__}", shape_calculator,

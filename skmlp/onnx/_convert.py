@@ -14,8 +14,12 @@ from onnx import TensorProto
 
 # skl2onnx's parsers of any model and of a classifier: private names, but what its
 # own parsers of meta-estimators (Pipeline, GridSearchCV) call
-from skl2onnx._parse import _parse_sklearn, _parse_sklearn_classifier
-from skl2onnx.common.data_types import DoubleTensorType, Int64TensorType
+from skl2onnx._parse import (
+    _parse_sklearn,
+    _parse_sklearn_classifier,
+    _parse_sklearn_simple_model,
+)
+from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
 from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
 from skl2onnx.common.utils_classifier import get_label_classes
 from sklearn.exceptions import NotFittedError
@@ -31,6 +35,7 @@ from .. import (
     ManualMLPClassifier,
     MinimumRiskClassifier,
     PerceptronClassifier,
+    nn,
 )
 from .._risk import log_or_minus_inf
 from . import _ops
@@ -74,6 +79,21 @@ def _unfrozen(estimator):
     return estimator.estimator if isinstance(estimator, FrozenEstimator) else estimator
 
 
+def _check_opset_and_fitted(model, opset):
+    """The checks every converter makes first; returns the model's class name."""
+    name = type(model).__name__
+    opset = opset.get("", MIN_OPSET) if isinstance(opset, dict) else opset
+    if opset is not None and opset < MIN_OPSET:
+        raise ValueError(f"the {name} converter needs target_opset >= {MIN_OPSET}, got "
+                         f"{opset}; pass target_opset={MIN_OPSET} or later to to_onnx")
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise NotFittedError(f"this {name} is not fitted: there is nothing to convert "
+                             "to ONNX. Call fit before to_onnx.") from None
+    return name
+
+
 def check_convertible(model, opset):
     """Raise a clear error where ``model`` has no ONNX graph: before any is written.
 
@@ -89,27 +109,40 @@ def check_convertible(model, opset):
     NotFittedError
         The estimator is not fitted.
     ValueError
-        A target opset below MIN_OPSET, a model fitted on one class, or a
-        DensityBayesClassifier density without a graph.
+        A target opset below MIN_OPSET, a model fitted on one class or on
+        labels beyond int64, or a DensityBayesClassifier density without a
+        graph.
     """
-    name = type(model).__name__
-    opset = opset.get("", MIN_OPSET) if isinstance(opset, dict) else opset
-    if opset is not None and opset < MIN_OPSET:
-        raise ValueError(f"the {name} converter needs target_opset >= {MIN_OPSET}, got "
-                         f"{opset}; pass target_opset={MIN_OPSET} or later to to_onnx")
-    try:
-        check_is_fitted(model)
-    except NotFittedError:
-        raise NotFittedError(f"this {name} is not fitted: there is nothing to convert "
-                             "to ONNX. Call fit before to_onnx.") from None
+    name = _check_opset_and_fitted(model, opset)
+    counts = getattr(model, "class_count_", None)
+    if counts is not None and not isinstance(counts, np.ndarray):
+        raise ValueError(
+            f"this {name} was fitted on arrays of {type(counts).__module__.split('.')[0]} "
+            "(array API dispatch): its fitted arrays live there. Move it to numpy first: "
+            "from sklearn.utils._array_api import move_estimator_to; "
+            "model = move_estimator_to(model, numpy, 'cpu')"
+        )
     classes = np.asarray(model.classes_)
     if len(classes) < 2:
         raise ValueError(f"this {name} was fitted on one class ({classes.tolist()}): it "
                          "predicts a constant, which has no converter; fit it on two "
                          "classes or more")
+    _check_label_range(classes, name)
     if isinstance(model, DensityBayesClassifier):
         for k, density in enumerate(model.densities_):
             _check_density(density, k, model.classes_[k].tolist())
+
+
+def _check_label_range(classes, name):
+    """ValueError for uint64 labels from 2**63, which ONNX's int64 labels
+    cannot hold: they would come out wrapped. (Float labels beyond int64 do
+    not fit: scikit-learn calls them continuous.)"""
+    if classes.dtype.kind != "u" or np.array_equal(_label_array(classes), classes):
+        return
+    raise ValueError(
+        f"this {name} was fitted on labels up to {classes.max()!r}, beyond int64, the type "
+        "of ONNX's integer labels (they would come out wrong); fit it on labels below "
+        "2**63 (e.g. sklearn.preprocessing.LabelEncoder's) or on strings")
 
 
 def _check_density(density, k, label):
@@ -194,11 +227,7 @@ def _label_array(classes):
 
 def _mlp_graph(ops, X, model):
     """ManualMLPClassifier: the forward pass, then predict_proba's output rule."""
-    A = X
-    for l, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
-        if l:
-            A = _ops.activation(ops, model.activation, A)
-        A = ops.Add(ops.MatMul(A, ops.const(W)), ops.const(b))
+    A = _linear_outputs(ops, X, model)
     if model._multiclass_squared_error():
         # as _chunk_output: y_k / sum_j y_j with y = expit(a) is softmax(log expit(a))
         proba = ops.Softmax(_ops.log_expit(ops, A), axis=1)
@@ -210,6 +239,49 @@ def _mlp_graph(ops, X, model):
         return _ops.above(ops, ops.column(proba, 0), 0.5), ops.Concat(
             ops.Sub(ops.const(1.0), proba), proba, axis=1)
     return ops.ArgMax(proba, axis=1, keepdims=0), proba
+
+
+def _linear_outputs(ops, X, model):
+    """An MLP's forward pass up to the output layer's activation (its linear outputs)."""
+    hidden = nn._hidden_activations(model.activation, len(model.coefs_) - 1)
+    A = X
+    for l, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
+        if l:
+            A = _ops.activation(ops, hidden[l - 1], A)
+        A = ops.Add(ops.MatMul(A, ops.const(W)), ops.const(b))
+    return A
+
+
+# ---------------------------------------------------------------------------
+# ManualMLPRegressor: one output, the predictions
+# ---------------------------------------------------------------------------
+
+def parse_regressor(scope, model, inputs, custom_parsers=None):
+    """Check the regressor, then declare its one output (the predictions)."""
+    _check_opset_and_fitted(model, scope.target_opset)
+    return _parse_sklearn_simple_model(scope, model, inputs, custom_parsers=custom_parsers)
+
+
+def regressor_shape(operator):
+    """The predictions: (N, n_outputs_), float64 for float64 input, else float32."""
+    model = operator.raw_operator
+    n_rows = operator.inputs[0].get_first_dimension()
+    kind = DoubleTensorType if isinstance(operator.inputs[0].type, DoubleTensorType) else (
+        FloatTensorType)
+    operator.outputs[0].type = kind([n_rows, model.n_outputs_])
+
+
+def convert_regressor(scope, operator, container):
+    """ManualMLPRegressor: the forward pass; exp of the outputs for the Poisson loss."""
+    model = operator.raw_operator
+    X = operator.inputs[0]
+    double = isinstance(X.type, DoubleTensorType)
+    ops = Ops(container.target_opset, np.float64 if double else np.float32)
+    if not double:
+        X = ops.Cast(X, to=TensorProto.FLOAT)
+    A = _linear_outputs(ops, X, model)
+    y = ops.Exp(A) if model.out_activation_ == "exp" else A
+    ops.Identity(y, output_names=operator.outputs[:1]).add_to(scope, container)
 
 
 def _perceptron_graph(ops, X, model):

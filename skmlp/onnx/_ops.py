@@ -9,11 +9,15 @@ the same way. The functions only build graph nodes; nothing is computed here.
 """
 
 import functools
+import math
 
 import numpy as np
+from numpy.polynomial import Chebyshev, Polynomial
 from onnx import TensorProto
+from scipy.special import erfcx
 from skl2onnx.algebra import onnx_ops
 
+from .. import nn
 from .._risk import TIE_ULPS, log_or_minus_inf
 
 _PROTO = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
@@ -70,28 +74,75 @@ class Ops:
 
 
 # ---------------------------------------------------------------------------
-# Activations (skmlp.nn) and the log-sigmoid
+# Activations (skmlp.nn), the log-sigmoid and the normal distribution function
 # ---------------------------------------------------------------------------
 
 def activation(ops, name, A):
-    """``nn.ACTIVATIONS[name]`` applied to A: identity, logistic, tanh, relu, softmax."""
+    """``nn.ACTIVATIONS[name]`` applied to A (every activation of :mod:`skmlp.nn`).
+
+    onnxruntime computes LeakyRelu, Elu, Softplus and Erf in float32 only, so
+    the graphs are built from operators it has in both dtypes (Where, Exp,
+    Sigmoid, ...), with the formulas of ``nn``.
+    """
     if name == "identity":
         return A
     if name == "softmax":
         return ops.Softmax(A, axis=1)
+    if name == "leaky_relu":  # z * 0.01 where z < 0
+        return ops.Where(ops.Less(A, ops.const(0.0)),
+                         ops.Mul(A, ops.const(nn.LEAKY_RELU_SLOPE)), A)
+    if name == "elu":  # exp(z) - 1 where z < 0
+        return ops.Where(ops.Less(A, ops.const(0.0)),
+                         ops.Sub(ops.Exp(A), ops.const(1.0)), A)
+    if name == "softplus":
+        return softplus(ops, A)
+    if name == "gelu":
+        return ops.Mul(A, normal_cdf(ops, A))
+    if name == "silu":
+        return ops.Mul(A, ops.Sigmoid(A))
     return {"logistic": ops.Sigmoid, "tanh": ops.Tanh, "relu": ops.Relu}[name](A)
 
 
-def log_expit(ops, A):
-    """ln expit(a) (scipy.special.log_expit): never ln 0 where expit(a) underflows.
+def softplus(ops, A):
+    """ln(1 + exp(a)) without overflow.
 
-    float32: -softplus(-a). onnxruntime has no double Softplus, so float64
-    takes min(a, 0) - ln(1 + exp(-|a|)), equal to it within rounding.
+    float32: the Softplus operator. onnxruntime has no double Softplus, so
+    float64 takes max(a, 0) + ln(1 + exp(-|a|)), equal to it within rounding.
     """
     if ops.dtype == np.float32:
-        return ops.Neg(ops.Softplus(ops.Neg(A)))
+        return ops.Softplus(A)
     tail = ops.Log(ops.Add(ops.const(1.0), ops.Exp(ops.Neg(ops.Abs(A)))))
-    return ops.Sub(ops.Min(A, ops.const(0.0)), tail)
+    return ops.Add(ops.Max(A, ops.const(0.0)), tail)
+
+
+def log_expit(ops, A):
+    """ln expit(a) = -softplus(-a) (scipy.special.log_expit): never ln 0."""
+    return ops.Neg(softplus(ops, ops.Neg(A)))
+
+
+# Phi(z) for z <= 0 is erfc(t) / 2 = exp(-t^2) erfcx(t) / 2 with t = -z / sqrt 2,
+# and 1 minus that for z > 0 (t = |z| / sqrt 2): onnxruntime has no double Erf.
+# erfcx(t) = exp(t^2) erfc(t) is smooth and slowly varying on [0, 6]: its
+# Chebyshev interpolant of degree 32, as a polynomial in u = t / 3 - 1 (on
+# [-1, 1], coefficients below 0.2), is within 1e-14 of it (relative). Beyond
+# t = 6 the tail erfc(t) / 2 < 1e-17 is 0.
+_TAIL_END = 6.0
+_ERFCX = Chebyshev.interpolate(erfcx, 32, domain=[0.0, _TAIL_END]).convert(
+    kind=Polynomial, domain=[0.0, _TAIL_END], window=[-1.0, 1.0]).coef
+
+
+def normal_cdf(ops, A):
+    """The standard normal distribution function Phi(a) (scipy's ndtr), element-wise."""
+    t = ops.Mul(ops.Abs(A), ops.const(math.sqrt(0.5)))
+    inside = ops.Less(t, ops.const(_TAIL_END))
+    t = ops.Min(t, ops.const(_TAIL_END))
+    u = ops.Sub(ops.Mul(t, ops.const(2.0 / _TAIL_END)), ops.const(1.0))
+    series = ops.const(_ERFCX[-1])
+    for a in _ERFCX[-2::-1]:  # Horner: each step reads the previous once (a chain)
+        series = ops.Add(ops.Mul(series, u), ops.const(a))
+    tail = ops.Mul(ops.Mul(ops.Exp(ops.Neg(ops.Mul(t, t))), series), ops.const(0.5))
+    tail = ops.Where(inside, tail, ops.const(0.0))
+    return ops.Where(ops.Less(A, ops.const(0.0)), tail, ops.Sub(ops.const(1.0), tail))
 
 
 # ---------------------------------------------------------------------------
