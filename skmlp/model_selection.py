@@ -963,7 +963,8 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
     size = max(1, max_stack_bytes // max(1, stack_bytes(nets[0], X, y)))
     # A cosine schedule spans max_iter (a larger one changes the earlier epochs too),
     # and dropout's generator is not kept where training stopped: these retrain.
-    resume = [resume[k] and not nets[k]._retrains_for_a_larger_max_iter() for k in range(len(nets))]
+    resume = [resume[k] and not net._retrains_for_a_larger_max_iter()
+              for k, net in enumerate(nets)]
     for continued in (False, True):
         index = [k for k in range(len(nets)) if resume[k] == continued]
         for stack in np.array_split(index, -(-len(index) // size)) if index else []:
