@@ -418,8 +418,9 @@ def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping)
 # network has its own value of these constructor parameters, and each is
 # read here by what it is listed for (the optimizer of a solver, under that
 # optimizer's argument name; the penalty; the per-network stopping and
-# bookkeeping of TrainingState). The searches of skmlp.model_selection stack
-# candidates that differ in these only.
+# bookkeeping of TrainingState; the dropout rates of the stack's masks,
+# _Stack.draw_masks). The searches of skmlp.model_selection stack candidates
+# that differ in these only.
 PER_NETWORK_PARAMS = {
     "alpha": {"penalty": "alpha"},
     "learning_rate_init": {"sgd": "learning_rate_init", "adam": "learning_rate_init"},
