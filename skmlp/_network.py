@@ -587,7 +587,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         indices = np.arange(X.shape[0])
         stratify = self._stratify(T)
         if stratify is not None:
-            self._check_stratified_split(stratify)
+            _check_stratified_split(stratify, self.validation_fraction)
         train, val = train_test_split(indices, stratify=stratify,
                                       random_state=self._random_state,
                                       test_size=self.validation_fraction)
@@ -607,24 +607,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _stratify(self, T):
         """The labels the validation split keeps the proportions of, or None."""
         return None
-
-    def _check_stratified_split(self, stratify):
-        """A clear error where the stratified split cannot give each side every class.
-
-        (A class of one member is left to train_test_split, whose error names it.)
-        """
-        counts = np.unique(stratify.ravel(), return_counts=True)[1]
-        n_samples, n_classes = len(stratify), len(counts)
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        if counts.min() < 2 or min(n_val, n_samples - n_val) >= n_classes:
-            return
-        raise ValueError(
-            "early_stopping holds out validation_fraction=%g of the %d rows, %d row(s), "
-            "and trains on %d: a stratified split needs each side to have at least one "
-            "row of each of the %d classes. Raise validation_fraction to at least %.3g "
-            "(and at most %.3g), fit more rows, or set early_stopping=False."
-            % (self.validation_fraction, n_samples, n_val, n_samples - n_val, n_classes,
-               n_classes / n_samples, 1 - n_classes / n_samples))
 
     def _held_out(self, X, T, sample_weight, val):
         """The early-stopping validation set of the rows ``val`` (a HeldOut)."""
@@ -703,23 +685,6 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 X, T, sample_weight, point.validation_rows)
         return self._stack_spec(self._batch_size(point.order.shape[0]),
                                 copy.deepcopy(point.random_state)), point.order, validation
-
-    def _stack_bytes(self, X, y):
-        """Memory of this network in a stack training on X (as the network sees it).
-
-        0 where the network's parameters, X or y are not valid: the fits say why
-        (each candidate's error goes to ``error_score``, as in GridSearchCV).
-        """
-        try:
-            n_samples = _num_samples(X)
-            batch = min(200 if self.batch_size == "auto" else int(self.batch_size),
-                        n_samples)
-            layer_units = [_num_features(X), *self._hidden_sizes(), self._n_outputs(y)]
-        except (TypeError, ValueError, OverflowError):
-            return 0
-        itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
-        return bytes_per_network(layer_units, batch, itemsize, self.solver,
-                                 self.early_stopping)
 
 
 def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=None,
@@ -809,8 +774,40 @@ def _validation_data(X_val, y_val, sample_weight_val):
 
 
 def stack_bytes(net, X, y):
-    """Memory of one network of a stack training on X (as the network sees it)."""
-    return net._stack_bytes(X, y)
+    """Memory of one network of a stack training on X (as the network sees it).
+
+    0 where the network's parameters, X or y are not valid: the fits say why
+    (each candidate's error goes to ``error_score``, as in GridSearchCV).
+    """
+    try:
+        n_samples = _num_samples(X)
+        batch = min(200 if net.batch_size == "auto" else int(net.batch_size), n_samples)
+        layer_units = [_num_features(X), *net._hidden_sizes(), net._n_outputs(y)]
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
+    return bytes_per_network(layer_units, batch, itemsize, net.solver, net.early_stopping)
+
+
+def _check_stratified_split(stratify, validation_fraction):
+    """A clear error where the stratified split cannot give each side every class.
+
+    (A class of one member is left to train_test_split, whose error names it.)
+    """
+    counts = np.unique(stratify.ravel(), return_counts=True)[1]
+    n_samples, n_classes = len(stratify), len(counts)
+    n_val = math.ceil(validation_fraction * n_samples)
+    if counts.min() < 2 or min(n_val, n_samples - n_val) >= n_classes:
+        return
+    raise ValueError(
+        "early_stopping holds out validation_fraction=%g of the %d rows, %d row(s), "
+        "and trains on %d: a stratified split needs each side to have at least one "
+        "row of each of the %d classes. Raise validation_fraction to at least %.3g "
+        "(and at most %.3g), fit more rows, or set early_stopping=False."
+        % (validation_fraction, n_samples, n_val, n_samples - n_val, n_classes,
+           n_classes / n_samples, 1 - n_classes / n_samples))
+
+
 
 
 def _checked_arrays(arrays, shapes, dtype, name):
