@@ -456,12 +456,15 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """Whether training cannot go on to a larger max_iter, so that it retrains:
         the learning rates of earlier epochs depend on max_iter ('cosine'), or
         the dropout masks' generator is not kept where training stopped."""
-        try:
-            dropping = bool(np.any(np.asarray(self.dropout, dtype=float) > 0))
-        except (TypeError, ValueError):  # a bad value: its fit says why
-            dropping = False
         return self.solver in _STOCHASTIC_SOLVERS and (
-            self.learning_rate == "cosine" or dropping)
+            self.learning_rate == "cosine" or self._drops_out())
+
+    def _drops_out(self):
+        """Whether ``dropout`` drops units anywhere (False for a bad value: its fit says why)."""
+        try:
+            return bool(np.any(np.asarray(self.dropout, dtype=float) > 0))
+        except (TypeError, ValueError):
+            return False
 
     def _reset_state(self, T, layer_units):
         """Start the fitted attributes afresh (first fit, no warm start)."""
@@ -786,7 +789,8 @@ def stack_bytes(net, X, y):
     except (TypeError, ValueError, OverflowError):
         return 0
     itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
-    return bytes_per_network(layer_units, batch, itemsize, net.solver, net.early_stopping)
+    return bytes_per_network(layer_units, batch, itemsize, net.solver, net.early_stopping,
+                             dropout=net._drops_out())
 
 
 def _check_stratified_split(stratify, validation_fraction):

@@ -393,12 +393,14 @@ def fused_pass(layer_units, batch_size):
     return macs < BIG_PRODUCTS
 
 
-def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping):
+def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping,
+                      dropout=False):
     """Bytes a stack needs per network: weights, their copies, activations.
 
     Weights, gradients and optimizer state (one velocity for SGD, two
     moments for Adam), the best weights with early stopping, and the
-    activations and deltas of a minibatch. X is shared and not counted.
+    activations and deltas of a minibatch, with dropout also its masks and
+    thinned outputs. X is shared and not counted.
 
     Examples
     --------
@@ -411,7 +413,8 @@ def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping)
     """
     n_params = sum((a + 1) * b for a, b in zip(layer_units[:-1], layer_units[1:]))
     copies = 3 + (solver == "adam") + bool(early_stopping)
-    return itemsize * (copies * n_params + 2 * batch_size * sum(layer_units[1:]))
+    per_row = 2 * sum(layer_units[1:]) + (2 * sum(layer_units[1:-1]) if dropout else 0)
+    return itemsize * (copies * n_params + batch_size * per_row)
 
 
 # What may differ between the networks of one stack, declared once: each

@@ -109,3 +109,13 @@ def _check_stack_gives_each_network_its_own_value(Estimator, values, extra, name
     # and the value matters: the two networks differ (verbose: in what it prints)
     if name != "verbose":
         assert not np.array_equal(stacked[0].coefs_[0], stacked[1].coefs_[0])
+
+
+def test_dropout_buffers_are_counted_in_a_networks_stack_bytes():
+    # 64-32-10 on 64-row minibatches: the masks and thinned outputs of the 32 hidden
+    # units are 2 x 64 x 32 values more than without dropout
+    from skmlp._training import bytes_per_network
+
+    plain = bytes_per_network([64, 32, 10], 64, 8, "sgd", False)
+    assert bytes_per_network([64, 32, 10], 64, 8, "sgd", False, dropout=True) == (
+        plain + 8 * 2 * 64 * 32)
