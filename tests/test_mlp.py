@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import skmlp._mlp as mlp_module
 import skmlp._network as network_module
-from skmlp import ManualMLPClassifier, nn
+from skmlp import ManualMLPClassifier, ManualMLPRegressor, nn
 from skmlp._training import TrainingState
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -1171,7 +1171,7 @@ def test_decay_clipping_and_cosine_epochs_follow_the_formulas(features, solver, 
                                                                             else 3))]
     intercepts = [rng.normal(scale=0.1, size=5), rng.normal(scale=0.1, size=coefs[1].shape[1])]
     if regressor:
-        Estimator, T = skmlp_regressor(), (y - 1.0)[:, None]
+        Estimator, T = ManualMLPRegressor, (y - 1.0)[:, None]
         out, loss = "identity", "squared_error"
     else:
         Estimator, T, out, loss = ManualMLPClassifier, np.eye(3)[y], "softmax", "log_loss"
@@ -1199,11 +1199,6 @@ def test_decay_clipping_and_cosine_epochs_follow_the_formulas(features, solver, 
     assert not np.allclose(plain.coefs_[0], model.coefs_[0])
 
 
-def skmlp_regressor():
-    from skmlp import ManualMLPRegressor
-    return ManualMLPRegressor
-
-
 @pytest.mark.parametrize("regressor", [False, True], ids=["classifier", "regressor"])
 @pytest.mark.parametrize("params, match", [
     (dict(weight_decay=-0.1), "'weight_decay' parameter .* must be a float in the range "
@@ -1215,7 +1210,7 @@ def skmlp_regressor():
 ])
 def test_bad_training_feature_values_are_clear_errors_at_fit(params, match, regressor):
     X, y = load_iris(return_X_y=True)
-    Estimator = skmlp_regressor() if regressor else ManualMLPClassifier
+    Estimator = ManualMLPRegressor if regressor else ManualMLPClassifier
     model = Estimator(max_iter=2, **params)
     with pytest.raises(ValueError, match=match):
         model.fit(X, y)
@@ -1262,7 +1257,7 @@ def test_x_val_is_the_early_stopping_set_and_every_training_row_trains(regressor
     X, y, X_val, y_val = _split_digits()
     if regressor:
         y, y_val = (y - 4.5) / 3, (y_val - 4.5) / 3
-    Estimator = skmlp_regressor() if regressor else ManualMLPClassifier
+    Estimator = ManualMLPRegressor if regressor else ManualMLPClassifier
     model = Estimator(hidden_layer_sizes=(16,), early_stopping=True, validation_fraction=0.5,
                       max_iter=40,
                       n_iter_no_change=3, learning_rate_init=0.01, random_state=0)
@@ -1339,7 +1334,7 @@ def test_dropout_masks_come_from_random_state_and_not_at_predict(regressor):
     X, y, _, _ = _split_digits()
     if regressor:
         y = (y - 4.5) / 3
-    Estimator = skmlp_regressor() if regressor else ManualMLPClassifier
+    Estimator = ManualMLPRegressor if regressor else ManualMLPClassifier
     rng = np.random.RandomState(3)
     start = dict(coefs_init=[rng.normal(scale=0.2, size=(64, 12)),
                              rng.normal(scale=0.2, size=(12, 6)),
