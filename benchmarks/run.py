@@ -31,7 +31,7 @@ def parse_args(argv):
     parser.add_argument("--memory", action="store_true",
                         help="only the peak-RSS benchmark (one subprocess per estimator)")
     parser.add_argument("--only", choices=["mlp", "perceptron", "bayes", "shrinkage",
-                                           "search", "cold_start"],
+                                           "search", "cold_start", "regularisers"],
                         action="append",
                         help="run only these speed comparisons (repeatable)")
     parser.add_argument("--epochs", type=int, default=None,
@@ -91,11 +91,13 @@ def run_speed(args, report):
     import bench_cold_start
     import bench_mlp
     import bench_perceptron
+    import bench_regularisers
     import bench_search
     import bench_shrinkage
 
     data = _common.load_data(args.quick)
-    only = args.only or ["mlp", "perceptron", "bayes", "shrinkage", "search", "cold_start"]
+    only = args.only or ["mlp", "perceptron", "bayes", "shrinkage", "search", "cold_start",
+                         "regularisers"]
     trace = not args.no_trace
     if "mlp" in only:
         bench_mlp.run(data, args.epochs or 2, report, args.repeat, trace)
@@ -111,6 +113,8 @@ def run_speed(args, report):
         bench_search.run(args.quick, report)
     if "cold_start" in only and not args.quick:
         bench_cold_start.run(report)
+    if "regularisers" in only:  # dropout, weight decay, cosine: 20 epochs (2 with --quick)
+        bench_regularisers.run(data, report, epochs=2 if args.quick else 20)
 
 
 if __name__ == "__main__":

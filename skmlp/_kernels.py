@@ -436,7 +436,7 @@ def _network_hidden_delta(delta, A, pre, activation, bias_grad):
 @_kernel
 def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_offsets,
                      bias_offsets, acts, deltas, pres, layer_starts, activations,
-                     out_activation, loss, eps, losses):
+                     out_activation, loss, eps, losses, thinned, masks, dropping):
     """A stack's whole forward and backward pass on a dense minibatch, in one call.
 
     What :func:`bias_activation`, :func:`output_layer` and :func:`hidden_delta`
@@ -471,6 +471,15 @@ def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_o
         The code of each hidden layer's activation (as in :func:`bias_activation`).
     out_activation, loss : int
         As in :func:`output_layer`.
+    thinned, masks : ndarray
+        Inverted dropout, laid out as ``acts`` (empty without dropout in the
+        stack): ``masks`` holds each hidden unit's factor, ``keep / (1 -
+        rate)`` (0 for a dropped unit); ``thinned`` receives ``acts * masks``,
+        what the next layer sees and its weights' gradient reads. The delta
+        flowing back through the thinning is multiplied by the same factor
+        before ``f'`` (taken from the unthinned outputs).
+    dropping : ndarray of shape (K,) of bool
+        The networks with dropout (the others never read the two arrays).
     """
     K, m, last = params.shape[0], X.shape[0], shapes.shape[0] - 1
     for k in range(K):
@@ -481,28 +490,47 @@ def forward_backward(X, T, row_scale, loss_weight, params, grads, shapes, coef_o
             Z = _layer(acts, layer_starts[l], K, m, shapes[l, 1])[k]
             np.dot(inputs, W, Z)
             bias = row[bias_offsets[l]:bias_offsets[l] + shapes[l, 1]]
+            inputs = Z
             if l < last:
                 _hidden_output(Z, bias, activations[l],
                                _pre(pres, layer_starts[l], K, m, Z, activations[l], k))
+                if dropping[k]:
+                    inputs = _layer(thinned, layer_starts[l], K, m, shapes[l, 1])[k]
+                    _multiply(Z, _layer(masks, layer_starts[l], K, m, shapes[l, 1])[k],
+                              inputs)
             else:
                 losses[k] = _network_output(
                     Z, bias, T, out_activation, loss, eps, row_scale, loss_weight,
                     _layer(deltas, layer_starts[l], K, m, shapes[l, 1])[k],
                     grad[bias_offsets[l]:bias_offsets[l] + shapes[l, 1]])
-            inputs = Z
         for l in range(last, -1, -1):
             delta = _layer(deltas, layer_starts[l], K, m, shapes[l, 1])[k]
-            inputs = X if l == 0 else _layer(acts, layer_starts[l - 1], K, m, shapes[l, 0])[k]
+            inputs = X
+            if l > 0:
+                A = _layer(acts, layer_starts[l - 1], K, m, shapes[l, 0])[k]
+                inputs = _layer(thinned, layer_starts[l - 1], K, m, shapes[l, 0])[k] if (
+                    dropping[k]) else A
             np.dot(inputs.T, delta, _matrix(grad, coef_offsets[l], shapes[l, 0], shapes[l, 1]))
             if l > 0:  # no delta for the input layer
                 previous = _layer(deltas, layer_starts[l - 1], K, m, shapes[l, 0])[k]
                 np.dot(delta, _matrix(row, coef_offsets[l], shapes[l, 0], shapes[l, 1]).T,
                        previous)
+                if dropping[k]:  # back through the thinning: the same factor
+                    _multiply(previous, _layer(masks, layer_starts[l - 1], K, m,
+                                               shapes[l, 0])[k], previous)
                 _network_hidden_delta(
-                    previous, inputs,
-                    _pre(pres, layer_starts[l - 1], K, m, inputs, activations[l - 1], k),
+                    previous, A,
+                    _pre(pres, layer_starts[l - 1], K, m, A, activations[l - 1], k),
                     activations[l - 1],
                     grad[bias_offsets[l - 1]:bias_offsets[l - 1] + shapes[l, 0]])
+
+
+@_kernel
+def _multiply(A, B, out):
+    """``out = A * B`` element-wise, for (m, n) arrays (out may be A)."""
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            out[i, j] = A[i, j] * B[i, j]
 
 
 @_kernel
@@ -590,67 +618,126 @@ def add_penalty(params, grads, n_penalized, alpha, S, losses):
 
 
 @_kernel
-def _sgd_steps(w, g, v, lam, eta, mu, nesterov):
-    """``g += lam w``, ``v <- mu v - eta g``, then Nesterov's or the classical step."""
-    if nesterov:
-        for p in range(w.shape[0]):
-            step = (g[p] + lam * w[p]) * eta
-            v[p] = v[p] * mu - step
-            w[p] = (w[p] - step) + v[p] * mu
-    else:
-        for p in range(w.shape[0]):
-            step = (g[p] + lam * w[p]) * eta
-            v[p] = v[p] * mu - step
-            w[p] = w[p] + v[p]
+def _clip_scale(w, g, n, lam, max_norm):
+    """The factor of global 2-norm clipping of one network's whole gradient.
+
+    The gradient is ``g + lam w`` on the first ``n`` entries (the weights,
+    penalty included) and ``g`` on the others (the biases); its norm is
+    summed in float64. Returns ``max_norm / ||g||`` in w's dtype where the
+    norm exceeds ``max_norm`` (torch's ``clip_grad_norm_``), else 1; an
+    infinite ``max_norm`` (no clipping) returns 1 without reading g.
+    """
+    one = _one(w[0])
+    if not max_norm < np.inf:
+        return one
+    total = 0.0
+    for p in range(n):
+        gp = g[p] + lam * w[p]
+        total += np.float64(gp) * gp
+    for p in range(n, w.shape[0]):
+        total += np.float64(g[p]) * g[p]
+    norm = math.sqrt(total)
+    if norm > max_norm:
+        return _cast(max_norm / norm, w[0])
+    return one
 
 
 @_kernel
-def sgd_update(params, grads, velocities, n_penalized, alpha, S, eta, mu, nesterov, losses):
-    """Penalty and one SGD step with (Nesterov) momentum.
+def _sgd_steps(w, g, v, lam, eta, mu, nesterov, scale, decay):
+    """``g += lam w``, ``v <- mu v - eta g``, then Nesterov's or the classical step.
 
-    With ``g = grad + lam w`` (weights only, ``lam = alpha / S``), ``eta``,
+    With a clipping factor ``scale`` != 1 the gradient is ``scale (g + lam w)``;
+    with ``decay`` = eta * weight_decay != 0 the step also takes ``decay w``
+    off the weights as they were before it (decoupled weight decay). The
+    default (1, 0) runs the plain loops, bit for bit the step without them.
+    """
+    if scale == _one(scale) and decay == decay - decay:
+        if nesterov:
+            for p in range(w.shape[0]):
+                step = (g[p] + lam * w[p]) * eta
+                v[p] = v[p] * mu - step
+                w[p] = (w[p] - step) + v[p] * mu
+        else:
+            for p in range(w.shape[0]):
+                step = (g[p] + lam * w[p]) * eta
+                v[p] = v[p] * mu - step
+                w[p] = w[p] + v[p]
+        return
+    for p in range(w.shape[0]):
+        shrink = decay * w[p]
+        step = ((g[p] + lam * w[p]) * scale) * eta
+        v[p] = v[p] * mu - step
+        if nesterov:
+            w[p] = ((w[p] - step) + v[p] * mu) - shrink
+        else:
+            w[p] = (w[p] + v[p]) - shrink
+
+
+@_kernel
+def sgd_update(params, grads, velocities, n_penalized, alpha, S, eta, mu, nesterov, losses,
+               decay, max_norm):
+    """Penalty, clipping, decoupled weight decay and one SGD step with (Nesterov) momentum.
+
+    With ``g = c (grad + lam w)`` (the penalty on weights only, ``lam = alpha / S``;
+    ``c`` the clipping factor of :func:`_clip_scale` for the whole gradient,
+    weights and biases, bounded by ``max_norm[k]``, inf for none), ``eta``,
     ``mu`` per network: ``v <- mu v - eta g``, then ``w <- w + mu v - eta g``
-    (Nesterov) or ``w <- w + v``. ``losses[k]``: network k's summed data loss
-    on entry, its loss (mean data loss plus the penalty at the weights
-    before the step) on return.
+    (Nesterov) or ``w <- w + v``, minus ``decay[k] w`` on the weights
+    (``decay = eta * weight_decay``, the weights before the step).
+    ``losses[k]``: network k's summed data loss on entry, its loss (mean
+    data loss plus the penalty at the weights before the step) on return.
     """
     n = n_penalized
     for k in range(params.shape[0]):
         w, g, v = params[k], grads[k], velocities[k]
         lam = _penalty(w[:n], alpha, S, losses, k)
-        _sgd_steps(w[:n], g[:n], v[:n], lam, eta[k], mu[k], nesterov)
-        _sgd_steps(w[n:], g[n:], v[n:], lam - lam, eta[k], mu[k], nesterov)
+        scale = _clip_scale(w, g, n, lam, max_norm[k])
+        _sgd_steps(w[:n], g[:n], v[:n], lam, eta[k], mu[k], nesterov, scale, decay[k])
+        _sgd_steps(w[n:], g[n:], v[n:], lam - lam, eta[k], mu[k], nesterov, scale,
+                   decay[k] - decay[k])
 
 
 @_kernel
 def _adam_steps(w, g, m, v, lam, eta, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
-                epsilon):
-    """``g += lam w``; Adam's moments and step."""
+                epsilon, scale, decay):
+    """``g += lam w``; Adam's moments and step (``scale``, ``decay`` as in :func:`_sgd_steps`)."""
+    if scale == _one(scale) and decay == decay - decay:
+        for p in range(w.shape[0]):
+            gp = g[p] + lam * w[p]
+            m[p] = m[p] * beta_1 + one_minus_beta_1 * gp
+            v[p] = v[p] * beta_2 + (gp * gp) * one_minus_beta_2
+            w[p] = w[p] - (m[p] / (np.sqrt(v[p]) + epsilon)) * eta
+        return
     for p in range(w.shape[0]):
-        gp = g[p] + lam * w[p]
+        shrink = decay * w[p]
+        gp = (g[p] + lam * w[p]) * scale
         m[p] = m[p] * beta_1 + one_minus_beta_1 * gp
         v[p] = v[p] * beta_2 + (gp * gp) * one_minus_beta_2
-        w[p] = w[p] - (m[p] / (np.sqrt(v[p]) + epsilon)) * eta
+        w[p] = (w[p] - (m[p] / (np.sqrt(v[p]) + epsilon)) * eta) - shrink
 
 
 @_kernel
 def adam_update(params, grads, ms, vs, n_penalized, alpha, S, eta, beta_1, one_minus_beta_1,
-                beta_2, one_minus_beta_2, epsilon, losses):
-    """Penalty and one Adam step, in one pass.
+                beta_2, one_minus_beta_2, epsilon, losses, decay, max_norm):
+    """Penalty, clipping, decoupled weight decay and one Adam step, in one pass.
 
-    With ``g = grad + lam w`` (weights only) and ``eta`` the bias-corrected
-    step size of this step: ``m <- beta_1 m + (1 - beta_1) g``,
-    ``v <- beta_2 v + (1 - beta_2) g^2``, ``w <- w - eta m / (sqrt(v) + epsilon)``.
+    With ``g = c (grad + lam w)`` (as in :func:`sgd_update`) and ``eta`` the
+    bias-corrected step size of this step: ``m <- beta_1 m + (1 - beta_1) g``,
+    ``v <- beta_2 v + (1 - beta_2) g^2``, ``w <- w - eta m / (sqrt(v) + epsilon)``,
+    minus ``decay[k] w`` on the weights (AdamW: ``decay`` is the scheduled
+    learning rate times weight_decay, not the bias-corrected step).
     ``lam`` and ``losses`` as in :func:`sgd_update`.
     """
     n = n_penalized
     for k in range(params.shape[0]):
         w, g, m, v = params[k], grads[k], ms[k], vs[k]
         lam = _penalty(w[:n], alpha, S, losses, k)
+        scale = _clip_scale(w, g, n, lam, max_norm[k])
         _adam_steps(w[:n], g[:n], m[:n], v[:n], lam, eta[k], beta_1[k], one_minus_beta_1[k],
-                    beta_2[k], one_minus_beta_2[k], epsilon[k])
+                    beta_2[k], one_minus_beta_2[k], epsilon[k], scale, decay[k])
         _adam_steps(w[n:], g[n:], m[n:], v[n:], lam - lam, eta[k], beta_1[k],
-                    one_minus_beta_1[k], beta_2[k], one_minus_beta_2[k], epsilon[k])
+                    one_minus_beta_1[k], beta_2[k], one_minus_beta_2[k], epsilon[k], scale,
+                    decay[k] - decay[k])
 
 
 @_kernel

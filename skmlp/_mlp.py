@@ -86,14 +86,17 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is
         ``min(200, n_samples)``.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        SGD learning-rate schedule, as in MLPClassifier: 'constant' keeps
-        ``learning_rate_init``; 'invscaling' sets the rate to
-        ``learning_rate_init / (t + 1) ** power_t`` at the end of each epoch,
-        ``t`` being the number of samples seen; 'adaptive' divides it by 5
-        each time the loss (or the validation score) stalls for
-        ``n_iter_no_change`` epochs, instead of stopping, until it falls below
-        1e-6.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
+        Learning-rate schedule. The first three are SGD's, as in
+        MLPClassifier: 'constant' keeps ``learning_rate_init``; 'invscaling'
+        sets the rate to ``learning_rate_init / (t + 1) ** power_t`` at the
+        end of each epoch, ``t`` being the number of samples seen; 'adaptive'
+        divides it by 5 each time the loss (or the validation score) stalls
+        for ``n_iter_no_change`` epochs, instead of stopping, until it falls
+        below 1e-6. 'cosine', for 'sgd' and 'adam' alike, uses
+        :math:`\eta_0 (1 + \cos(\pi e / \text{max\_iter})) / 2` in epoch
+        :math:`e` (0-based; torch's CosineAnnealingLR with ``T_max=max_iter``),
+        :math:`\eta_0` = ``learning_rate_init``.
     learning_rate_init : float, default=0.001
         Initial learning rate :math:`\eta` of 'sgd' and 'adam' (the step
         :math:`w \leftarrow w - \eta \, \partial E / \partial w` of plain SGD).
@@ -152,6 +155,31 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         name (e.g. ``'balanced_accuracy'``, ``'neg_log_loss'``) or a scorer
         callable ``scorer(estimator, X, y)``, greater is better. None:
         accuracy, as MLPClassifier.
+    dropout : float or list of float, default=0.0
+        Inverted dropout on the hidden layers' outputs during training ('sgd'
+        and 'adam'): a rate in [0, 1) for every hidden layer, or a list with
+        one per hidden layer. In each minibatch every hidden unit is kept with
+        probability ``1 - rate`` and its output multiplied by
+        ``1 / (1 - rate)`` (0 where dropped), so the next layer sees
+        :math:`h \odot m / (1 - r)`, and the delta flowing back is multiplied
+        by the same mask. The masks come from the network's own generator
+        (seeded by ``random_state``): a fit is reproducible, and the networks
+        of a stack draw independently. Nothing is dropped at predict time or
+        for the validation scores. Ignored by 'lbfgs'.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (SGDW / AdamW, Loshchilov and Hutter): every
+        step of 'sgd' or 'adam' also does :math:`w \leftarrow w - \eta \,
+        \text{weight\_decay} \, w` on the weights (not the biases), with
+        :math:`\eta` the step's learning rate (``learning_rate_init`` times
+        the schedule's factor; for Adam not its bias-corrected step). Unlike
+        ``alpha`` it does not enter the loss or the gradient. Ignored by
+        'lbfgs'.
+    max_grad_norm : float or None, default=None
+        Clip the gradient of the whole loss (every weight, penalty included,
+        and bias) per minibatch, before the optimizer's step: scaled by
+        :math:`\text{max\_grad\_norm} / \|g\|_2` where its 2-norm exceeds
+        ``max_grad_norm`` (torch's ``clip_grad_norm_``). None: no clipping.
+        Ignored by 'lbfgs'.
 
     Attributes
     ----------
@@ -277,6 +305,9 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         init="glorot_uniform",
         class_weight=None,
         scoring=None,
+        dropout=0.0,
+        weight_decay=0.0,
+        max_grad_norm=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -305,6 +336,9 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
         self.init = init
         self.class_weight = class_weight
         self.scoring = scoring
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.max_grad_norm = max_grad_norm
 
     @available_if(BaseNetwork._check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -557,6 +591,17 @@ class ManualMLPClassifier(ClassifierMixin, BaseNetwork):
     def _held_out_targets(self, T):
         return self._label_binarizer.inverse_transform(T)
 
+    def _validation_targets(self, y):
+        """fit's y_val checked against classes_: y_val and its indicator matrix."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"y_val has classes not in y: {unknown}; the classes of y "
+                             f"are {self.classes_}.")
+        return y, self._label_binarizer.transform(y)
+
     def _data_loss(self, output, T, sample_weight):
         return nn.loss_value(output, T, self.loss, self.out_activation_, sample_weight)
 
@@ -624,8 +669,9 @@ class ManualMLPRegressor(RegressorMixin, BaseNetwork):
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; 'auto' is
         ``min(200, n_samples)``.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        SGD learning-rate schedule, as in :class:`ManualMLPClassifier`.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
+        Learning-rate schedule, as in :class:`ManualMLPClassifier`: the first
+        three for 'sgd' only, 'cosine' for 'sgd' and 'adam'.
     learning_rate_init : float, default=0.001
         Initial learning rate :math:`\eta` of 'sgd' and 'adam'.
     power_t : float, default=0.5
@@ -665,6 +711,14 @@ class ManualMLPRegressor(RegressorMixin, BaseNetwork):
     scoring : str, callable or None, default=None
         The early-stopping score on the held-out set (a scorer name or
         callable, greater is better); None: R², as MLPRegressor.
+    dropout : float or list of float, default=0.0
+        Inverted dropout on the hidden layers' outputs in training, as in
+        :class:`ManualMLPClassifier`.
+    weight_decay : float, default=0.0
+        Decoupled weight decay, as in :class:`ManualMLPClassifier`.
+    max_grad_norm : float or None, default=None
+        Global 2-norm clipping of each minibatch's gradient, as in
+        :class:`ManualMLPClassifier`.
 
     Attributes
     ----------
@@ -767,6 +821,9 @@ class ManualMLPRegressor(RegressorMixin, BaseNetwork):
         max_fun=15000,
         init="glorot_uniform",
         scoring=None,
+        dropout=0.0,
+        weight_decay=0.0,
+        max_grad_norm=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -794,6 +851,9 @@ class ManualMLPRegressor(RegressorMixin, BaseNetwork):
         self.max_fun = max_fun
         self.init = init
         self.scoring = scoring
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.max_grad_norm = max_grad_norm
 
     @available_if(BaseNetwork._check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -881,6 +941,10 @@ class ManualMLPRegressor(RegressorMixin, BaseNetwork):
 
     def _held_out_targets(self, T):
         return T.ravel() if T.shape[1] == 1 else T
+
+    def _validation_targets(self, y):
+        """fit's y_val checked as y is: y_val and its target matrix."""
+        return self._targets(y, incremental=True)
 
     def _data_loss(self, output, T, sample_weight):
         if self.loss == "squared_error":

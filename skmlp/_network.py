@@ -46,6 +46,7 @@ from ._training import (
     StackSpec,
     TrainingState,
     bytes_per_network,
+    dropout_rates,
     network_settings,
     thread_budget,
     train_lbfgs,
@@ -84,7 +85,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -107,12 +108,16 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions(set(INITS))],
         "scoring": [str, callable, None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     # ------------------------------------------------------------------ API
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+    def fit(self, X, y, sample_weight=None, coefs_init=None, intercepts_init=None,
+            X_val=None, y_val=None, sample_weight_val=None):
         """Fit the network to X and y.
 
         Parameters
@@ -130,6 +135,20 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             ``warm_start``).
         intercepts_init : list of array-like of shape (fan_out,), default=None
             Starting bias vectors.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Explicit validation data for early stopping (``early_stopping=True``
+            required): the validation scores (``scoring``) and the validation
+            loss curve are computed on it after each epoch, training stops
+            when its score stalls and the best weights on it are restored.
+            ``validation_fraction`` is then not used: every row of X trains.
+            In a Pipeline, ``transform_input=["X_val"]`` with
+            ``set_fit_request(X_val=True, y_val=True)`` passes it through the
+            preprocessing steps.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val`` (required with it).
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Non-negative weights of the validation rows in its score and loss
+            (as given: class weights do not apply to them).
 
         Returns
         -------
@@ -137,7 +156,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             The fitted estimator.
         """
         return self._transaction(
-            X, y, sample_weight, coefs_init, intercepts_init, incremental=False
+            X, y, sample_weight, coefs_init, intercepts_init, incremental=False,
+            validation_data=_validation_data(X_val, y_val, sample_weight_val),
         )
 
     def _check_solver(self):
@@ -186,11 +206,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     # ------------------------------------------------- fit: validation
 
-    def _transaction(self, X, y, sample_weight, coefs_init, intercepts_init, incremental):
+    def _transaction(self, X, y, sample_weight, coefs_init, intercepts_init, incremental,
+                     validation_data=None):
         """Run a fit; on any error put the estimator back as it was."""
         max_epochs = 1 if incremental else self.max_iter
         with fit_transaction(self, X, y, sample_weight, max_epochs) as tasks:
-            self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks)
+            self._fit(X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks,
+                      validation_data)
         return self
 
     def _hidden_sizes(self):
@@ -306,7 +328,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     # ------------------------------------------------------- fit: driver
 
-    def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks):
+    def _fit(self, X, y, sample_weight, coefs_init, intercepts_init, incremental, tasks,
+             validation_data=None):
         X, T, sample_weight, layer_units, state = self._prepare_fit(
             X, y, sample_weight, coefs_init, intercepts_init, incremental)
         # Overflow or NaN is caught by the divergence checks with a clear error instead.
@@ -316,7 +339,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
                 return self
             if self.early_stopping and incremental:
                 raise ValueError("partial_fit does not support early_stopping=True")
-            train, validation = self._train_rows(X, T, sample_weight)
+            train, validation = self._train_rows(X, T, sample_weight, validation_data)
             train_stochastic([state], X, T, sample_weight, layer_units,
                              self._stack_spec(self._batch_size(train.shape[0])), train,
                              validation,
@@ -339,6 +362,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """
         hidden = self._hidden_sizes()
         nn._hidden_activations(self.activation, len(hidden))  # ValueError: names, length
+        rates = dropout_rates(self.dropout, len(hidden))  # ValueError: rates, length
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         if coefs_init is not None or intercepts_init is not None:
             first_pass = True
@@ -375,10 +399,26 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         state = TrainingState(self._settings(), coefs, intercepts, divergence,
                               previous=None if first_pass else vars(self),
                               optimizer=getattr(self, "_optimizer", None), estimator=self,
-                              print_buffer=getattr(self, "_print_buffer", None))
+                              print_buffer=getattr(self, "_print_buffer", None),
+                              dropout_rng=self._dropout_rng(rates, incremental))
         if sp.issparse(X):
             X = X.tocsr()  # row slicing for the minibatches
         return X, T, sample_weight, layer_units, state
+
+    def _dropout_rng(self, rates, incremental):
+        """The network's own generator of dropout masks, None without dropout.
+
+        Seeded from the state of the network's random state after the starting
+        weights, without drawing from it (the shuffles and the split are those
+        of the same network without dropout); partial_fit goes on with the
+        generator of the previous call.
+        """
+        if not any(rate > 0 for rate in rates):
+            return None
+        if incremental and getattr(self, "_dropout_generator", None) is not None:
+            # a copy: a failed call leaves the generator as it was
+            return copy.deepcopy(self._dropout_generator)
+        return np.random.default_rng(self._random_state.get_state()[1])
 
     def _settings(self):
         """This network's values of what may differ in a stack, and its solver."""
@@ -410,6 +450,20 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """Whether fit_stack(resume=True) trains this network further."""
         point = getattr(self, "_resume_point", None)
         return point is not None and point.at_max_iter and self.max_iter > self.n_iter_
+
+    def _retrains_for_a_larger_max_iter(self):
+        """Whether training cannot go on to a larger max_iter, so that it retrains:
+        the learning rates of earlier epochs depend on max_iter ('cosine'), or
+        the dropout masks' generator is not kept where training stopped."""
+        return self.solver in _STOCHASTIC_SOLVERS and (
+            self.learning_rate == "cosine" or self._drops_out())
+
+    def _drops_out(self):
+        """Whether ``dropout`` drops units anywhere (False for a bad value: its fit says why)."""
+        try:
+            return bool(np.any(np.asarray(self.dropout, dtype=float) > 0))
+        except (TypeError, ValueError):
+            return False
 
     def _reset_state(self, T, layer_units):
         """Start the fitted attributes afresh (first fit, no warm start)."""
@@ -453,6 +507,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.__dict__.update(state.results())
         if state.optimizer is not None:
             self._optimizer = state.optimizer
+        self._dropout_generator = state.dropout_rng
         self._reference_loss = state.divergence.reference_loss
         self._pooled_loss = state.divergence.pooled
         if state.resume_point is not None:
@@ -497,11 +552,37 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     # ------------------------------------------- fit: early stopping's set
 
-    def _train_rows(self, X, T, sample_weight):
-        """The training rows, and the held-out set (None without early stopping)."""
+    def _train_rows(self, X, T, sample_weight, validation_data=None):
+        """The training rows, and the held-out set (None without early stopping).
+
+        With explicit validation data every row trains and the held-out set
+        is that data.
+        """
+        if validation_data is not None:
+            if not self.early_stopping:
+                raise ValueError(
+                    "X_val and y_val are passed to fit while early_stopping=False: set "
+                    "early_stopping=True to stop on them (validation_fraction is then "
+                    "not used), or do not pass them.")
+            return np.arange(X.shape[0]), self._explicit_held_out(X, *validation_data)
         if not self.early_stopping:
             return np.arange(X.shape[0]), None
         return self._validation_split(X, T, sample_weight)
+
+    def _explicit_held_out(self, X, X_val, y_val, sample_weight_val):
+        """The held-out set of fit's X_val, y_val and sample_weight_val (a HeldOut)."""
+        X_val, y_val = validate_data(
+            self, X_val, y_val, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=X.dtype, reset=False, y_numeric=self._Y_NUMERIC)
+        y_val, T_val = self._validation_targets(y_val)
+        if sample_weight_val is not None:
+            sample_weight_val = weights_in_dtype(_check_sample_weight(
+                sample_weight_val, X_val, dtype=np.float64, ensure_non_negative=True),
+                X.dtype)
+        if sp.issparse(X_val):
+            X_val = X_val.tocsr()
+        return self._held_out_set(X_val, T_val.astype(X.dtype, copy=False), y_val,
+                                  sample_weight_val, rows=None)
 
     def _validation_split(self, X, T, sample_weight):
         """Indices of the training rows, and the held-out set (a HeldOut)."""
@@ -532,8 +613,12 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _held_out(self, X, T, sample_weight, val):
         """The early-stopping validation set of the rows ``val`` (a HeldOut)."""
         X_val, T_val = X[val], T[val]
-        y_val = self._held_out_targets(T_val)
         sw_val = None if sample_weight is None else sample_weight[val]
+        return self._held_out_set(X_val, T_val, self._held_out_targets(T_val), sw_val, val)
+
+    def _held_out_set(self, X_val, T_val, y_val, sw_val, rows):
+        """The HeldOut of validated rows; ``rows``: their indices in X, or None
+        (fit's own X_val)."""
         scorer = None if self.scoring is None else check_scoring(self, self.scoring)
 
         def evaluate(net, coefs, intercepts):
@@ -550,7 +635,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             weights = {} if sw_val is None else {"sample_weight": sw_val}
             return float(scorer(model, X_val, y_val, **weights)), loss
 
-        return HeldOut(val, evaluate)
+        return HeldOut(rows, evaluate)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -588,21 +673,24 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         return self._prepare_fit(X, y, sample_weight, coefs_init, intercepts_init,
                                  incremental=False, shared=shared)
 
-    def _stack_rows(self, state, data, resume):
+    def _stack_rows(self, state, data, resume, validation_data=None):
         """The training rows, the StackSpec and the held-out set of a stack it leads."""
         X, T, sample_weight, _ = data
         if not resume:
-            train, validation = self._train_rows(X, T, sample_weight)
+            train, validation = self._train_rows(X, T, sample_weight, validation_data)
             return self._stack_spec(self._batch_size(train.shape[0])), train, validation
         point = state.resume_point
-        validation = None if point.validation_rows is None else self._held_out(
-            X, T, sample_weight, point.validation_rows)
+        if validation_data is not None:
+            validation = self._train_rows(X, T, sample_weight, validation_data)[1]
+        else:
+            validation = None if point.validation_rows is None else self._held_out(
+                X, T, sample_weight, point.validation_rows)
         return self._stack_spec(self._batch_size(point.order.shape[0]),
                                 copy.deepcopy(point.random_state)), point.order, validation
 
 
-def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=None, *,
-              resume=False):
+def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=None,
+              X_val=None, y_val=None, sample_weight_val=None, *, resume=False):
     """Fit stochastic-solver estimators of one kind together, as one stack.
 
     The networks must agree on everything that shapes them and their
@@ -616,7 +704,7 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
     ----------
     nets : list of BaseNetwork
         Unfitted estimators (solver 'sgd' or 'adam'), all of one class.
-    X, y, sample_weight, coefs_init, intercepts_init :
+    X, y, sample_weight, coefs_init, intercepts_init, X_val, y_val, sample_weight_val :
         As in ``fit``.
     resume : bool, default=False
         The networks were fitted before on the same X, y and weights, all to
@@ -654,7 +742,8 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
     if not prepared:
         return errors
     try:
-        rows = lead._stack_rows(states[0], lead_data, resume)
+        rows = lead._stack_rows(states[0], lead_data, resume,
+                                _validation_data(X_val, y_val, sample_weight_val))
     except Exception as exc:  # noqa: BLE001 - the split fails every network alike
         return [exc if i in prepared else error for i, error in enumerate(errors)]
     # Each network's callbacks (propagated by the search): one epoch subtask per epoch.
@@ -674,6 +763,18 @@ def fit_stack(nets, X, y, sample_weight=None, coefs_init=None, intercepts_init=N
     return errors
 
 
+def _validation_data(X_val, y_val, sample_weight_val):
+    """fit's explicit validation data as one tuple, or None; ValueError if half given."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val is passed without X_val and y_val.")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val must be passed together (got only %s)."
+                         % ("X_val" if y_val is None else "y_val"))
+    return X_val, y_val, sample_weight_val
+
+
 def stack_bytes(net, X, y):
     """Memory of one network of a stack training on X (as the network sees it).
 
@@ -687,7 +788,8 @@ def stack_bytes(net, X, y):
     except (TypeError, ValueError, OverflowError):
         return 0
     itemsize = 4 if getattr(X, "dtype", None) == np.float32 else 8
-    return bytes_per_network(layer_units, batch, itemsize, net.solver, net.early_stopping)
+    return bytes_per_network(layer_units, batch, itemsize, net.solver, net.early_stopping,
+                             dropout=net._drops_out())
 
 
 def _check_stratified_split(stratify, validation_fraction):

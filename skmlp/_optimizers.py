@@ -22,6 +22,7 @@ parameters into one vector and hands them to :func:`scipy.optimize.minimize`.
 """
 
 import copy
+import math
 
 import numpy as np
 import scipy.optimize
@@ -38,6 +39,25 @@ def _per_network(value, n_networks):
     """One value per network, shape (K,): float64 (a schedule's name stays a str)."""
     dtype = object if np.asarray(value).dtype.kind in "OUS" else np.float64
     return np.array(np.broadcast_to(np.asarray(value, dtype=dtype), (n_networks,)))
+
+
+def _norm_bounds(max_grad_norm, n_networks):
+    """Clipping bounds per network, float64 (None, for no clipping, is inf)."""
+    values = np.broadcast_to(np.asarray(max_grad_norm, dtype=object), (n_networks,))
+    return np.array([np.inf if v is None else float(v) for v in values.tolist()])
+
+
+def cosine_factor(epoch, max_iter):
+    """The cosine schedule's factor ``(1 + cos(pi e / max_iter)) / 2`` at epoch e (0-based).
+
+    torch's CosineAnnealingLR with ``T_max = max_iter``, stepped per epoch.
+
+    Examples
+    --------
+    >>> cosine_factor(0, 10), cosine_factor(5, 10)
+    (1.0, 0.5)
+    """
+    return (1.0 + math.cos(math.pi * epoch / max_iter)) / 2.0
 
 
 class _PerNetwork:
@@ -114,6 +134,25 @@ class _PerNetwork:
             setattr(new, name, np.concatenate([getattr(o, name) for o in optimizers]))
         return new
 
+    def _init_training_features(self, rows, weight_decay, max_grad_norm, max_iter):
+        """Decoupled weight decay, gradient clipping, the cosine schedule's state."""
+        K = rows.shape[0]
+        self.weight_decay = _per_network(weight_decay, K)
+        self.max_grad_norm = _norm_bounds(max_grad_norm, K)
+        self.max_iter = _per_network(max_iter, K)
+        self.epochs = np.zeros(K)  # epochs ended, the cosine schedule's e
+
+    def _decay(self, eta, dtype):
+        """``eta * weight_decay`` per network in ``dtype`` (cached zeros without decay)."""
+        if not self.weight_decay.any():
+            return self._in_dtype("weight_decay", dtype)
+        return (eta * self.weight_decay).astype(dtype)
+
+    def _next_epoch(self, k):
+        """Count network k's ended epoch; the cosine factor of the next one."""
+        self._set("epochs", k, self.epochs[k] + 1)
+        return cosine_factor(float(self.epochs[k]), float(self.max_iter[k]))
+
     @staticmethod
     def _penalty(alpha, losses, params):
         """alpha as one float64 per network, and the losses' array (zeros if None)."""
@@ -145,18 +184,29 @@ class SGDOptimizer(_PerNetwork):
     learning_rate_init : float or ndarray of shape (K,), default=0.1
         The initial learning rate ``eta``, one per network of a stack, as
         are ``lr_schedule``, ``momentum`` and ``power_t``.
-    lr_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    lr_schedule : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
         'constant' keeps ``eta``; 'invscaling' sets
         ``eta = learning_rate_init / (t + 1) ** power_t`` at the end of each
         epoch, ``t`` being the number of samples seen; 'adaptive' divides
         ``eta`` by 5 each time the training stalls (see
-        :meth:`trigger_stopping`) instead of stopping.
+        :meth:`trigger_stopping`) instead of stopping; 'cosine' sets
+        ``eta = learning_rate_init (1 + cos(pi e / max_iter)) / 2`` for
+        epoch ``e`` (0-based, :func:`cosine_factor`).
     momentum : float, default=0.9
         The momentum ``mu`` in [0, 1].
     nesterov : bool, default=True
         Use Nesterov's momentum.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
+    weight_decay : float or ndarray of shape (K,), default=0.0
+        Decoupled weight decay: each step also takes ``eta * weight_decay * w``
+        off the weights (not the biases), ``eta`` the current learning rate.
+    max_grad_norm : float, None or ndarray of shape (K,), default=None
+        Before the step, the whole gradient (weights, penalty included, and
+        biases) is scaled by ``max_grad_norm / ||g||`` where its 2-norm
+        exceeds ``max_grad_norm``; None: no clipping.
+    max_iter : int or ndarray of shape (K,), default=200
+        The epochs of the 'cosine' schedule.
 
     Attributes
     ----------
@@ -176,7 +226,7 @@ class SGDOptimizer(_PerNetwork):
     """
 
     _per_network = ("learning_rate_init", "learning_rate", "lr_schedule", "momentum",
-                    "power_t")
+                    "power_t", "weight_decay", "max_grad_norm", "max_iter", "epochs")
     _states = ("velocities",)
 
     def __init__(
@@ -187,15 +237,22 @@ class SGDOptimizer(_PerNetwork):
         momentum=0.9,
         nesterov=True,
         power_t=0.5,
+        weight_decay=0.0,
+        max_grad_norm=None,
+        max_iter=200,
     ):
         rows = self._init_per_network(
             params, learning_rate_init=learning_rate_init, learning_rate=learning_rate_init,
             lr_schedule=lr_schedule, momentum=momentum, power_t=power_t)
+        self._init_training_features(rows, weight_decay, max_grad_norm, max_iter)
         self.nesterov = bool(nesterov)
         self.velocities = np.zeros_like(rows)
 
     def update_params(self, params, grads, n_penalized=0, alpha=0.0, S=1.0, losses=None):
         """Add the L2 penalty to the gradients and the losses, and take one step.
+
+        The step clips the gradient and decays the weights as the
+        constructor's ``max_grad_norm`` and ``weight_decay`` say.
 
         Parameters
         ----------
@@ -224,11 +281,12 @@ class SGDOptimizer(_PerNetwork):
         alpha, losses = self._penalty(alpha, losses, params)
         _kernels.sgd_update(params, grads, self.velocities, n_penalized, alpha, float(S),
                             self._in_dtype("learning_rate", dtype),
-                            self._in_dtype("momentum", dtype), self.nesterov, losses)
+                            self._in_dtype("momentum", dtype), self.nesterov, losses,
+                            self._decay(self.learning_rate, dtype), self.max_grad_norm)
         return losses
 
     def iteration_ends(self, time_step, k=0):
-        """Update the 'invscaling' learning rate at the end of an epoch.
+        """Update the 'invscaling' or 'cosine' learning rate at the end of an epoch.
 
         Parameters
         ----------
@@ -237,9 +295,12 @@ class SGDOptimizer(_PerNetwork):
         k : int, default=0
             The network of a stack whose epoch ended.
         """
+        factor = self._next_epoch(k)
         if self.lr_schedule[k] == "invscaling":
             self._set("learning_rate", k, float(self.learning_rate_init[k])
                       / (time_step + 1) ** float(self.power_t[k]))
+        elif self.lr_schedule[k] == "cosine":
+            self._set("learning_rate", k, float(self.learning_rate_init[k]) * factor)
 
     def trigger_stopping(self, msg, verbose, k=0):
         """Decide what to do when the training stalls.
@@ -298,6 +359,17 @@ class AdamOptimizer(_PerNetwork):
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float, default=1e-8
         Added to ``sqrt(v)`` for numerical stability.
+    lr_schedule : str or ndarray of shape (K,), default='constant'
+        'cosine' multiplies ``learning_rate_init`` by
+        ``(1 + cos(pi e / max_iter)) / 2`` in epoch ``e`` (0-based); any
+        other value keeps it (the SGD schedules do not apply to Adam).
+    weight_decay : float or ndarray of shape (K,), default=0.0
+        Decoupled weight decay (AdamW): each step also takes
+        ``eta * weight_decay * w`` off the weights, ``eta`` the scheduled
+        learning rate ``learning_rate_init`` times the schedule's factor,
+        not the bias-corrected ``eta_t``.
+    max_grad_norm, max_iter :
+        As in :class:`SGDOptimizer`.
 
     Attributes
     ----------
@@ -318,15 +390,20 @@ class AdamOptimizer(_PerNetwork):
     array([0.9, 1.1])
     """
 
-    _per_network = ("learning_rate_init", "learning_rate", "beta_1", "beta_2", "epsilon")
+    _per_network = ("learning_rate_init", "learning_rate", "beta_1", "beta_2", "epsilon",
+                    "lr_schedule", "lr_factor", "weight_decay", "max_grad_norm", "max_iter",
+                    "epochs")
     _states = ("ms", "vs")
 
     def __init__(
-        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        lr_schedule="constant", weight_decay=0.0, max_grad_norm=None, max_iter=200,
     ):
         rows = self._init_per_network(
             params, learning_rate_init=learning_rate_init, learning_rate=learning_rate_init,
-            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, lr_schedule=lr_schedule,
+            lr_factor=1.0)
+        self._init_training_features(rows, weight_decay, max_grad_norm, max_iter)
         self.t = 0
         self.ms = np.zeros_like(rows)
         self.vs = np.zeros_like(rows)
@@ -342,18 +419,22 @@ class AdamOptimizer(_PerNetwork):
         # Python's power per network: bit for bit a single network's
         b1_t, b2_t = (np.array([b**self.t for b in beta.tolist()])
                       for beta in (self.beta_1, self.beta_2))
-        self.learning_rate = self.learning_rate_init * np.sqrt(1 - b2_t) / (1 - b1_t)
+        scheduled = self.learning_rate_init * self.lr_factor  # x 1.0 without a schedule
+        self.learning_rate = scheduled * np.sqrt(1 - b2_t) / (1 - b1_t)
         alpha, losses = self._penalty(alpha, losses, params)
         _kernels.adam_update(
             params, grads, self.ms, self.vs, n_penalized, alpha, float(S),
             self.learning_rate.astype(dtype), self._in_dtype("beta_1", dtype),
             self._in_dtype("beta_1", dtype, one_minus=True), self._in_dtype("beta_2", dtype),
             self._in_dtype("beta_2", dtype, one_minus=True), self._in_dtype("epsilon", dtype),
-            losses)
+            losses, self._decay(scheduled, dtype), self.max_grad_norm)
         return losses
 
     def iteration_ends(self, time_step, k=0):
-        """Nothing to update at the end of an epoch (kept for the interface)."""
+        """Set the 'cosine' schedule's factor of the next epoch (nothing else to update)."""
+        factor = self._next_epoch(k)
+        if self.lr_schedule[k] == "cosine":
+            self._set("lr_factor", k, factor)
 
     def trigger_stopping(self, msg, verbose, k=0):
         """Stop when training stalls (Adam has no schedule to lower).

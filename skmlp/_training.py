@@ -179,10 +179,13 @@ class _Buffers:
         ``acts``), for the activations whose derivative reads them; without,
         ``pres`` is empty and :meth:`layers` gives the activations in its place
         (the kernels then neither read nor write it).
+    dropout : bool, default=False
+        Also hold the dropout factors (``masks``, ones where a network does
+        not drop) and the thinned outputs (``thinned``), laid out as ``acts``.
     """
 
     def __init__(self, layer_units, batch_size, dtype, n_networks, minibatches=True,
-                 pre_activations=False):
+                 pre_activations=False, dropout=False):
         rows = batch_size if minibatches else 0
         self.X = np.empty((rows, layer_units[0]), dtype=dtype)
         self.T = np.empty((rows, layer_units[-1]), dtype=dtype)
@@ -194,6 +197,9 @@ class _Buffers:
         self.acts = np.empty(sum(sizes), dtype=dtype)
         self.deltas = np.empty(sum(sizes), dtype=dtype)
         self.pres = np.empty(sum(sizes) if pre_activations else 0, dtype=dtype)
+        # Inverted dropout: each unit's factor and the thinned outputs (hidden layers).
+        self.masks = np.ones(sum(sizes) if dropout else 0, dtype=dtype)
+        self.thinned = np.empty(sum(sizes) if dropout else 0, dtype=dtype)
         self._units, self._n_networks = units, n_networks
         self._rows = {}
         self.losses = np.empty(n_networks)
@@ -204,13 +210,23 @@ class _Buffers:
         (K, m, units) each, made once per size of minibatch.
         """
         if m not in self._rows:
-            shapes = [(self._n_networks, m, n) for n in self._units]
-            acts, deltas, pres = ([buffer[start:start + np.prod(shape)].reshape(shape)
-                                   for start, shape in zip(self.starts, shapes)]
-                                  for buffer in (self.acts, self.deltas,
-                                                 self.pres if self.pres.size else self.acts))
+            acts, deltas, pres = (self._arrays(buffer, m) for buffer in (
+                self.acts, self.deltas, self.pres if self.pres.size else self.acts))
             self._rows[m] = acts, [nn._T(a) for a in acts], deltas, pres
         return self._rows[m]
+
+    def dropout_layers(self, m):
+        """The dropout factors, the thinned outputs and their transposes (``m`` rows)."""
+        key = ("dropout", m)
+        if key not in self._rows:
+            masks, thinned = self._arrays(self.masks, m), self._arrays(self.thinned, m)
+            self._rows[key] = masks, thinned, [nn._T(a) for a in thinned]
+        return self._rows[key]
+
+    def _arrays(self, buffer, m):
+        shapes = [(self._n_networks, m, n) for n in self._units]
+        return [buffer[start:start + np.prod(shape)].reshape(shape)
+                for start, shape in zip(self.starts, shapes)]
 
 
 class _Batch(NamedTuple):
@@ -283,8 +299,11 @@ class _CompiledPass:
         As in :class:`_Buffers`.
     """
 
-    def __init__(self, spec, params, layout, batch_size, minibatches=True):
+    def __init__(self, spec, params, layout, batch_size, minibatches=True, dropping=None):
         self.codes = _Codes.of(spec, params.dtype, len(layout.shapes) - 1)
+        # The networks with dropout (their masks drawn into the buffers by the loop).
+        self.dropping = np.zeros(params.shape[0], dtype=bool) if dropping is None else (
+            np.asarray(dropping, dtype=bool))
         self.params, self.layout = params, layout
         self.grads = np.empty_like(params)
         self.coefs, _ = layout.views(params)
@@ -297,7 +316,8 @@ class _CompiledPass:
         self.bias_offsets = np.array(self.offsets, dtype=np.int64)
         layer_units = [layout.shapes[0][0]] + [b for _, b in layout.shapes]
         self.buffers = _Buffers(layer_units, batch_size, params.dtype, params.shape[0],
-                                minibatches, self.codes.keep_pre_activations())
+                                minibatches, self.codes.keep_pre_activations(),
+                                bool(self.dropping.any()))
         self.fused = fused_pass(layer_units, batch_size)
 
     def __call__(self, batch):
@@ -315,9 +335,16 @@ class _CompiledPass:
                 batch.X, batch.T, batch.row_scale, batch.loss_weight, params, grads,
                 self.shapes, self.coef_offsets, self.bias_offsets, buffers.acts,
                 buffers.deltas, buffers.pres, buffers.starts, codes.activations,
-                codes.out_activation, codes.loss, codes.eps, losses)
+                codes.out_activation, codes.loss, codes.eps, losses, buffers.thinned,
+                buffers.masks, self.dropping)
             return losses
-        acts, acts_T, deltas, pres = buffers.layers(batch.T.shape[0])
+        m = batch.T.shape[0]
+        acts, acts_T, deltas, pres = buffers.layers(m)
+        dropout = self.dropping.any()
+        if dropout:  # the thinned outputs feed the next layer and its gradient
+            masks, inputs, inputs_T = buffers.dropout_layers(m)
+        else:
+            masks, inputs, inputs_T = None, acts, acts_T
         # Big products, or a sparse (or not C-ordered) X: the products by numpy
         # (and scipy.sparse), the same kernels between them.
         last = len(self.coefs) - 1
@@ -326,14 +353,18 @@ class _CompiledPass:
             nn._matmul_into(A, self.coefs[l], out=acts[l])
             _kernels.bias_activation(acts[l], params, offsets[l], codes.activations[l],
                                      pres[l])
-            A = acts[l]
+            if dropout:  # a factor of 1 (no dropout there) keeps every bit
+                np.multiply(acts[l], masks[l], out=inputs[l])
+            A = inputs[l]
         nn._matmul_into(A, self.coefs[last], out=acts[last])
         _kernels.output_layer(acts[last], params, offsets[last], batch.T, codes.out_activation,
                               codes.loss, codes.eps, batch.row_scale, batch.loss_weight,
                               deltas[last], grads, losses)
         for l in range(last, 0, -1):  # no delta for the input layer
-            np.matmul(acts_T[l - 1], deltas[l], out=self.coef_grads[l])
+            np.matmul(inputs_T[l - 1], deltas[l], out=self.coef_grads[l])
             np.matmul(deltas[l], self.coefs_T[l], out=deltas[l - 1])
+            if dropout:  # back through the thinning: the same factor
+                deltas[l - 1] *= masks[l - 1]
             _kernels.hidden_delta(deltas[l - 1], acts[l - 1], pres[l - 1],
                                   codes.activations[l - 1], grads, offsets[l - 1])
         nn._matmul_into(nn._T(batch.X), deltas[0], out=self.coef_grads[0])
@@ -362,12 +393,14 @@ def fused_pass(layer_units, batch_size):
     return macs < BIG_PRODUCTS
 
 
-def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping):
+def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping,
+                      dropout=False):
     """Bytes a stack needs per network: weights, their copies, activations.
 
     Weights, gradients and optimizer state (one velocity for SGD, two
     moments for Adam), the best weights with early stopping, and the
-    activations and deltas of a minibatch. X is shared and not counted.
+    activations and deltas of a minibatch, with dropout also its masks and
+    thinned outputs. X is shared and not counted.
 
     Examples
     --------
@@ -380,19 +413,24 @@ def bytes_per_network(layer_units, batch_size, itemsize, solver, early_stopping)
     """
     n_params = sum((a + 1) * b for a, b in zip(layer_units[:-1], layer_units[1:]))
     copies = 3 + (solver == "adam") + bool(early_stopping)
-    return itemsize * (copies * n_params + 2 * batch_size * sum(layer_units[1:]))
+    per_row = 2 * sum(layer_units[1:]) + (2 * sum(layer_units[1:-1]) if dropout else 0)
+    return itemsize * (copies * n_params + batch_size * per_row)
 
 
 # What may differ between the networks of one stack, declared once: each
 # network has its own value of these constructor parameters, and each is
 # read here by what it is listed for (the optimizer of a solver, under that
 # optimizer's argument name; the penalty; the per-network stopping and
-# bookkeeping of TrainingState). The searches of skmlp.model_selection stack
-# candidates that differ in these only.
+# bookkeeping of TrainingState; the dropout rates of the stack's masks,
+# _Stack.draw_masks). The searches of skmlp.model_selection stack candidates
+# that differ in these only.
 PER_NETWORK_PARAMS = {
     "alpha": {"penalty": "alpha"},
     "learning_rate_init": {"sgd": "learning_rate_init", "adam": "learning_rate_init"},
-    "learning_rate": {"sgd": "lr_schedule"},
+    "learning_rate": {"sgd": "lr_schedule", "adam": "lr_schedule"},
+    "weight_decay": {"sgd": "weight_decay", "adam": "weight_decay"},
+    "max_grad_norm": {"sgd": "max_grad_norm", "adam": "max_grad_norm"},
+    "dropout": {"dropout": "rates"},
     "momentum": {"sgd": "momentum"},
     "power_t": {"sgd": "power_t"},
     "beta_1": {"adam": "beta_1"},
@@ -400,7 +438,7 @@ PER_NETWORK_PARAMS = {
     "epsilon": {"adam": "epsilon"},
     "tol": {"stopping": "tol"},
     "n_iter_no_change": {"stopping": "n_iter_no_change"},
-    "max_iter": {"stopping": "max_iter"},
+    "max_iter": {"stopping": "max_iter", "sgd": "max_iter", "adam": "max_iter"},
     "verbose": {"stopping": "verbose"},
 }
 # Every other constructor parameter defines the stack: its networks share it
@@ -427,13 +465,35 @@ class StackSpec(NamedTuple):
     random_state: object  # RandomState of the shuffles (after the weights and the split)
 
 
+def dropout_rates(dropout, n_hidden):
+    """The dropout rate of each hidden layer: a list of n_hidden floats in [0, 1).
+
+    ``dropout`` is one rate for every hidden layer or a sequence of one per
+    hidden layer; anything else is a ValueError naming the remedy.
+    """
+    rates = [dropout] * n_hidden if np.ndim(dropout) == 0 else list(dropout)
+    if len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout has {len(rates)} rates but the network has {n_hidden} hidden layers: "
+            "give one rate per hidden layer, or a single rate for all.")
+    for l, rate in enumerate(rates):
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) or not (
+                0 <= rate < 1):
+            raise ValueError(
+                f"dropout rates must be numbers in [0, 1) (the fraction of units dropped; "
+                f"1 would drop them all); got {rate!r} for hidden layer {l + 1}.")
+    return [float(rate) for rate in rates]
+
+
 def network_settings(params):
     """A network's own values of :data:`PER_NETWORK_PARAMS`, from its ``get_params()``."""
     return {name: params[name] for name in PER_NETWORK_PARAMS}
 
 
 def _per_network(states, name):
-    return np.array([state.settings[name] for state in states])
+    values = [state.settings[name] for state in states]
+    # None (no clipping) among numbers stays an object array, as one None alone
+    return np.array(values, dtype=object if any(v is None for v in values) else None)
 
 
 def _make_optimizer(states, params, stack, incremental):
@@ -662,6 +722,8 @@ class TrainingState:
     print_buffer : text stream or None, default=None
         Where the network's epoch lines go (a search's buffer for its fit,
         so that the lines of a stack's fits come in order); None: stdout.
+    dropout_rng : numpy.random.Generator, default=None
+        The network's own generator of dropout masks (None without dropout).
     """
 
     # The state's fields and the fitted attributes they become.
@@ -677,9 +739,11 @@ class TrainingState:
     }
 
     def __init__(self, settings, coefs, intercepts, divergence, previous=None,
-                 optimizer=None, resume_point=None, estimator=None, print_buffer=None):
+                 optimizer=None, resume_point=None, estimator=None, print_buffer=None,
+                 dropout_rng=None):
         self.settings, self.coefs, self.intercepts = settings, coefs, intercepts
         self.estimator, self.print_buffer = estimator, print_buffer
+        self.dropout_rng = dropout_rng
         self.divergence, self.optimizer, self.resume_point = divergence, optimizer, resume_point
         previous = {} if previous is None else previous
         for field, attribute in self.ATTRIBUTES.items():
@@ -853,7 +917,29 @@ class _Stack:
         for k, state in enumerate(self.states):
             state.coefs = [c[k] for c in coefs]
             state.intercepts = [b[k] for b in intercepts]
-        self.step = _CompiledPass(self.spec, self.params, self.layout, self.spec.batch_size)
+        self.rates = [dropout_rates(state.settings.get("dropout", 0.0),
+                                    len(self.layout.shapes) - 1) for state in self.states]
+        self.step = _CompiledPass(self.spec, self.params, self.layout, self.spec.batch_size,
+                                  dropping=[any(r > 0 for r in rates) for rates in self.rates])
+
+    def draw_masks(self, m):
+        """Each dropping network's masks for an ``m``-row minibatch, from its own generator.
+
+        Inverted dropout: a unit of a layer of rate r is kept with probability
+        1 - r, its factor ``1 / (1 - r)`` (0 where dropped); the factors of a
+        layer of rate 0 stay 1.
+        """
+        step = self.step
+        if not step.dropping.any():
+            return
+        masks = step.buffers.dropout_layers(m)[0]
+        dtype = step.params.dtype
+        for k in np.flatnonzero(step.dropping):
+            rng = self.states[k].dropout_rng
+            for l, rate in enumerate(self.rates[k]):
+                if rate > 0:
+                    keep = rng.random(masks[l][k].shape, dtype=np.float32) >= rate
+                    np.multiply(keep, dtype.type(1.0 / (1.0 - rate)), out=masks[l][k])
 
     def optimizer_of(self, k):
         return _NetworkOptimizer(self.optimizer, k)
@@ -1150,6 +1236,7 @@ def _train_step(stack, X, T, sample_weight, idx, unweighted):
     batch = _gather(step.buffers, X, T, sample_weight, idx, unweighted)
     if batch is None:
         return None
+    stack.draw_masks(batch.T.shape[0])
     losses = stack.optimizer.update_params(step.params, step.grads, step.layout.n_coefs,
                                            stack.alpha, batch.S, step(batch))
     stack.check_losses(losses)

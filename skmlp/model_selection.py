@@ -66,7 +66,8 @@ __all__ = [
 # has its own value. Every other parameter shapes the networks or the
 # minibatches, so candidates must agree on it to share a pass; so must every
 # parameter of the preprocessing steps.
-_NET_FIT_PARAMS = ("sample_weight", "coefs_init", "intercepts_init")
+_NET_FIT_PARAMS = ("sample_weight", "coefs_init", "intercepts_init", "X_val", "y_val",
+                   "sample_weight_val")
 _MAX_STACK_BYTES = 256 * 2**20
 _STACK_CONSTRAINTS = {"max_stack_bytes": [Interval(Integral, 1, None, closed="left")]}
 
@@ -960,6 +961,10 @@ def _fit_round(nets, resume, X, y, fit_params, max_stack_bytes, fitting):
         yield list(range(len(nets))), [error] * len(nets), 0.0
         return
     size = max(1, max_stack_bytes // max(1, stack_bytes(nets[0], X, y)))
+    # A cosine schedule spans max_iter (a larger one changes the earlier epochs too),
+    # and dropout's generator is not kept where training stopped: these retrain.
+    resume = [resume[k] and not net._retrains_for_a_larger_max_iter()
+              for k, net in enumerate(nets)]
     for continued in (False, True):
         index = [k for k in range(len(nets)) if resume[k] == continued]
         for stack in np.array_split(index, -(-len(index) // size)) if index else []:

@@ -342,3 +342,122 @@ def test_fits_without_jit_equal_the_compiled_fits(tmp_path):
         assert without_jit[name].dtype == weights.dtype, name
         assert_allclose(without_jit[name], weights, err_msg=name,
                         **TOL[weights.dtype.type])
+
+
+# Per network of a stack of three: (weight_decay, max_grad_norm): decay alone, a bound
+# the gradient exceeds (clipped), and both with a bound it does not reach.
+TRAINING_FEATURES = [(0.3, None), (0.0, 0.05), (0.1, 1e6)]
+
+
+def _reference_features_step(net, X, T, sample_weight, coefs, intercepts, alpha, solver,
+                             weight_decay, max_grad_norm):
+    """nn's gradient (penalty included), clipped to max_grad_norm as a whole, one
+    step of the optimizer, then the decoupled decay eta * weight_decay * w on the weights."""
+    acts, pre = nn.forward(X, coefs, intercepts, net.activation, net.out_activation,
+                           return_pre_activations=True)
+    _, coef_grads, intercept_grads = nn.backward(
+        acts, T, coefs, net.activation, net.out_activation, net.loss, alpha, sample_weight,
+        pre_activations=pre)
+    grads = [g.astype(np.float64) for g in coef_grads + intercept_grads]
+    norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+    scale = 1.0 if max_grad_norm is None or norm <= max_grad_norm else max_grad_norm / norm
+    new = []
+    for i, (w, g) in enumerate(zip(coefs + intercepts, grads)):
+        w, g = w.astype(np.float64), scale * g
+        if solver["solver"] == "adam":
+            eta = 0.01 * np.sqrt(1 - 0.999) / (1 - 0.9)
+            step = w - eta * (0.1 * g) / (np.sqrt(0.001 * g * g) + 1e-8)
+        else:
+            mu, v = solver["momentum"], -0.01 * g
+            step = w + mu * v - 0.01 * g if solver["nesterov"] else w + v
+        is_weight = i < len(coefs)
+        new.append(step - 0.01 * weight_decay * w if is_weight else step)
+    return new, scale
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("K", [1, 3], ids=["one", "stack"])
+@pytest.mark.parametrize("solver", list(SOLVERS.values()), ids=list(SOLVERS))
+def test_compiled_step_with_weight_decay_and_clipping_equals_the_formulas(solver, K, dtype):
+    net = _Net("tanh", "softmax", "log_loss")
+    units, X, T, sample_weight, networks = _problem(dtype, "multiclass", K, True)
+    alpha = np.linspace(0.1, 0.3, K)
+    features = TRAINING_FEATURES[:K] if K > 1 else TRAINING_FEATURES[1:2]
+    decay = np.array([f[0] for f in features])
+    bounds = np.array([f[1] for f in features], dtype=object)
+    if solver["solver"] == "adam":
+        def optimizer(p):
+            return AdamOptimizer(p, 0.01, weight_decay=decay, max_grad_norm=bounds)
+    else:
+        def optimizer(p):
+            return SGDOptimizer(p, 0.01, "constant", solver["momentum"], solver["nesterov"],
+                                weight_decay=decay, max_grad_norm=bounds)
+    _, _, params, views = _compiled_step(net, units, X, T, sample_weight, networks, alpha,
+                                         optimizer)
+    assert params.dtype == dtype
+    scales = []
+    for k, (coefs, intercepts) in enumerate(networks):
+        ref_new, scale = _reference_features_step(net, X, T, sample_weight, coefs, intercepts,
+                                                  alpha[k], solver, *features[k])
+        scales.append(scale)
+        for w, ref in zip(views[k][0] + views[k][1], ref_new):
+            assert_allclose(w, ref, **TOL[dtype])
+    assert scales[0] < 1 if K == 1 else (scales[1] < 1 and scales[2] == 1)  # clipping ran
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS.values()), ids=list(SOLVERS))
+def test_an_unreached_clipping_bound_and_no_decay_are_bit_for_bit_the_plain_step(solver):
+    net = _Net("relu", "softmax", "log_loss")
+    units, X, T, sample_weight, networks = _problem(np.float64, "multiclass", 2, False)
+    alpha = np.array([1e-4, 0.2])
+    if solver["solver"] == "adam":
+        plain, bounded = (lambda p: AdamOptimizer(p, 0.01)), (
+            lambda p: AdamOptimizer(p, 0.01, max_grad_norm=1e9, weight_decay=0.0))
+    else:
+        args = (0.01, "constant", solver["momentum"], solver["nesterov"])
+        plain, bounded = (lambda p: SGDOptimizer(p, *args)), (
+            lambda p: SGDOptimizer(p, *args, max_grad_norm=1e9, weight_decay=0.0))
+    a = _compiled_step(net, units, X, T, sample_weight, networks, alpha, plain)[2]
+    b = _compiled_step(net, units, X, T, sample_weight, networks, alpha, bounded)[2]
+    assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "matmul"])
+@pytest.mark.parametrize("activation", ["relu", "gelu", ["tanh", "silu"]],
+                         ids=["relu", "gelu", "tanh,silu"])
+def test_compiled_pass_with_dropout_masks_equals_nn(activation, fused, dtype):
+    # A stack of three: dropout in both hidden layers, none, and in the second only.
+    net = _Net(activation, "softmax", "log_loss")
+    units, X, T, sample_weight, networks = _problem(dtype, "multiclass", 3, True)
+    rates = [[0.5, 0.25], [0.0, 0.0], [0.0, 0.4]]
+    rng = np.random.RandomState(1)
+    masks = [[rng.rand(X.shape[0], n) >= r for n, r in zip(units[1:-1], rk)] for rk in rates]
+    layout = ParameterLayout(units)
+    params = layout.stack(networks, dtype)
+    step = training._CompiledPass(net, params, layout, X.shape[0],
+                                  dropping=[True, False, True])
+    step.fused = fused
+    factors = step.buffers.dropout_layers(X.shape[0])[0]
+    for k in (0, 2):
+        for l, (mask, rate) in enumerate(zip(masks[k], rates[k])):
+            factors[l][k] = mask / (1 - rate)
+    batch = training._gather(step.buffers, X, T, sample_weight, np.arange(X.shape[0]), {})
+    losses = step(batch)
+    for k, (coefs, intercepts) in enumerate(networks):
+        drop = dict(dropout=rates[k], dropout_masks=masks[k]) if k != 1 else {}
+        acts, pre = nn.forward(X, coefs, intercepts, net.activation, net.out_activation,
+                               return_pre_activations=True, **drop)
+        loss, coef_grads, intercept_grads = nn.backward(
+            acts, T, coefs, net.activation, net.out_activation, net.loss, 0.0, sample_weight,
+            pre_activations=pre, **drop)
+        assert losses[k] / np.sum(sample_weight) == pytest.approx(loss, rel=TOL[dtype]["rtol"])
+        got = layout.views(step.grads[k])
+        for g, ref in zip(got[0] + got[1], coef_grads + intercept_grads):
+            assert_allclose(g, ref, **TOL[dtype])
+    # and the masks mattered: without them network 0's gradient is another
+    acts = nn.forward(X, *networks[0], net.activation, net.out_activation,
+                      return_pre_activations=True)
+    plain = nn.backward(acts[0], T, networks[0][0], net.activation, net.out_activation,
+                        net.loss, 0.0, sample_weight, pre_activations=acts[1])[1]
+    assert not np.allclose(layout.views(step.grads[0])[0][0], plain[0], **TOL[dtype])

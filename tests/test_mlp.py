@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import skmlp._mlp as mlp_module
 import skmlp._network as network_module
-from skmlp import ManualMLPClassifier, nn
+from skmlp import ManualMLPClassifier, ManualMLPRegressor, nn
 from skmlp._training import TrainingState
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -57,7 +57,8 @@ def test_constructor_has_every_mlpclassifier_parameter_with_its_default():
         assert ours[name].kind == param.kind, name  # positional stays positional
     extras = {n: p.default for n, p in ours.items() if n not in theirs}
     assert extras == {"loss": "log_loss", "init": "glorot_uniform", "class_weight": None,
-                      "scoring": None}
+                      "scoring": None, "dropout": 0.0, "weight_decay": 0.0,
+                      "max_grad_norm": None}
     assert list(ours)[-len(extras):] == list(extras)  # added at the end only
 
 
@@ -1119,6 +1120,286 @@ def test_bad_activations_are_a_clear_error_at_fit(digits, activation, match):
     with pytest.raises(ValueError, match=match):
         clf.fit(*digits)
     assert not hasattr(clf, "coefs_")
+
+
+# ------------------------------- weight decay, gradient clipping, the cosine schedule
+
+
+def _full_batch_reference(X, T, coefs, intercepts, out_activation, loss, alpha, eta0,
+                          max_iter, weight_decay, max_grad_norm, schedule, solver):
+    """max_iter epochs of one full-batch step each, from nn's gradients and the formulas:
+    g clipped as a whole to max_grad_norm, the step at the epoch's rate
+    eta_e = eta0 (1 + cos(pi e / max_iter)) / 2 ('cosine') or eta0, then
+    w -= eta_e * weight_decay * w (weights as before the step)."""
+    params = [a.copy() for a in coefs + intercepts]
+    n = len(coefs)
+    ms, vs = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+    for e in range(max_iter):
+        eta = eta0 * (1 + np.cos(np.pi * e / max_iter)) / 2 if schedule == "cosine" else eta0
+        acts = nn.forward(X, params[:n], params[n:], "tanh", out_activation)
+        _, cg, ig = nn.backward(acts, T, params[:n], "tanh", out_activation, loss, alpha)
+        grads = cg + ig
+        norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+        if max_grad_norm is not None and norm > max_grad_norm:
+            grads = [g * (max_grad_norm / norm) for g in grads]
+        t = e + 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            old = p.copy()
+            if solver == "adam":
+                ms[i] = 0.9 * ms[i] + 0.1 * g
+                vs[i] = 0.999 * vs[i] + 0.001 * g * g
+                p -= eta * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * ms[i] / (
+                    np.sqrt(vs[i]) + 1e-8)
+            else:
+                p -= eta * g
+            if i < n:
+                p -= eta * weight_decay * old
+    return params[:n], params[n:]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("features", [
+    dict(weight_decay=0.3), dict(max_grad_norm=0.05), dict(learning_rate="cosine"),
+    dict(weight_decay=0.1, max_grad_norm=0.2, learning_rate="cosine")],
+    ids=["decay", "clip", "cosine", "all"])
+@pytest.mark.parametrize("regressor", [False, True], ids=["classifier", "regressor"])
+def test_decay_clipping_and_cosine_epochs_follow_the_formulas(features, solver, regressor):
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(scale=0.5, size=(4, 5)), rng.normal(scale=0.5, size=(5, 1 if regressor
+                                                                            else 3))]
+    intercepts = [rng.normal(scale=0.1, size=5), rng.normal(scale=0.1, size=coefs[1].shape[1])]
+    if regressor:
+        Estimator, T = ManualMLPRegressor, (y - 1.0)[:, None]
+        out, loss = "identity", "squared_error"
+    else:
+        Estimator, T, out, loss = ManualMLPClassifier, np.eye(3)[y], "softmax", "log_loss"
+    max_iter, eta0, alpha = 4, 0.05, 0.01
+    params = dict(hidden_layer_sizes=(5,), activation="tanh", solver=solver, alpha=alpha,
+                  batch_size=X.shape[0], shuffle=False, learning_rate_init=eta0,
+                  max_iter=max_iter, tol=0.0, n_iter_no_change=100, **features)
+    if solver == "sgd":
+        params["momentum"] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = Estimator(**params).fit(X, (y - 1.0) if regressor else y,
+                                        coefs_init=coefs, intercepts_init=intercepts)
+    ref_coefs, ref_intercepts = _full_batch_reference(
+        X, T, coefs, intercepts, out, loss, alpha, eta0, max_iter,
+        features.get("weight_decay", 0.0), features.get("max_grad_norm"),
+        features.get("learning_rate", "constant"), solver)
+    for got, ref in zip(model.coefs_ + model.intercepts_, ref_coefs + ref_intercepts):
+        assert_allclose(got, ref, rtol=1e-12, atol=1e-13)
+    # and the feature changes the training
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = Estimator(**{k: v for k, v in params.items() if k not in features}).fit(
+            X, (y - 1.0) if regressor else y, coefs_init=coefs, intercepts_init=intercepts)
+    assert not np.allclose(plain.coefs_[0], model.coefs_[0])
+
+
+@pytest.mark.parametrize("regressor", [False, True], ids=["classifier", "regressor"])
+@pytest.mark.parametrize("params, match", [
+    (dict(weight_decay=-0.1), "'weight_decay' parameter .* must be a float in the range "
+                              r"\[0(.0)?, inf\)"),
+    (dict(max_grad_norm=0), r"'max_grad_norm' parameter .* in the range \(0(.0)?, inf\) "
+                            "or None"),
+    (dict(max_grad_norm=-1.0), "'max_grad_norm'"),
+    (dict(learning_rate="cosin"), "'learning_rate' parameter .*'cosine'"),
+])
+def test_bad_training_feature_values_are_clear_errors_at_fit(params, match, regressor):
+    X, y = load_iris(return_X_y=True)
+    Estimator = ManualMLPRegressor if regressor else ManualMLPClassifier
+    model = Estimator(max_iter=2, **params)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize("feature", [dict(learning_rate="cosine"), dict(dropout=0.2)],
+                         ids=["cosine", "dropout"])
+def test_cosine_and_dropout_halving_survivors_retrain_with_the_larger_max_iter(feature):
+    # The cosine schedule of epoch e depends on max_iter, and dropout's generator is
+    # not kept: a survivor retrains, and ends as a fresh fit with the larger max_iter.
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    from skmlp.model_selection import MLPHalvingGridSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    base = ManualMLPClassifier((5,), solver="adam", learning_rate_init=0.05,
+                               random_state=0, tol=0.0, **feature)
+    grid = {"weight_decay": [0.0, 0.1, 0.3]}
+    args = dict(resource="max_iter", max_resources=9, min_resources=3, factor=3, cv=3,
+                scoring="neg_log_loss",
+                random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPHalvingGridSearchCV(base, grid, **args).fit(X, y)
+        theirs = HalvingGridSearchCV(base, grid, **args).fit(X, y)
+    assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"])
+    assert ours.best_params_ == theirs.best_params_
+
+
+# ------------------------------------------------------- explicit validation data
+
+
+def _split_digits():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    return X[:400], y[:400], X[400:600], y[400:600]
+
+
+@pytest.mark.parametrize("regressor", [False, True], ids=["classifier", "regressor"])
+def test_x_val_is_the_early_stopping_set_and_every_training_row_trains(regressor):
+    X, y, X_val, y_val = _split_digits()
+    if regressor:
+        y, y_val = (y - 4.5) / 3, (y_val - 4.5) / 3
+    Estimator = ManualMLPRegressor if regressor else ManualMLPClassifier
+    model = Estimator(hidden_layer_sizes=(16,), early_stopping=True, validation_fraction=0.5,
+                      max_iter=40,
+                      n_iter_no_change=3, learning_rate_init=0.01, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, X_val=X_val, y_val=y_val)
+    # the restored (best) weights score on X_val what the best epoch scored
+    assert model.best_validation_score_ == pytest.approx(model.score(X_val, y_val), abs=1e-12)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert len(model.validation_scores_) == len(model.validation_loss_curve_) == model.n_iter_
+    assert model.t_ == model.n_iter_ * X.shape[0]  # validation_fraction unused
+    # the validation loss curve is the data loss on X_val at the best epoch too
+    best = int(np.argmax(model.validation_scores_))
+    if not regressor:
+        T_val = np.eye(10)[y_val]
+        loss = nn.loss_value(model.predict_proba(X_val), T_val, "log_loss", "softmax")
+        assert model.validation_loss_curve_[best] == pytest.approx(loss, rel=1e-10)
+
+
+def test_x_val_with_sample_weight_val_weighs_the_validation_score():
+    X, y, X_val, y_val = _split_digits()
+    weights = np.where(y_val < 5, 3.0, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier((16,), early_stopping=True, max_iter=8, random_state=0,
+                                  learning_rate_init=0.01).fit(
+            X, y, X_val=X_val, y_val=y_val, sample_weight_val=weights)
+    assert clf.best_validation_score_ == pytest.approx(
+        clf.score(X_val, y_val, sample_weight=weights), abs=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(early_stopping=False), "early_stopping=False"),
+    (dict(early_stopping=True, y_val=None), "X_val and y_val must be passed together"),
+    (dict(early_stopping=True, X_val=np.ones((200, 5))), "5 features"),
+    (dict(early_stopping=True, y_val=np.full(200, 11)), "y_val has classes not in y"),
+])
+def test_bad_validation_data_is_a_clear_error(kwargs, match):
+    X, y, X_val, y_val = _split_digits()
+    fit_args = dict(X_val=X_val, y_val=y_val)
+    fit_args.update({k: v for k, v in kwargs.items() if k != "early_stopping"})
+    clf = ManualMLPClassifier((4,), max_iter=2, early_stopping=kwargs["early_stopping"])
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, **fit_args)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_x_val_routes_through_a_pipeline_with_transform_input():
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    X, y, X_val, y_val = _split_digits()
+    X, X_val = 16 * X + 3.0, 16 * X_val + 3.0  # far from scaled: the scaling matters
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = ManualMLPClassifier((16,), early_stopping=True, max_iter=10, random_state=0,
+                                  learning_rate_init=0.01).set_fit_request(X_val=True,
+                                                                           y_val=True)
+        pipe = Pipeline([("scale", StandardScaler()), ("clf", clf)],
+                        transform_input=["X_val"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            pipe.fit(X, y, X_val=X_val, y_val=y_val)
+    net = pipe[-1]
+    # the network was scored on the scaled X_val: the pipeline's score, not the raw one
+    assert net.best_validation_score_ == pytest.approx(pipe.score(X_val, y_val), abs=1e-12)
+    assert net.best_validation_score_ != pytest.approx(net.score(X_val, y_val), abs=1e-3)
+
+
+# ------------------------------------------------------------------------- dropout
+
+
+@pytest.mark.parametrize("regressor", [False, True], ids=["classifier", "regressor"])
+def test_dropout_masks_come_from_random_state_and_not_at_predict(regressor):
+    X, y, _, _ = _split_digits()
+    if regressor:
+        y = (y - 4.5) / 3
+    Estimator = ManualMLPRegressor if regressor else ManualMLPClassifier
+    rng = np.random.RandomState(3)
+    start = dict(coefs_init=[rng.normal(scale=0.2, size=(64, 12)),
+                             rng.normal(scale=0.2, size=(12, 6)),
+                             rng.normal(scale=0.2, size=(6, 1 if regressor else 10))])
+    params = dict(hidden_layer_sizes=(12, 6), dropout=[0.3, 0.1], max_iter=3,
+                  shuffle=False, learning_rate_init=0.01)
+
+    def fit(**extra):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return Estimator(**{**params, **extra}).fit(X, y, **start)
+
+    a, b, other = fit(random_state=0), fit(random_state=0), fit(random_state=1)
+    # the same random_state: the same masks, bit for bit; another: other masks
+    # (the starting weights are given and the order fixed: only the masks differ)
+    for wa, wb in zip(a.coefs_, b.coefs_):
+        assert_array_equal(wa, wb)
+    assert not np.allclose(a.coefs_[0], other.coefs_[0])
+    no_dropout = fit(random_state=0, dropout=0.0)
+    assert not np.allclose(a.coefs_[0], no_dropout.coefs_[0])
+    # nothing dropped at predict time: the plain forward pass, the same every call
+    out = nn.forward(X, a.coefs_, a.intercepts_, a.activation, a.out_activation_)[-1]
+    predicted = a.predict(X) if regressor else a.predict_proba(X)
+    assert_allclose(predicted, out.ravel() if regressor else out, rtol=1e-13)
+    assert_array_equal(predicted, a.predict(X) if regressor else a.predict_proba(X))
+
+
+def test_dropout_validation_scores_use_the_whole_network():
+    X, y, X_val, y_val = _split_digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = ManualMLPClassifier((32,), dropout=0.5, early_stopping=True, max_iter=10,
+                                  random_state=0, learning_rate_init=0.01).fit(
+            X, y, X_val=X_val, y_val=y_val)
+    assert clf.best_validation_score_ == pytest.approx(clf.score(X_val, y_val), abs=1e-12)
+
+
+@pytest.mark.parametrize("dropout, match", [
+    (1.0, r"'dropout' parameter .* in the range \[0(.0)?, 1(.0)?\)"),
+    (-0.1, "'dropout' parameter"),
+    ([0.1], "dropout has 1 rates but the network has 2 hidden layers"),
+    ([0.1, 1.0], r"dropout rates must be numbers in \[0, 1\).*1.0 for hidden layer 2"),
+    ([0.1, "a"], "dropout rates must be numbers"),
+])
+def test_bad_dropout_is_a_clear_error_at_fit(dropout, match):
+    X, y, _, _ = _split_digits()
+    clf = ManualMLPClassifier((4, 3), dropout=dropout, max_iter=2)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_dropout_in_partial_fit_goes_on_with_the_same_generator():
+    X, y, _, _ = _split_digits()
+    classes = np.unique(y)
+    fits = []
+    for restart in (False, False, True):
+        clf = ManualMLPClassifier((8,), dropout=0.2, random_state=0, solver="sgd")
+        for _ in range(3):
+            if restart:  # a generator started afresh at every call: the same masks again
+                clf.__dict__.pop("_dropout_generator", None)
+            clf.partial_fit(X, y, classes=classes)
+        fits.append(clf.coefs_[0])
+    assert_array_equal(fits[0], fits[1])  # reproducible
+    assert not np.allclose(fits[0], fits[2])  # and the calls draw new masks
 
 
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])

@@ -55,7 +55,8 @@ def test_signature_is_mlpregressors_in_its_order_with_the_extras_last():
     theirs = list(inspect.signature(MLPRegressor).parameters.values())
     assert [(p.name, p.default, p.kind) for p in ours[:len(theirs)]] == [
         (p.name, p.default, p.kind) for p in theirs]
-    assert [p.name for p in ours[len(theirs):]] == ["init", "scoring"]
+    assert [p.name for p in ours[len(theirs):]] == ["init", "scoring", "dropout",
+                                                    "weight_decay", "max_grad_norm"]
     reg = ManualMLPRegressor("poisson", (50,))
     assert reg.loss == "poisson" and reg.hidden_layer_sizes == (50,)
 

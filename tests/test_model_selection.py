@@ -548,6 +548,41 @@ def test_one_dimensional_X_fails_every_fit_as_gridsearchcv(data, search_class):
         search_class(_mlp(), {"alpha": [1e-4]}, cv=3).fit(X[:, 0], y)
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_a_grid_over_the_regularisers_equals_gridsearchcv_in_one_stack(data, solver,
+                                                                      monkeypatch):
+    # dropout x weight_decay x max_grad_norm x learning_rate (and one more shape): one
+    # stack per network shape and fold, each candidate as GridSearchCV trains it
+    X, y = data
+    sizes = []
+    fit_stack = ms.fit_stack
+
+    def recording_fit_stack(nets, *args, **kwargs):
+        sizes.append(len(nets))
+        return fit_stack(nets, *args, **kwargs)
+
+    monkeypatch.setattr(ms, "fit_stack", recording_fit_stack)
+    grid = {"dropout": [0.0, 0.2], "weight_decay": [0.0, 0.05], "max_grad_norm": [None, 0.5],
+            "learning_rate": ["constant", "cosine"], "hidden_layer_sizes": [(8,), (5,)]}
+    estimator = _mlp(solver=solver, learning_rate_init=0.05 if solver == "sgd" else 0.01)
+    ours, theirs = _both(estimator, grid, X, y)
+    _assert_same_search(ours, theirs, X)
+    assert sizes == [16] * 6  # 2 shapes x 3 folds, 16 candidates each
+    # and the regularisers change the scores
+    assert len(set(np.round(ours.cv_results_["mean_test_score"], 6))) > 4
+
+
+def test_explicit_validation_data_reaches_every_stacked_network(data):
+    X, y = data
+    X_val, y_val = X[::3] + 0.1, y[::3]
+    grid = {"weight_decay": [0.0, 0.1], "learning_rate_init": [0.01, 0.1]}
+    estimator = _mlp(early_stopping=True, max_iter=8, n_iter_no_change=2)
+    ours, theirs = _both(estimator, grid, X, y, fit_params=dict(X_val=X_val, y_val=y_val))
+    _assert_same_search(ours, theirs, X)
+    best = ours.best_estimator_
+    assert best.best_validation_score_ == pytest.approx(best.score(X_val, y_val), abs=1e-12)
+
+
 # ------------------------------------------------------ GridSearchCV's order
 
 

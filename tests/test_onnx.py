@@ -226,6 +226,17 @@ def test_gelu_graph_is_z_phi_z_over_the_whole_line(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_mlp_trained_with_dropout_decay_and_clipping_matches_predict(dtype):
+    # Dropout is training only: the exported graph is the plain network.
+    rng = np.random.RandomState(0)
+    X, y = _blobs(3, rng)
+    mlp = ManualMLPClassifier(hidden_layer_sizes=(6, 5), dropout=[0.3, 0.1],
+                              weight_decay=0.01, max_grad_norm=1.0, learning_rate="cosine",
+                              max_iter=15, random_state=0).fit(X, y)
+    assert_onnx_matches(mlp, _test_rows(X, rng), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_mlp_squared_error_far_rows_are_ties_broken_as_predict(dtype):
     # Far along the hidden units' direction every logistic output saturates:
     # predict_proba is 1/K for all (softmax of log expit), a K-way tie that

@@ -205,3 +205,102 @@ def test_minimize_lbfgs_iteration_end_sees_every_iteration_and_can_stop():
     minimize_lbfgs(lambda: (rosen(w4), [rosen_der(w4)]), [w4], max_iter=4,
                    max_fun=1000, tol=1e-12)
     assert_allclose(w, w4)
+
+
+# ---------------------------------------------- weight decay, clipping, cosine
+
+
+def _weights_and_bias():
+    """One network's row: 3 weights (penalised, decayed), then 2 biases."""
+    return np.array([[1.0, -2.0, 0.5, 0.25, -1.0]]), np.array([[0.3, -0.6, 0.9, 1.2, -0.4]])
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_decoupled_weight_decay_first_step_by_hand(nesterov):
+    # v1 = -eta g; w1 = w0 + v1 (classical) or w0 + mu v1 - eta g (Nesterov),
+    # then minus eta * wd * w0 on the weights only.
+    w0, g = _weights_and_bias()
+    w = w0.copy()
+    eta, mu, wd = 0.1, 0.9, 0.5
+    SGDOptimizer(w, eta, momentum=mu, nesterov=nesterov, weight_decay=wd).update_params(
+        w, g.copy(), n_penalized=3)
+    step = w0 - eta * g + (mu * -eta * g if nesterov else 0.0)
+    expected = step - np.r_[eta * wd * w0[0, :3], 0.0, 0.0]
+    assert_allclose(w, expected, rtol=1e-15, atol=1e-16)
+
+
+def test_adam_decoupled_weight_decay_uses_the_scheduled_rate_not_the_corrected_step():
+    # t = 1: m = (1 - b1) g, v = (1 - b2) g^2, eta_1 = eta sqrt(1 - b2) / (1 - b1);
+    # w1 = w0 - eta_1 m / (sqrt v + eps) - eta * wd * w0 (AdamW), weights only.
+    w0, g = _weights_and_bias()
+    w = w0.copy()
+    eta, wd = 0.01, 0.2
+    AdamOptimizer(w, eta, weight_decay=wd).update_params(w, g.copy(), n_penalized=3)
+    eta_1 = eta * np.sqrt(1 - 0.999) / (1 - 0.9)
+    adam = w0 - eta_1 * (0.1 * g) / (np.sqrt(0.001 * g * g) + 1e-8)
+    assert_allclose(w, adam - np.r_[eta * wd * w0[0, :3], 0.0, 0.0], rtol=1e-14)
+
+
+@pytest.mark.parametrize("Optimizer", [SGDOptimizer, AdamOptimizer])
+def test_clipping_scales_the_whole_gradient_penalty_and_biases_included(Optimizer):
+    w0, g = _weights_and_bias()
+    alpha, S, bound = 0.4, 2.0, 0.5
+    full = g + np.r_[alpha / S * w0[0, :3], 0.0, 0.0]  # the penalised gradient
+    scale = bound / np.linalg.norm(full)
+    assert scale < 1
+    kwargs = {} if Optimizer is AdamOptimizer else {"momentum": 0.0}
+    w = w0.copy()
+    Optimizer(w, 0.1, max_grad_norm=bound, **kwargs).update_params(
+        w, g.copy(), n_penalized=3, alpha=alpha, S=S)
+    # the same step as an unclipped optimizer's on the scaled gradient, without penalty
+    ref = w0.copy()
+    Optimizer(ref, 0.1, **kwargs).update_params(ref, scale * full)
+    assert_allclose(w, ref, rtol=1e-14)
+    if Optimizer is SGDOptimizer:  # by hand: w0 - eta * (bound / ||g||) g
+        assert_allclose(w, w0 - 0.1 * scale * full, rtol=1e-15)
+    # a bound the gradient does not exceed changes nothing
+    w, unclipped = w0.copy(), w0.copy()
+    Optimizer(w, 0.1, max_grad_norm=10.0, **kwargs).update_params(w, g.copy(), n_penalized=3,
+                                                                  alpha=alpha, S=S)
+    Optimizer(unclipped, 0.1, **kwargs).update_params(unclipped, g.copy(), n_penalized=3,
+                                                      alpha=alpha, S=S)
+    np.testing.assert_array_equal(w, unclipped)
+
+
+def test_sgd_cosine_schedule_per_epoch():
+    # epoch e (0-based) uses eta0 (1 + cos(pi e / max_iter)) / 2: 0.2, 0.1707, 0.1, 0.0293
+    eta0, max_iter = 0.2, 4
+    opt = SGDOptimizer(np.zeros(1), eta0, lr_schedule="cosine", momentum=0.0,
+                       max_iter=max_iter)
+    expected = [0.2, 0.1 * (1 + np.sqrt(0.5)), 0.1, 0.1 * (1 - np.sqrt(0.5))]
+    for e in range(max_iter):
+        assert float(opt.learning_rate[0]) == pytest.approx(expected[e], rel=1e-15)
+        w = np.array([1.0])
+        opt.update_params(w, np.array([1.0]))  # the step takes that rate
+        assert w[0] == pytest.approx(1.0 - expected[e], rel=1e-15)
+        opt.iteration_ends(time_step=100 * (e + 1))
+
+
+def test_adam_cosine_schedule_scales_each_epochs_steps():
+    # Adam's bias-corrected step of epoch e is eta0 * factor(e) * sqrt(1 - b2^t) / (1 - b1^t)
+    eta0, max_iter = 0.01, 3
+    w = np.array([1.0, -1.0])
+    opt = AdamOptimizer(w, eta0, lr_schedule="cosine", max_iter=max_iter)
+    plain = AdamOptimizer(w.copy(), eta0)
+    for e in range(max_iter):
+        for _ in range(2):  # two minibatches an epoch
+            opt.update_params(w, np.array([0.5, 2.0]))
+            plain.update_params(np.zeros(2), np.array([0.5, 2.0]))
+            factor = (1 + np.cos(np.pi * e / max_iter)) / 2
+            assert_allclose(opt.learning_rate, plain.learning_rate * factor, rtol=1e-15)
+        opt.iteration_ends(0)
+        plain.iteration_ends(0)
+
+
+def test_sgd_schedules_other_than_cosine_ignore_max_iter_and_adam_ignores_them():
+    opt = AdamOptimizer(np.zeros(1), 0.01, lr_schedule="invscaling", max_iter=2)
+    opt.iteration_ends(10)
+    ref = AdamOptimizer(np.zeros(1), 0.01)
+    opt.update_params(np.zeros(1), np.ones(1))
+    ref.update_params(np.zeros(1), np.ones(1))
+    np.testing.assert_array_equal(opt.learning_rate, ref.learning_rate)

@@ -39,7 +39,7 @@ def test_each_declared_reader_is_an_argument_of_what_reads_it():
     readers = {"sgd": SGDOptimizer, "adam": AdamOptimizer}
     for name, read_by in PER_NETWORK_PARAMS.items():
         for reader, argument in read_by.items():
-            assert reader in ("sgd", "adam", "penalty", "stopping"), name
+            assert reader in ("sgd", "adam", "penalty", "stopping", "dropout"), name
             if reader in readers:
                 assert argument in inspect.signature(readers[reader]).parameters, name
 
@@ -58,6 +58,16 @@ VALUES = {
     "n_iter_no_change": ([1, 2], {"tol": 0.5}),
     "max_iter": ([2, 5], {}),
     "verbose": ([False, True], {}),
+    "weight_decay": ([0.0, 0.5], {}),
+    "max_grad_norm": ([None, 0.05], {}),
+    "dropout": ([0.0, 0.3], {}),
+}
+# Adam reads these too (cosine is the one schedule that applies to it).
+ADAM_VALUES = {
+    "learning_rate": (["constant", "cosine"], {"solver": "adam"}),
+    "weight_decay": ([0.0, 0.5], {"solver": "adam"}),
+    "max_grad_norm": ([None, 0.05], {"solver": "adam"}),
+    "max_iter": ([2, 5], {"solver": "adam", "learning_rate": "cosine"}),
 }
 
 
@@ -68,11 +78,21 @@ def test_every_per_network_parameter_has_a_test_value():
 @pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda e: e.__name__)
 @pytest.mark.parametrize("name", sorted(VALUES))
 def test_a_stack_gives_each_network_its_own_value(Estimator, name, capsys):
+    _check_stack_gives_each_network_its_own_value(Estimator, *VALUES[name], name, capsys)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda e: e.__name__)
+@pytest.mark.parametrize("name", sorted(ADAM_VALUES))
+def test_a_stack_of_adam_networks_gives_each_its_own_value(Estimator, name, capsys):
+    _check_stack_gives_each_network_its_own_value(Estimator, *ADAM_VALUES[name], name,
+                                                  capsys)
+
+
+def _check_stack_gives_each_network_its_own_value(Estimator, values, extra, name, capsys):
     X, y = load_digits(return_X_y=True)
     X, y = X[:300] / 16.0, y[:300]
     if Estimator is skmlp.ManualMLPRegressor:
         y = (y - 4.5) / 3.0  # a real target: the digit, centred
-    values, extra = VALUES[name]
     base = dict(hidden_layer_sizes=(6,), solver="sgd", batch_size=50, max_iter=5,
                 learning_rate_init=0.1, random_state=0)
     base.update(extra)
@@ -89,3 +109,13 @@ def test_a_stack_gives_each_network_its_own_value(Estimator, name, capsys):
     # and the value matters: the two networks differ (verbose: in what it prints)
     if name != "verbose":
         assert not np.array_equal(stacked[0].coefs_[0], stacked[1].coefs_[0])
+
+
+def test_dropout_buffers_are_counted_in_a_networks_stack_bytes():
+    # 64-32-10 on 64-row minibatches: the masks and thinned outputs of the 32 hidden
+    # units are 2 x 64 x 32 values more than without dropout
+    from skmlp._training import bytes_per_network
+
+    plain = bytes_per_network([64, 32, 10], 64, 8, "sgd", False)
+    assert bytes_per_network([64, 32, 10], 64, 8, "sgd", False, dropout=True) == (
+        plain + 8 * 2 * 64 * 32)
