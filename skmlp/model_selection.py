@@ -200,10 +200,10 @@ class MLPGridSearchCV(GridSearchCV, _StackedSearchCV):
     ``random_state``), for an ``estimator`` that is a
     :class:`~skmlp.ManualMLPClassifier`, a :class:`~skmlp.ManualMLPRegressor`
     or a :class:`~sklearn.pipeline.Pipeline` ending in one. In each fold, the
-    candidates that differ only in per-network parameters (those declared
-    beside the training loop, ``skmlp._training.PER_NETWORK_PARAMS``: the
-    learning rate and its schedule, the penalty, the optimizers' constants,
-    the stopping rules) are trained as one stack of networks: their weights stacked
+    candidates that differ only in per-network parameters (declared once,
+    beside the training loop: the learning rate and its schedule, the
+    penalty, weight decay, gradient clipping, dropout, the optimizers'
+    constants, the stopping rules) are trained as one stack of networks: their weights stacked
     along a leading axis and one pass over the minibatches for all of them,
     each with its own learning rate, penalty, optimizer state and stopping.
     A network trains bit for bit as it would alone.
